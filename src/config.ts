@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration, parsed once from the environment by the entry points
+ * (src/main/*) and passed down. Everything else receives `Config` or a slice of it.
+ * Secrets have no defaults: a missing one stops the process.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL (${protocols.join(' or ')})`);
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://localhost:3000'),
+  HTTP_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'like 1mb or 512kb').default('1mb'),
+  TRUST_PROXY: bool.default(false),
+
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://127.0.0.1:5432/kpi_bridge'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case Postgres identifier')
+    .optional(),
+
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().min(1).default('{kpi-bridge}'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(25_000),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export type Config = Readonly<{
+  env: 'development' | 'production' | 'test';
+  log: Readonly<{ level: string; format: 'json' | 'pretty' }>;
+  http: Readonly<{ host: string; port: number; publicBaseUrl: string; bodyLimit: string; trustProxy: boolean }>;
+  db: Readonly<{ url: string; poolMax: number; schema: string | undefined }>;
+  redis: Readonly<{ url: string }>;
+  queue: Readonly<{ prefix: string; concurrency: number }>;
+  shutdownTimeoutMs: number;
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly keys: readonly string[], details: readonly string[]) {
+    super(`Invalid configuration: ${details.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment into a frozen Config. Error messages name keys, never values. */
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", as in most .env conventions.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const byKey = new Map<string, string>();
+    for (const issue of result.error.issues) {
+      const key = String(issue.path[0] ?? '(root)');
+      // zod messages for enums/regex quote the expectation, never the received value.
+      const why = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+      if (!byKey.has(key)) byKey.set(key, `${key} ${why}`);
+    }
+    throw new ConfigError([...byKey.keys()], [...byKey.values()]);
+  }
+  const e = result.data;
+  return deepFreeze({
+    env: e.NODE_ENV,
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json') },
+    http: {
+      host: e.HTTP_HOST,
+      port: e.PORT,
+      publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+      bodyLimit: e.HTTP_BODY_LIMIT,
+      trustProxy: e.TRUST_PROXY,
+    },
+    db: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, schema: e.DATABASE_SCHEMA },
+    redis: { url: e.REDIS_URL },
+    queue: { prefix: e.QUEUE_PREFIX, concurrency: e.WORKER_CONCURRENCY },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
