@@ -51,12 +51,14 @@ export function createHeuristicPathAccumulator(): HeuristicPathAccumulator {
         throw new RangeError(`conversions and value must be finite, got ${conversions} and ${value}`);
       }
       if (path.length === 0) return;
-      const perTouchConversions = conversions / path.length;
-      const perTouchValue = value / path.length;
-      for (const channel of path) {
+      // k touches of a channel add k × conversions / n in one step (as ChannelAttribution does),
+      // rather than conversions / n k times: fewer roundings.
+      const touchCounts = new Map<string, number>();
+      for (const channel of path) touchCounts.set(channel, (touchCounts.get(channel) ?? 0) + 1);
+      for (const [channel, k] of touchCounts) {
         const t = totalsOf(channel);
-        t.linear[0] += perTouchConversions;
-        t.linear[1] += perTouchValue;
+        t.linear[0] += (k * conversions) / path.length;
+        t.linear[1] += (k * value) / path.length;
       }
       const first = totalsOf(path[0]!);
       first.first[0] += conversions;

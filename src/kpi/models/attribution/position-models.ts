@@ -1,23 +1,24 @@
 import type { ConversionKind, KeyRole, KeyTouches } from './types';
 
-/** Share per key role, and the share split equally over the touches that hold none of those roles. */
+/**
+ * Share per key role, and the share split equally over the touches that hold none of those roles,
+ * in thousandths (0.225 is 225): integer sums are exact, so 0.3 ÷ 0.9 comes out as 1/3, not
+ * 0.33333333333333337.
+ */
 export interface PositionRule {
   readonly roles: Readonly<Partial<Record<KeyRole, number>>>;
   readonly rest: number;
 }
 
-/** The position-based models of the spec's table, as key-role shares. */
+/** The position-based models of the spec's table, as key-role shares in thousandths. */
 export const POSITION_RULES = {
-  first_touch: { roles: { first: 1 }, rest: 0 },
-  last_touch: { roles: { last: 1 }, rest: 0 },
-  u_shaped: { roles: { first: 0.4, leadCreation: 0.4 }, rest: 0.2 },
-  w_shaped: { roles: { first: 0.3, leadCreation: 0.3, dealCreation: 0.3 }, rest: 0.1 },
-  full_path: {
-    roles: { first: 0.225, leadCreation: 0.225, dealCreation: 0.225, closedWon: 0.225 },
-    rest: 0.1,
-  },
-  j_shaped: { roles: { first: 0.2, last: 0.6 }, rest: 0.2 },
-  inverse_j: { roles: { first: 0.6, last: 0.2 }, rest: 0.2 },
+  first_touch: { roles: { first: 1000 }, rest: 0 },
+  last_touch: { roles: { last: 1000 }, rest: 0 },
+  u_shaped: { roles: { first: 400, leadCreation: 400 }, rest: 200 },
+  w_shaped: { roles: { first: 300, leadCreation: 300, dealCreation: 300 }, rest: 100 },
+  full_path: { roles: { first: 225, leadCreation: 225, dealCreation: 225, closedWon: 225 }, rest: 100 },
+  j_shaped: { roles: { first: 200, last: 600 }, rest: 200 },
+  inverse_j: { roles: { first: 600, last: 200 }, rest: 200 },
 } as const satisfies Record<string, PositionRule>;
 
 export type PositionModel = keyof typeof POSITION_RULES;
