@@ -232,7 +232,11 @@ export function getPreviousPeriod(period: Period): Period {
 
 /** The period of the same unit that starts where `period` ends. */
 export function getNextPeriod(period: Period): Period {
-  return getPeriodContaining(period.end, period.unit, period.timeZone);
+  const { unit, timeZone } = period;
+  if (unit.kind !== 'trailingDays') return getPeriodContaining(period.end, unit, timeZone);
+  // A trailing window is anchored on its last day: the next one ends N days after this one does.
+  const lastDay = addDays(getLocalDate(period.end, timeZone), unit.days - 1);
+  return getPeriodContaining(getStartOfLocalDay(lastDay, timeZone), unit, timeZone);
 }
 
 /** Consecutive periods covering [from, to): the first contains `from`, the last starts before `to`. */
