@@ -212,7 +212,7 @@ export function getPeriodContaining(instant: EpochMs, unit: PeriodUnit, timeZone
       return makePeriod(first, next, unit, timeZone, `${pad(date.year, 4)}-Q${q + 1}`);
     }
     case 'trailingDays': {
-      trailingDays(unit.days);
+      trailingDays(unit.days); // the unit may be a literal that bypassed validation
       const first = addDays(date, -(unit.days - 1));
       return makePeriod(
         first,
