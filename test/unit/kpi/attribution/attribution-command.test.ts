@@ -1,11 +1,15 @@
 import { Readable, Writable } from 'node:stream';
 
+import fc from 'fast-check';
+
 import {
   EXIT_BAD_INPUT,
   EXIT_OK,
   EXIT_USAGE,
+  formatCredit,
   runAttributionCommand,
 } from '../../../../src/kpi/attribution-command';
+import { ATTRIBUTION_MODELS } from '../../../../src/kpi/models/attribution';
 import { referenceFile } from './reference-data';
 
 interface Run {
@@ -339,5 +343,25 @@ describe('runAttributionCommand: command line', () => {
     expect(r.code).toBe(EXIT_USAGE);
     expect(r.stderr).toContain(message);
     expect(r.stderr).toContain('Usage:');
+  });
+});
+
+describe('formatCredit', () => {
+  it('writes exactly what JSON.stringify writes, for any strings and numbers', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          conversionId: fc.string({ unit: 'grapheme' }),
+          model: fc.constantFrom(...ATTRIBUTION_MODELS),
+          touchId: fc.option(fc.string({ unit: 'binary' }), { nil: null }),
+          channel: fc.string({ unit: 'binary' }),
+          share: fc.double({ min: 0, max: 1, noNaN: true }),
+          credit: fc.double({ noNaN: true, noDefaultInfinity: true }),
+        }),
+        (credit) => {
+          expect(formatCredit(credit)).toBe(JSON.stringify(credit));
+        },
+      ),
+    );
   });
 });
