@@ -9,16 +9,14 @@ import type {
   AttributionModel,
   ChannelPathReport,
   Conversion,
-  ConversionKind,
   Credit,
-  MarkovAccumulator,
   MarkovModel,
 } from './models/attribution';
 import {
-  addConversionToMarkov,
   ATTRIBUTION_MODELS,
   attributeConversion,
   buildMarkovModel,
+  buildMarkovModelsByKind,
   createMarkovAccumulator,
   createPathReportAccumulator,
   parseChannelPath,
@@ -252,23 +250,13 @@ async function attributeStream(
   // The chain needs every path before the first credit: read (and validate) everything first,
   // so a bad line means nothing was written.
   const conversions: Conversion[] = [];
-  const accumulators = new Map<ConversionKind, MarkovAccumulator>();
   let lineNumber = 0;
   for await (const line of readLines(stdin)) {
     lineNumber++;
     if (line.trim() === '') continue;
-    const conversion = parseConversionLine(line, lineNumber);
-    conversions.push(conversion);
-    let accumulator = accumulators.get(conversion.kind);
-    if (accumulator === undefined) {
-      accumulator = createMarkovAccumulator();
-      accumulators.set(conversion.kind, accumulator);
-    }
-    addConversionToMarkov(accumulator, conversion);
+    conversions.push(parseConversionLine(line, lineNumber));
   }
-  const chains = new Map(
-    [...accumulators].map(([kind, acc]) => [kind, buildMarkovModel(acc.snapshot())] as const),
-  );
+  const chains = buildMarkovModelsByKind(conversions);
   for (const conversion of conversions) await writeCredits(conversion, chains.get(conversion.kind));
 }
 
