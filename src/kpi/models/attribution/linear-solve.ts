@@ -1,12 +1,15 @@
 /**
- * Solves A x = b by Gaussian elimination with partial pivoting.
+ * Inverts a square matrix by Gauss–Jordan elimination with partial pivoting.
  *
- * `matrix` is size × size, row-major; it and `rhs` are overwritten (pass copies to keep them).
- * O(size³) time, no allocation beyond the result. Throws a RangeError when a pivot is below 1e-300
- * in magnitude: the system is singular, which for an absorbing chain means a transient state that
- * cannot reach absorption — a bug upstream, never a data condition.
+ * `matrix` is size × size, row-major, and is overwritten (pass a copy to keep it); the inverse is
+ * returned, row-major. O(size³) time. Throws a RangeError when a pivot is below 1e-300 in magnitude:
+ * the matrix is singular, which for I − Q of an absorbing chain means a transient state that cannot
+ * reach absorption — a bug upstream, never a data condition.
  */
-export function solveLinearSystem(matrix: Float64Array, rhs: Float64Array, size: number): Float64Array {
+export function invertMatrix(matrix: Float64Array, size: number): Float64Array {
+  const inverse = new Float64Array(size * size);
+  for (let i = 0; i < size; i++) inverse[i * size + i] = 1;
+
   for (let col = 0; col < size; col++) {
     let pivotRow = col;
     let pivotAbs = Math.abs(matrix[col * size + col]!);
@@ -17,35 +20,34 @@ export function solveLinearSystem(matrix: Float64Array, rhs: Float64Array, size:
         pivotRow = row;
       }
     }
-    if (pivotAbs < 1e-300) throw new RangeError(`singular system at column ${col}`);
-    if (pivotRow !== col) swapRows(matrix, rhs, size, col, pivotRow);
+    if (pivotAbs < 1e-300) throw new RangeError(`singular matrix at column ${col}`);
+    if (pivotRow !== col) {
+      swapRows(matrix, size, col, pivotRow);
+      swapRows(inverse, size, col, pivotRow);
+    }
 
     const pivot = matrix[col * size + col]!;
-    for (let row = col + 1; row < size; row++) {
-      const factor = matrix[row * size + col]! / pivot;
+    for (let k = 0; k < size; k++) {
+      matrix[col * size + k]! /= pivot;
+      inverse[col * size + k]! /= pivot;
+    }
+    for (let row = 0; row < size; row++) {
+      if (row === col) continue;
+      const factor = matrix[row * size + col]!;
       if (factor === 0) continue;
-      matrix[row * size + col] = 0;
-      for (let k = col + 1; k < size; k++) matrix[row * size + k]! -= factor * matrix[col * size + k]!;
-      rhs[row]! -= factor * rhs[col]!;
+      for (let k = 0; k < size; k++) {
+        matrix[row * size + k]! -= factor * matrix[col * size + k]!;
+        inverse[row * size + k]! -= factor * inverse[col * size + k]!;
+      }
     }
   }
-
-  const x = new Float64Array(size);
-  for (let row = size - 1; row >= 0; row--) {
-    let sum = rhs[row]!;
-    for (let k = row + 1; k < size; k++) sum -= matrix[row * size + k]! * x[k]!;
-    x[row] = sum / matrix[row * size + row]!;
-  }
-  return x;
+  return inverse;
 }
 
-function swapRows(matrix: Float64Array, rhs: Float64Array, size: number, a: number, b: number): void {
+function swapRows(matrix: Float64Array, size: number, a: number, b: number): void {
   for (let k = 0; k < size; k++) {
     const tmp = matrix[a * size + k]!;
     matrix[a * size + k] = matrix[b * size + k]!;
     matrix[b * size + k] = tmp;
   }
-  const tmp = rhs[a]!;
-  rhs[a] = rhs[b]!;
-  rhs[b] = tmp;
 }
