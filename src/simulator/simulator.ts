@@ -248,8 +248,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       (closing ??= new Promise<void>((resolve) => {
         webhooks.close();
         server.close(() => resolve());
-        // Hanging requests (the timeout fault) and idle keep-alive sockets would hold close() open.
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        // Requests left hanging by the timeout fault would hold close() open; cut them after a grace period.
+        setTimeout(() => server.closeAllConnections(), 250).unref();
       })),
   };
 }
