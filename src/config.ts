@@ -30,7 +30,7 @@ export const envSchema = z.object({
   HTTP_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'like 1mb or 512kb').default('1mb'),
   TRUST_PROXY: bool.default(false),
 
-  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://127.0.0.1:5432/kpi_bridge'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/kpi_bridge'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   DATABASE_SCHEMA: z
     .string()

@@ -3,7 +3,7 @@ import { ConfigError, parseConfig } from '../../src/config';
 describe('parseConfig', () => {
   it('uses local defaults when nothing is set', () => {
     const config = parseConfig({});
-    expect(config.db.url).toBe('postgres://127.0.0.1:5432/kpi_bridge');
+    expect(config.db.url).toBe('postgres://postgres@127.0.0.1:5432/kpi_bridge');
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
     expect(config.http.port).toBe(3000);
     expect(Object.isFrozen(config)).toBe(true);

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+'use strict';
+// Runs the compiled CLI (npm ci builds it through the `prepare` script).
+const path = require('node:path');
+const fs = require('node:fs');
+const entry = path.join(__dirname, '..', 'dist', 'src', 'main', 'cli.js');
+if (!fs.existsSync(entry)) {
+  console.error('kpi-bridge: not built yet; run `npm run build` (npm ci does it for you).');
+  process.exit(1);
+}
+require(entry)
+  .main(process.argv.slice(2))
+  .then(
+    (code) => {
+      // Long-running commands (api, worker) resolve once started and keep the process alive.
+      if (code !== 0) process.exitCode = code;
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );

@@ -1,0 +1,34 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AppContext } from '../context';
+import { createApp } from '../platform/http/app';
+import { createHealthRouter } from '../platform/http/health.routes';
+
+export type ApiHandle = { server: Server; url: string; close(): Promise<void> };
+
+/** Serves HTTP until close(): then stops accepting, lets in-flight requests end, and returns. */
+export async function startApi(ctx: AppContext): Promise<ApiHandle> {
+  const app = createApp({
+    logger: ctx.logger,
+    bodyLimit: ctx.config.http.bodyLimit,
+    trustProxy: ctx.config.http.trustProxy,
+    routers: [createHealthRouter(ctx.readinessChecks)],
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(ctx.config.http.port, ctx.config.http.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  // Keep-alive sockets would otherwise hold close() open until they time out.
+  server.keepAliveTimeout = 5_000;
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  const url = `http://${host}:${port}`;
+  ctx.logger.child({ name: 'api' }).info({ url }, 'api listening');
+
+  async function close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+  }
+  return { server, url, close };
+}

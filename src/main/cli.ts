@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
+import { ConfigError, parseConfig } from '../config';
+import type { Config } from '../config';
+import { createContext } from '../context';
+import { createLogger } from '../logger';
+import { startApi } from './api';
+import { stopOnSignals } from './lifecycle';
+import { runMigrations } from './migrate';
+import { startWorker } from './worker';
+
+/** A subcommand of `kpi-bridge`. `run` resolves when a one-shot command is done. */
+type Command = {
+  summary: string;
+  usage: string;
+  run(args: string[]): Promise<void>;
+};
+
+function loadConfig(): Config {
+  // A local .env is a convenience for developers; real deployments set the environment.
+  const envFile = path.resolve(process.cwd(), '.env');
+  if (!process.env.KPI_BRIDGE_SKIP_DOTENV && existsSync(envFile)) process.loadEnvFile(envFile);
+  return parseConfig(process.env);
+}
+
+function rootLogger(config: Config): Logger {
+  return createLogger({ level: config.log.level, format: config.log.format });
+}
+
+async function runServices(which: { api: boolean; worker: boolean }): Promise<void> {
+  const config = loadConfig();
+  const logger = rootLogger(config);
+  const ctx = createContext(config, logger);
+  const api = which.api ? await startApi(ctx) : undefined;
+  const workers = which.worker ? startWorker(ctx) : undefined;
+  stopOnSignals(async () => {
+    // Order matters: stop taking new work, let active work finish, then close connections.
+    await api?.close();
+    const result = await workers?.close(config.shutdownTimeoutMs);
+    if (result?.forced) logger.warn('active jobs did not finish in time; they will be retried');
+    await ctx.close();
+  }, logger);
+}
+
+const commands: Record<string, Command> = {
+  api: {
+    summary: 'serve the HTTP API (OAuth, webhooks, cards, reports, health)',
+    usage: 'kpi-bridge api',
+    run: () => runServices({ api: true, worker: false }),
+  },
+  worker: {
+    summary: 'run the job workers (sync, KPI, write-back)',
+    usage: 'kpi-bridge worker',
+    run: () => runServices({ api: false, worker: true }),
+  },
+  all: {
+    summary: 'run the API and the workers in one process (single-machine install)',
+    usage: 'kpi-bridge all',
+    run: () => runServices({ api: true, worker: true }),
+  },
+  migrate: {
+    summary: 'apply all pending database migrations (--down reverts the latest one)',
+    usage: 'kpi-bridge migrate [--down]',
+    run: async (args) => {
+      const { values } = parseArgs({ args, options: { down: { type: 'boolean', default: false } } });
+      const config = loadConfig();
+      const logger = rootLogger(config);
+      try {
+        await runMigrations(config, logger, values.down ? 'down' : 'up');
+      } finally {
+        logger.flush();
+      }
+    },
+  },
+};
+
+function helpText(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'Usage: kpi-bridge <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Configuration comes from the environment (and ./.env when present); see .env.example.',
+  ].join('\n');
+}
+
+/** Entry of the `kpi-bridge` binary. Returns the process exit code for one-shot commands. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${helpText()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`kpi-bridge: unknown command '${name}'\n\n${helpText()}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`Usage: ${command.usage}\n  ${command.summary}\n`);
+    return 0;
+  }
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`kpi-bridge: ${err.message}\n(see .env.example for every setting)\n`);
+      return 78; // EX_CONFIG
+    }
+    process.stderr.write(`kpi-bridge ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

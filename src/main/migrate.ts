@@ -1,0 +1,51 @@
+
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { createDb } from '../platform/db/database';
+import { migrateDownOne, migrateToLatest } from '../platform/db/migrator';
+
+/**
+ * Creates the configured database when it does not exist yet, so that a machine with a
+ * local Postgres needs no setup beyond `kpi-bridge migrate`.
+ */
+export async function ensureDatabaseExists(dbUrl: string, logger: Logger): Promise<void> {
+  const probe = new pg.Client({ connectionString: dbUrl });
+  try {
+    await probe.connect();
+    return;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '3D000') throw err; // 3D000: database does not exist
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+  const url = new URL(dbUrl);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${pg.escapeIdentifier(name)}`);
+    logger.info({ database: name }, 'created database');
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42P04') throw err; // created meanwhile by another process
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function runMigrations(config: Config, logger: Logger, direction: 'up' | 'down'): Promise<string[]> {
+  await ensureDatabaseExists(config.db.url, logger);
+  const db = createDb(config.db);
+  try {
+    const result =
+      direction === 'up' ? await migrateToLatest(db, config.db.schema) : await migrateDownOne(db, config.db.schema);
+    const applied = (result.results ?? []).map((r) => `${r.direction === 'Up' ? 'applied' : 'reverted'} ${r.migrationName}`);
+    for (const line of applied) logger.info(line);
+    if (applied.length === 0) logger.info(direction === 'up' ? 'database is up to date' : 'nothing to revert');
+    return applied;
+  } finally {
+    await db.destroy();
+  }
+}
+

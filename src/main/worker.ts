@@ -1,0 +1,30 @@
+import type { AppContext } from '../context';
+import { createRedis } from '../platform/queue/connection';
+import { jobNamesOfQueue, QUEUE_NAMES } from '../platform/queue/jobs';
+import type { QueueName } from '../platform/queue/jobs';
+import { startWorkers } from '../platform/queue/worker-runner';
+import type { JobHandlers, WorkerGroup } from '../platform/queue/worker-runner';
+
+/** Every job's handler. A job name without one stops the worker at start-up. */
+export function createJobHandlers(_ctx: AppContext): JobHandlers {
+  return {
+    health: (payload) => Promise.resolve({ ok: true, requestedAt: payload.requestedAt, answeredAt: new Date().toISOString() }),
+  };
+}
+
+export function startWorker(
+  ctx: AppContext,
+  options: { queues?: readonly QueueName[]; handlers?: JobHandlers } = {},
+): WorkerGroup {
+  const group = startWorkers({
+    // A queue no job is registered on yet needs no worker.
+    queues: options.queues ?? QUEUE_NAMES.filter((q) => jobNamesOfQueue(q).length > 0),
+    handlers: options.handlers ?? createJobHandlers(ctx),
+    createConnection: () => createRedis(ctx.config.redis.url, 'worker'),
+    prefix: ctx.config.queue.prefix,
+    concurrency: ctx.config.queue.concurrency,
+    logger: ctx.logger,
+  });
+  ctx.logger.child({ name: 'worker' }).info({ queues: group.workers.map((w) => w.name) }, 'worker started');
+  return group;
+}

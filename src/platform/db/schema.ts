@@ -1,0 +1,30 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+/**
+ * The typed shape of every table. Every tenant table's key starts with portal_id,
+ * and every query is scoped by it (see the tenant-isolation test).
+ */
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export type PortalStatus = 'installed' | 'uninstalled';
+
+export interface PortalTable {
+  portal_id: number;
+  status: PortalStatus;
+  hub_domain: string | null;
+  time_zone: string | null;
+  company_currency: string | null;
+  installed_at: Timestamp;
+  uninstalled_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+export type PortalRow = Selectable<PortalTable>;
+
+export interface DB {
+  portals: PortalTable;
+}
+
+export type { Generated };

@@ -1,0 +1,99 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { jobNamesOfQueue, jobRegistry } from './jobs';
+import type { JobName, JobPayload, QueueName } from './jobs';
+
+/** `signal` aborts when shutdown runs out of patience: long jobs should stop at their next checkpoint. */
+export type JobHandler<N extends JobName> = (payload: JobPayload<N>, job: Job, signal: AbortSignal) => Promise<unknown>;
+export type JobHandlers = { [N in JobName]?: JobHandler<N> };
+
+export type WorkerGroup = {
+  workers: Worker[];
+  /** Stops taking jobs, waits up to `timeoutMs` for active ones, then forces the rest. */
+  close(timeoutMs: number): Promise<{ forced: boolean }>;
+};
+
+export class MissingJobHandlerError extends Error {
+  constructor(readonly jobNames: string[]) {
+    super(`no handler registered for job(s): ${jobNames.join(', ')}`);
+    this.name = 'MissingJobHandlerError';
+  }
+}
+
+export function startWorkers(deps: {
+  queues: readonly QueueName[];
+  handlers: JobHandlers;
+  createConnection: () => Redis;
+  prefix: string;
+  concurrency: number;
+  logger: Logger;
+}): WorkerGroup {
+  // Refuse to start rather than let jobs of an unhandled name fail one by one at run time.
+  const missing = deps.queues.flatMap(jobNamesOfQueue).filter((name) => !deps.handlers[name]);
+  if (missing.length > 0) throw new MissingJobHandlerError(missing);
+
+  const log = deps.logger.child({ name: 'queue' });
+  const connections: Redis[] = [];
+  const workers = deps.queues.map((queueName) => {
+    const connection = deps.createConnection();
+    connections.push(connection);
+    const worker = new Worker(queueName, (job, _token, signal) => runJob(job, signal ?? new AbortController().signal), {
+      connection,
+      prefix: deps.prefix,
+      concurrency: deps.concurrency,
+      autorun: true,
+    });
+    worker.on('failed', (job, err) => {
+      log.warn({ queue: queueName, jobId: job?.id, jobName: job?.name, attempt: job?.attemptsMade, err }, 'job failed');
+    });
+    worker.on('error', (err) => log.error({ queue: queueName, err }, 'worker error'));
+    return worker;
+  });
+
+  async function runJob(job: Job, signal: AbortSignal): Promise<unknown> {
+    const name = job.name as JobName;
+    const def = jobRegistry[name];
+    const handler = deps.handlers[name] as JobHandler<JobName> | undefined;
+    // A job we cannot parse will never succeed: fail it now instead of retrying.
+    if (!def || !handler) throw new UnrecoverableError(`unknown job name ${job.name}`);
+    const parsed = def.schema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
+    const started = Date.now();
+    const result = await handler(parsed.data, job, signal);
+    log.debug({ jobId: job.id, jobName: job.name, ms: Date.now() - started }, 'job done');
+    return result;
+  }
+
+  async function close(timeoutMs: number): Promise<{ forced: boolean }> {
+    const graceful = Promise.all(workers.map((w) => w.close())).then(() => 'done' as const);
+    // BullMQ closes the connections it duplicated; the ones we passed in are ours to close.
+    const closeOwnConnections = () => Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+    let finished = (await withTimeout(graceful, timeoutMs)) === 'done';
+    if (!finished) {
+      // Out of patience: abort the handlers' signals and give them a moment to stop at a
+      // checkpoint. A job still running when the process exits stays active in Redis
+      // until its lock expires; BullMQ's stalled-job check then hands it to another worker.
+      for (const w of workers) w.cancelAllJobs('worker shutting down');
+      finished = (await withTimeout(graceful, 1_000)) === 'done';
+    }
+    if (finished) await closeOwnConnections();
+    else void graceful.then(closeOwnConnections, closeOwnConnections);
+    return { forced: !finished };
+  }
+
+  return { workers, close };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
