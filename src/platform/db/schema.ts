@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { MirrorTables } from '../../sync/mirror.tables';
 
 /**
  * The typed shape of every table. Every tenant table's key starts with portal_id,
@@ -23,7 +24,11 @@ export interface PortalTable {
 }
 export type PortalRow = Selectable<PortalTable>;
 
-export interface DB {
+/**
+ * Every table of the app. Each feature keeps its table types beside its code and
+ * adds them here with one `extends`.
+ */
+export interface DB extends MirrorTables {
   portals: PortalTable;
 }
 
