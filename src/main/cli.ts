@@ -6,16 +6,21 @@ import { ConfigError, parseConfig } from '../config';
 import type { Config } from '../config';
 import { createContext } from '../context';
 import { createLogger } from '../logger';
+import { runAttributionCommand } from '../kpi/attribution-command';
+import { runSimulatorCommand, SIMULATOR_USAGE } from '../simulator';
 import { startApi } from './api';
 import { stopOnSignals } from './lifecycle';
 import { runMigrations } from './migrate';
 import { startWorker } from './worker';
 
-/** A subcommand of `kpi-bridge`. `run` resolves when a one-shot command is done. */
+/**
+ * A subcommand of `kpi-bridge`. `run` resolves when a one-shot command is done (with
+ * its exit code, if not 0); long-running ones resolve once started.
+ */
 type Command = {
   summary: string;
   usage: string;
-  run(args: string[]): Promise<void>;
+  run(args: string[]): Promise<number | void>;
 };
 
 function loadConfig(): Config {
@@ -45,6 +50,16 @@ async function runServices(which: { api: boolean; worker: boolean }): Promise<vo
 }
 
 const commands: Record<string, Command> = {
+  simulator: {
+    summary: 'serve a simulated HubSpot (OAuth, CRM, webhooks) on loopback, for demos and tests',
+    usage: SIMULATOR_USAGE.replace(/^Usage: /, ''),
+    run: (args) => runSimulatorCommand(args),
+  },
+  attribution: {
+    summary: 'credit conversions (JSON lines on stdin) or ChannelAttribution paths (--paths FILE) to channels',
+    usage: 'kpi-bridge attribution [--paths FILE] [--models a,b] < conversions.jsonl',
+    run: (args) => runAttributionCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }),
+  },
   api: {
     summary: 'serve the HTTP API (OAuth, webhooks, cards, reports, health)',
     usage: 'kpi-bridge api',
@@ -101,13 +116,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`kpi-bridge: unknown command '${name}'\n\n${helpText()}\n`);
     return 2;
   }
+  // `kpi-bridge attribution … | head` closes our stdout early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`Usage: ${command.usage}\n  ${command.summary}\n`);
     return 0;
   }
   try {
-    await command.run(rest);
-    return 0;
+    return (await command.run(rest)) ?? 0;
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`kpi-bridge: ${err.message}\n(see .env.example for every setting)\n`);
