@@ -41,7 +41,7 @@ export function createContext(config: Config, logger: Logger): AppContext {
       name: 'redis',
       check: async () => {
         const pong = await redis.ping();
-        if (pong !== 'PONG') throw new Error(`unexpected reply ${pong}`);
+        if (pong !== 'PONG') throw new Error(`unexpected reply ${String(pong)}`);
       },
     },
   ];

@@ -67,7 +67,7 @@ const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   const log = logger.child({ name: 'http' });
   return (err: unknown, req, res, _next) => {
-    const requestId = String(req.id ?? '');
+    const requestId = typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : '';
     let status = 500;
     let body: ErrorBody['error'] = { code: 'internal_error', message: 'internal server error', requestId };
     const parserType = (err as { type?: unknown }).type;

@@ -4,7 +4,8 @@ export type ReadinessCheck = { name: string; check: () => Promise<void> };
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-async function runCheck(c: ReadinessCheck): Promise<[string, 'ok' | string]> {
+/** A check's outcome: 'ok' or 'error: <reason>'. */
+async function runCheck(c: ReadinessCheck): Promise<[string, string]> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

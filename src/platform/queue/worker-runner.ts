@@ -55,7 +55,7 @@ export function startWorkers(deps: {
   async function runJob(job: Job, signal: AbortSignal): Promise<unknown> {
     const name = job.name as JobName;
     const def = jobRegistry[name];
-    const handler = deps.handlers[name] as JobHandler<JobName> | undefined;
+    const handler = deps.handlers[name];
     // A job we cannot parse will never succeed: fail it now instead of retrying.
     if (!def || !handler) throw new UnrecoverableError(`unknown job name ${job.name}`);
     const parsed = def.schema.safeParse(job.data);

@@ -35,7 +35,7 @@ describe('queue', () => {
   it('refuses a payload that does not match the job schema, before it reaches Redis', async () => {
     const before = await ctx.producer.queue('system').count();
     await expect(
-      ctx.producer.enqueue('health', { requestedAt: 'yesterday' } as { requestedAt: string }),
+      ctx.producer.enqueue('health', { requestedAt: 'yesterday' }),
     ).rejects.toBeInstanceOf(InvalidJobPayloadError);
     await expect(ctx.producer.enqueue('health', { requestedAt: new Date().toISOString(), token: 'x' } as never)).rejects.toThrow(
       /token/,
