@@ -17,5 +17,6 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], slowTestThreshold: 20 },
   ],
+  reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
   testTimeout: 30000,
 };

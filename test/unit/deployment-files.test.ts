@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { envSchema, parseConfig } from '../../src/config';
+
+/**
+ * There is no Docker engine on our machines, so docker-compose.yml and .env.example are
+ * kept right by reading them against the config schema.
+ */
+const root = path.resolve(__dirname, '../..');
+type Service = {
+  image?: string;
+  build?: string;
+  command?: string[];
+  environment?: Record<string, string | number | boolean>;
+  depends_on?: Record<string, { condition: string }>;
+};
+const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
+const configKeys = Object.keys(envSchema.shape);
+const appServices = ['migrate', 'api', 'worker'] as const;
+
+/** What the app container would see: compose's `${VAR:-default}` resolved to its default. */
+function resolvedEnvironment(service: Service): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(service.environment ?? {}).map(([k, v]) => [
+      k,
+      String(v).replace(/\$\{[A-Z_]+(?::-([^}]*))?\}/g, (_m, def: string | undefined) => def ?? ''),
+    ]),
+  );
+}
+
+describe('docker-compose.yml', () => {
+  it('runs postgres 16, redis 7 with noeviction and append-only, and the three app services', () => {
+    expect(compose.services.postgres?.image).toBe('postgres:16');
+    expect(compose.services.redis?.image).toBe('redis:7');
+    const redisCommand = (compose.services.redis?.command ?? []).join(' ');
+    expect(redisCommand).toContain('--maxmemory-policy noeviction');
+    expect(redisCommand).toContain('--appendonly yes');
+    expect(compose.services.migrate?.command).toEqual(['migrate']);
+    expect(compose.services.api?.command).toEqual(['api']);
+    expect(compose.services.worker?.command).toEqual(['worker']);
+    for (const name of ['api', 'worker']) {
+      expect(compose.services[name]?.depends_on?.migrate?.condition).toBe('service_completed_successfully');
+    }
+  });
+
+  it.each(appServices)('gives %s only variables the config knows, forming a valid config', (name) => {
+    const env = resolvedEnvironment(compose.services[name]!);
+    const unknown = Object.keys(env).filter((k) => !configKeys.includes(k));
+    expect(unknown).toEqual([]);
+    // The compose file supplies everything but the secrets, which come from the user's .env.
+    const secrets = Object.fromEntries(
+      Object.entries(envSchema.shape)
+        .filter(([k, s]) => !(k in env) && !s.safeParse(undefined).success)
+        .map(([k]) => [k, exampleValue(k)]),
+    );
+    expect(() => parseConfig({ ...secrets, ...env })).not.toThrow();
+  });
+
+  it('points the app services at the compose postgres and redis', () => {
+    for (const name of appServices) {
+      const env = resolvedEnvironment(compose.services[name]!);
+      expect(new URL(env.DATABASE_URL!).hostname).toBe('postgres');
+      expect(new URL(env.REDIS_URL!).hostname).toBe('redis');
+    }
+  });
+});
+
+function exampleValue(key: string): string {
+  return readEnvExample()[key] ?? '';
+}
+
+function readEnvExample(): Record<string, string> {
+  const text = readFileSync(path.join(root, '.env.example'), 'utf8');
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+describe('.env.example', () => {
+  it('documents every config key and nothing else', () => {
+    expect(Object.keys(readEnvExample()).sort()).toEqual([...configKeys].sort());
+  });
+
+  it('is a valid configuration as it stands', () => {
+    expect(() => parseConfig(readEnvExample())).not.toThrow();
+  });
+});
