@@ -9,6 +9,7 @@ import { createLogger } from '../logger';
 import { runAttributionCommand } from '../kpi/attribution-command';
 import { runSimulatorCommand, SIMULATOR_USAGE } from '../simulator';
 import { startApi } from './api';
+import { DEMO_USAGE, runDemoCommand } from './demo';
 import { stopOnSignals } from './lifecycle';
 import { runMigrations } from './migrate';
 import { startWorker } from './worker';
@@ -50,6 +51,11 @@ async function runServices(which: { api: boolean; worker: boolean }): Promise<vo
 }
 
 const commands: Record<string, Command> = {
+  demo: {
+    summary: 'see it work: a simulated HubSpot portal, the API and the worker (--once: run through and exit)',
+    usage: DEMO_USAGE.replace(/^Usage: /, ''),
+    run: (args) => runDemoCommand(args),
+  },
   simulator: {
     summary: 'serve a simulated HubSpot (OAuth, CRM, webhooks) on loopback, for demos and tests',
     usage: SIMULATOR_USAGE.replace(/^Usage: /, ''),
