@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { KpiTables } from '../../kpi/kpi.tables';
 import type { MirrorTables } from '../../sync/mirror.tables';
 
 /**
@@ -28,7 +29,7 @@ export type PortalRow = Selectable<PortalTable>;
  * Every table of the app. Each feature keeps its table types beside its code and
  * adds them here with one `extends`.
  */
-export interface DB extends MirrorTables {
+export interface DB extends MirrorTables, KpiTables {
   portals: PortalTable;
 }
 

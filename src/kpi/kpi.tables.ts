@@ -1,0 +1,132 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+/** Typed shape of the KPI results (migration 20261123T200400Z-create-kpi-results). */
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string | T, string | T>;
+
+export type KpiRunStatus = 'running' | 'succeeded' | 'failed';
+
+export interface KpiRunTable {
+  portal_id: number;
+  run_id: Generated<number>;
+  status: KpiRunStatus;
+  as_of: Timestamp;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  counts: Json<Record<string, number>>;
+  timings: Json<Record<string, number>>;
+  error: string | null;
+}
+
+export interface KpiSnapshotTable {
+  portal_id: number;
+  kpi: string;
+  period_unit: string;
+  period_start: Timestamp;
+  period_end: Timestamp;
+  period_label: string;
+  pipeline_id: string;
+  breakdown: string;
+  breakdown_value: string;
+  value: number | null;
+  reason: string | null;
+  inputs: Json<Record<string, unknown>>;
+  run_id: number;
+}
+
+export interface KpiDealRowTable {
+  portal_id: number;
+  deal_id: number;
+  pipeline_id: string;
+  stage_id: string;
+  owner_id: string | null;
+  source: string;
+  outcome: string;
+  amount_home: number | null;
+  created_at: Timestamp;
+  close_date: Timestamp | null;
+  age_days: number;
+  days_to_close: number | null;
+  days_in_stage: number | null;
+  stage_median_days: number | null;
+  pipeline_velocity: number | null;
+  pipeline_qualified: number | null;
+  pipeline_win_rate: number | null;
+  pipeline_avg_won_size: number | null;
+  pipeline_cycle_days: number | null;
+  attribution: Json<DealAttribution> | null;
+  run_id: number;
+}
+
+/** A deal's attribution as the deal card shows it: channel credits under each model. */
+export interface DealAttribution {
+  readonly kind: 'revenue' | 'deal_create';
+  readonly value: number;
+  readonly models: Record<string, Record<string, number>>;
+}
+
+export interface KpiContactRowTable {
+  portal_id: number;
+  contact_id: number;
+  source: string;
+  lifecycle_stage: string | null;
+  created_at: Timestamp;
+  customer_since: Timestamp | null;
+  first_won_deal_id: number | null;
+  days_to_deal: number | null;
+  won_deals: number;
+  won_revenue: number | null;
+  open_deals: number;
+  open_amount: number | null;
+  touches: number;
+  first_touch_channel: string | null;
+  last_touch_channel: string | null;
+  minutes_to_first_activity: number | null;
+  run_id: number;
+}
+
+export interface KpiCreditTable {
+  portal_id: number;
+  conversion_kind: string;
+  conversion_id: number;
+  touch_id: string;
+  channel: string;
+  touch_at: Timestamp | null;
+  converted_at: Timestamp;
+  value: number;
+  first_touch: number;
+  last_touch: number;
+  linear: number;
+  u_shaped: number;
+  w_shaped: number;
+  full_path: number;
+  time_decay: number;
+  j_shaped: number;
+  inverse_j: number;
+  markov: number;
+  run_id: number;
+}
+
+export interface KpiChannelTotalTable {
+  portal_id: number;
+  conversion_kind: string;
+  model: string;
+  channel: string;
+  credit: number;
+  conversions: number;
+  removal_effect: number | null;
+  run_id: number;
+}
+
+export interface KpiTables {
+  kpi_runs: KpiRunTable;
+  kpi_snapshots: KpiSnapshotTable;
+  kpi_deal_rows: KpiDealRowTable;
+  kpi_contact_rows: KpiContactRowTable;
+  kpi_credits: KpiCreditTable;
+  kpi_channel_totals: KpiChannelTotalTable;
+}
+
+export type KpiSnapshotRow = Selectable<KpiSnapshotTable>;
+export type KpiRunRow = Selectable<KpiRunTable>;
