@@ -4,6 +4,7 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string | T, string | T>;
+type DefaultedJson<T> = ColumnType<T, string | T | undefined, string | T>;
 
 export type KpiRunStatus = 'running' | 'succeeded' | 'failed';
 
@@ -14,8 +15,8 @@ export interface KpiRunTable {
   as_of: Timestamp;
   started_at: Timestamp;
   finished_at: Timestamp | null;
-  counts: Json<Record<string, number>>;
-  timings: Json<Record<string, number>>;
+  counts: DefaultedJson<Record<string, number>>;
+  timings: DefaultedJson<Record<string, number>>;
   error: string | null;
 }
 
@@ -31,7 +32,7 @@ export interface KpiSnapshotTable {
   breakdown_value: string;
   value: number | null;
   reason: string | null;
-  inputs: Json<Record<string, unknown>>;
+  inputs: DefaultedJson<Record<string, unknown>>;
   run_id: number;
 }
 

@@ -1,0 +1,355 @@
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+
+import type { Database } from '../platform/db/database';
+import type { Executor } from '../platform/db/executor';
+import type { ConversionKind, MarkovModel } from './models/attribution';
+import { ATTRIBUTION_MODELS, buildMarkovModel, createMarkovAccumulator } from './models/attribution';
+import { createCreditWriter } from './queries/credit-writer';
+import { loadAggregatedPaths, streamContactConversions, streamDealConversions } from './queries/conversions';
+import { createDealFactsTables } from './queries/deal-facts';
+import { loadKpiSettings } from './queries/portal-settings';
+import type { KpiSettings } from './queries/portal-settings';
+import { insertContactRows, insertDealRows } from './queries/record-rows';
+import { listSnapshotPeriods, TRAILING_90D } from './queries/snapshot-periods';
+import {
+  insertContactSnapshots,
+  insertLifecycleSnapshots,
+  insertOpenPipelineSnapshots,
+  insertRevenueSnapshots,
+  insertTrafficAndMeetingSnapshots,
+  insertVelocitySnapshots,
+} from './queries/snapshot-queries';
+import type { ChannelTotalsAccumulator } from './wide-credits';
+import { createChannelTotalsAccumulator, creditConversionWide } from './wide-credits';
+
+export interface KpiProgress {
+  readonly stage: string;
+  /** Conversions credited so far and in all (0 / 0 outside the attribution stage). */
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface RecomputeOptions {
+  /** The computation's "now", epoch ms; default the wall clock. */
+  readonly now?: number;
+  readonly onProgress?: (progress: KpiProgress) => void;
+  /** Aborts between batches (worker shutdown); the transaction rolls back. */
+  readonly signal?: AbortSignal;
+  /** Conversions read per query; bounds memory. */
+  readonly batchSize?: number;
+}
+
+export interface KpiRunSummary {
+  readonly portalId: number;
+  readonly runId: number;
+  readonly asOf: number;
+  /** Wall ms per stage, in the order they ran. */
+  readonly timings: Readonly<Record<string, number>>;
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+export interface KpiHeadline {
+  readonly portalId: number;
+  readonly runId: number;
+  readonly pipelineId: string | null;
+  readonly period: { readonly start: string; readonly end: string; readonly label: string };
+  /** Home currency per day; null when a factor is unknown. */
+  readonly velocityPerDay: number | null;
+  readonly winRate: number | null;
+  readonly averageWonDealSize: number | null;
+  readonly salesCycleDays: number | null;
+  readonly qualifiedOpportunities: number | null;
+  /** Won revenue per original source over the same period (null: won deals without home amounts). */
+  readonly revenueBySource: Readonly<Record<string, number | null>>;
+  /** Revenue attribution: the top channels by credit under each model. */
+  readonly topChannels: Readonly<Record<string, readonly { readonly channel: string; readonly credit: number }[]>>;
+}
+
+export interface KpiServiceDeps {
+  readonly db: Database;
+  readonly logger: Logger;
+}
+
+const CONVERSION_KINDS: readonly ConversionKind[] = ['contact_create', 'deal_create', 'revenue'];
+const RESULT_TABLES = ['kpi_snapshots', 'kpi_deal_rows', 'kpi_contact_rows', 'kpi_credits', 'kpi_channel_totals'] as const;
+
+/** The KPI computation of one portal: every figure from the mirror tables, written in one transaction. */
+export function createKpiService(deps: KpiServiceDeps) {
+  const log = deps.logger.child({ name: 'kpi' });
+
+  async function recompute(portalId: number, options: RecomputeOptions = {}): Promise<KpiRunSummary> {
+    const now = options.now ?? Date.now();
+    const batchSize = options.batchSize ?? 5_000;
+    const started = Date.now();
+    const run = await deps.db
+      .insertInto('kpi_runs')
+      .values({ portal_id: portalId, status: 'running', as_of: new Date(now), started_at: new Date(started) })
+      .returning('run_id')
+      .executeTakeFirstOrThrow();
+    const runId = Number(run.run_id);
+    const timings: Record<string, number> = {};
+    const counts: Record<string, number> = {};
+    log.info({ portalId, runId }, 'kpi computation started');
+    try {
+      await deps.db.transaction().execute(async (trx) => {
+        let stageStart = Date.now();
+        const stage = (name: string) => {
+          if (options.signal?.aborted) throw new Error('kpi computation aborted');
+          const t = Date.now();
+          timings[name] = t - stageStart;
+          stageStart = t;
+          options.onProgress?.({ stage: name, done: 0, total: 0 });
+        };
+        // One computation per portal at a time: a second one waits, then recomputes from fresher rows.
+        await sql`select pg_advisory_xact_lock(hashtext('kpi.compute'), hashtext(${String(portalId)}))`.execute(trx);
+        stage('lock');
+        for (const table of RESULT_TABLES) await trx.deleteFrom(table).where('portal_id', '=', portalId).execute();
+        stage('delete previous results');
+        const settings = await loadKpiSettings(trx, portalId);
+        counts.deals = await createDealFactsTables(trx, settings);
+        stage('deal facts');
+        const periods = listSnapshotPeriods(now, settings.timeZone);
+        const q = { settings, periods, runId, now };
+        counts.velocityRows = await insertVelocitySnapshots(trx, q);
+        stage('velocity snapshots');
+        counts.revenueRows = await insertRevenueSnapshots(trx, q);
+        counts.contactRows = await insertContactSnapshots(trx, q);
+        counts.openPipelineRows = await insertOpenPipelineSnapshots(trx, q);
+        counts.lifecycleRows = await insertLifecycleSnapshots(trx, q);
+        counts.trafficRows = await insertTrafficAndMeetingSnapshots(trx, q);
+        stage('other snapshots');
+        const chains = await buildMarkovChains(trx, portalId);
+        stage('markov chains');
+        const totals = new Map(CONVERSION_KINDS.map((k) => [k, createChannelTotalsAccumulator()]));
+        const creditCounts = await writeCredits(trx, {
+          portalId,
+          runId,
+          batchSize,
+          chains,
+          totals,
+          signal: options.signal,
+          onProgress: options.onProgress,
+        });
+        Object.assign(counts, creditCounts);
+        stage('attribution credits');
+        counts.channelTotalRows = await insertChannelTotals(trx, portalId, runId, totals, chains);
+        const trailing = periods.find((p) => p.unit === TRAILING_90D)!.period;
+        counts.dealRows = await insertDealRows(trx, { settings, runId, now, trailingStart: trailing.start });
+        stage('deal rows');
+        counts.contactKpiRows = await insertContactRows(trx, { settings, runId });
+        stage('contact rows');
+        await trx
+          .updateTable('kpi_runs')
+          .set({ status: 'succeeded', finished_at: new Date(), counts: JSON.stringify(counts), timings: JSON.stringify(timings) })
+          .where('portal_id', '=', portalId)
+          .where('run_id', '=', runId)
+          .execute();
+      });
+      timings.commit = Date.now() - started - Object.values(timings).reduce((a, b) => a + b, 0);
+      log.info({ portalId, runId, ms: Date.now() - started }, 'kpi computation done');
+      return { portalId, runId, asOf: now, timings, counts };
+    } catch (err) {
+      await deps.db
+        .updateTable('kpi_runs')
+        .set({ status: 'failed', finished_at: new Date(), error: err instanceof Error ? err.message : String(err) })
+        .where('portal_id', '=', portalId)
+        .where('run_id', '=', runId)
+        .execute()
+        .catch((e: unknown) => log.warn({ err: e, portalId, runId }, 'could not mark the kpi run failed'));
+      throw err;
+    }
+  }
+
+  return { recompute, readHeadline: (portalId: number) => readHeadline(deps.db, portalId) };
+}
+
+export type KpiService = ReturnType<typeof createKpiService>;
+
+/**
+ * Recomputes a portal and returns the headline figures the demo prints: pipeline velocity and its
+ * factors over the trailing 90 days of the default pipeline (id `default` when present, else the
+ * first non-archived one), won revenue per source over the same days, top channels per model.
+ */
+export async function computePortalKpis(
+  deps: KpiServiceDeps,
+  portalId: number,
+  now: number,
+  options: Omit<RecomputeOptions, 'now'> = {},
+): Promise<KpiHeadline> {
+  await createKpiService(deps).recompute(portalId, { ...options, now });
+  return readHeadline(deps.db, portalId);
+}
+
+/** The headline of the latest stored computation (see computePortalKpis). */
+export async function readHeadline(db: Executor, portalId: number): Promise<KpiHeadline> {
+  const run = await db
+    .selectFrom('kpi_runs')
+    .select(['run_id'])
+    .where('portal_id', '=', portalId)
+    .where('status', '=', 'succeeded')
+    .orderBy('run_id', 'desc')
+    .executeTakeFirst();
+  const pipeline = await db
+    .selectFrom('pipelines')
+    .select('pipeline_id')
+    .where('portal_id', '=', portalId)
+    .where('archived', '=', false)
+    .orderBy(sql`pipeline_id = 'default'`, 'desc')
+    .orderBy('display_order')
+    .orderBy('pipeline_id')
+    .executeTakeFirst();
+  const trailing = await db
+    .selectFrom('kpi_snapshots')
+    .select(['period_start', 'period_end', 'period_label'])
+    .where('portal_id', '=', portalId)
+    .where('period_unit', '=', TRAILING_90D)
+    .orderBy('period_start', 'desc')
+    .executeTakeFirst();
+  const pipelineId = pipeline?.pipeline_id ?? null;
+  const factors = new Map<string, number | null>();
+  const revenueBySource: Record<string, number | null> = {};
+  if (trailing !== undefined) {
+    const rows = await db
+      .selectFrom('kpi_snapshots')
+      .select(['kpi', 'pipeline_id', 'breakdown', 'breakdown_value', 'value'])
+      .where('portal_id', '=', portalId)
+      .where('period_unit', '=', TRAILING_90D)
+      .where('period_start', '=', trailing.period_start)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('pipeline_id', '=', pipelineId ?? ''), eb('breakdown', '=', 'all')]),
+          eb.and([eb('kpi', '=', 'won_revenue'), eb('breakdown', '=', 'source')]),
+        ]),
+      )
+      .execute();
+    for (const r of rows) {
+      const value = r.value === null ? null : Number(r.value);
+      if (r.kpi === 'won_revenue' && r.breakdown === 'source') revenueBySource[r.breakdown_value] = value;
+      else factors.set(r.kpi, value);
+    }
+  }
+  const channelRows = await db
+    .selectFrom('kpi_channel_totals')
+    .select(['model', 'channel', 'credit'])
+    .where('portal_id', '=', portalId)
+    .where('conversion_kind', '=', 'revenue')
+    .orderBy('model')
+    .orderBy('credit', 'desc')
+    .orderBy('channel')
+    .execute();
+  const topChannels: Record<string, { channel: string; credit: number }[]> = {};
+  for (const r of channelRows) {
+    const list = (topChannels[r.model] ??= []);
+    if (list.length < 3) list.push({ channel: r.channel, credit: Math.round(r.credit * 100) / 100 });
+  }
+  return {
+    portalId,
+    runId: run === undefined ? 0 : Number(run.run_id),
+    pipelineId,
+    period: {
+      start: trailing?.period_start.toISOString() ?? '',
+      end: trailing?.period_end.toISOString() ?? '',
+      label: trailing?.period_label ?? '',
+    },
+    velocityPerDay: factors.get('pipeline_velocity') ?? null,
+    winRate: factors.get('win_rate') ?? null,
+    averageWonDealSize: factors.get('average_won_deal_size') ?? null,
+    salesCycleDays: factors.get('sales_cycle_days') ?? null,
+    qualifiedOpportunities: factors.get('qualified_opportunities') ?? null,
+    revenueBySource,
+    topChannels,
+  };
+}
+
+/** One Markov chain per conversion kind, from paths aggregated in SQL (converting and not). */
+export async function buildMarkovChains(db: Executor, portalId: number): Promise<Map<ConversionKind, MarkovModel>> {
+  const chains = new Map<ConversionKind, MarkovModel>();
+  for (const kind of CONVERSION_KINDS) {
+    const accumulator = createMarkovAccumulator();
+    for (const p of await loadAggregatedPaths(db, portalId, kind)) accumulator.add(p.path, p.conversions, p.value, p.nulls);
+    chains.set(kind, buildMarkovModel(accumulator.snapshot()));
+  }
+  return chains;
+}
+
+async function writeCredits(
+  db: Executor,
+  args: {
+    portalId: number;
+    runId: number;
+    batchSize: number;
+    chains: Map<ConversionKind, MarkovModel>;
+    totals: Map<ConversionKind, ChannelTotalsAccumulator>;
+    signal: AbortSignal | undefined;
+    onProgress: ((p: KpiProgress) => void) | undefined;
+  },
+): Promise<Record<string, number>> {
+  const { portalId } = args;
+  const sizes = await sql<{ contacts: number; deals: number }>`
+    select (select count(*) from contacts where portal_id = ${portalId} and not archived and merged_into is null)::int as contacts,
+      (select count(*) from kpi_tmp_deal_base)::int as deals`.execute(db);
+  const total = (sizes.rows[0]?.contacts ?? 0) + (sizes.rows[0]?.deals ?? 0);
+  const writer = createCreditWriter(db, { portalId, runId: args.runId });
+  const counts: Record<string, number> = { contact_create: 0, deal_create: 0, revenue: 0 };
+  let done = 0;
+  const streams = [
+    streamContactConversions(db, portalId, args.batchSize),
+    streamDealConversions(db, portalId, args.batchSize),
+  ];
+  for (const stream of streams) {
+    for await (const batch of stream) {
+      if (args.signal?.aborted) throw new Error('kpi computation aborted');
+      for (const conversion of batch) {
+        const wide = creditConversionWide(conversion, args.chains.get(conversion.kind)!);
+        args.totals.get(conversion.kind)!.add(wide);
+        await writer.add(conversion, wide);
+        counts[conversion.kind]! += 1;
+        if (conversion.kind !== 'revenue') done += 1;
+      }
+      args.onProgress?.({ stage: 'attribution credits', done, total });
+    }
+  }
+  counts.creditRows = await writer.flush();
+  return counts;
+}
+
+async function insertChannelTotals(
+  db: Executor,
+  portalId: number,
+  runId: number,
+  totals: Map<ConversionKind, ChannelTotalsAccumulator>,
+  chains: Map<ConversionKind, MarkovModel>,
+): Promise<number> {
+  const rows: {
+    portal_id: number;
+    conversion_kind: string;
+    model: string;
+    channel: string;
+    credit: number;
+    conversions: number;
+    removal_effect: number | null;
+    run_id: number;
+  }[] = [];
+  for (const [kind, accumulator] of totals) {
+    const effects = chains.get(kind)?.removalEffects;
+    for (const model of ATTRIBUTION_MODELS) {
+      for (const [channel, t] of accumulator.totals().get(model) ?? []) {
+        rows.push({
+          portal_id: portalId,
+          conversion_kind: kind,
+          model,
+          channel,
+          credit: t.credit,
+          conversions: t.conversions,
+          removal_effect: model === 'markov' ? (effects?.get(channel) ?? null) : null,
+          run_id: runId,
+        });
+      }
+    }
+  }
+  for (let i = 0; i < rows.length; i += 2_000) await db.insertInto('kpi_channel_totals').values(rows.slice(i, i + 2_000)).execute();
+  return rows.length;
+}
+
+export type { KpiSettings };

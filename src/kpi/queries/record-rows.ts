@@ -1,0 +1,163 @@
+import { sql } from 'kysely';
+
+import type { Executor } from '../../platform/db/executor';
+import { ATTRIBUTION_MODELS } from '../models/attribution';
+import { SALES_ACTIVITY_KINDS } from '../models/metrics';
+import type { KpiSettings } from './portal-settings';
+import { contactFactsCtes } from './snapshot-queries';
+import { TRAILING_90D } from './snapshot-periods';
+
+/**
+ * Per-deal KPI rows (what the deal card and the write-back show), in one `insert … select`:
+ * age (now − createdate), days to close (closed deals), days in the current stage (open deals
+ * whose history reaches their current stage: now − start of the current stay) against the median
+ * of completed stays in that stage over all deals, the deal's pipeline's trailing-90-day factors,
+ * and its attribution (revenue credits when won and credited, else deal creation) per model and
+ * channel. Reads kpi_tmp_deal_base, kpi_snapshots and kpi_credits of this run.
+ */
+export async function insertDealRows(
+  db: Executor,
+  args: { readonly settings: KpiSettings; readonly runId: number; readonly now: number; readonly trailingStart: number },
+): Promise<number> {
+  const p = args.settings.portalId;
+  const now = new Date(args.now).toISOString();
+  const models = sql.join(
+    ATTRIBUTION_MODELS.map((m) => sql`${m}::text, jsonb_object_agg(channel, ${sql.ref(m)})`),
+  );
+  const sums = sql.join(ATTRIBUTION_MODELS.map((m) => sql`sum(${sql.ref(m)}) as ${sql.ref(m)}`));
+  const result = await sql`
+  with hist as (
+    select h.deal_id, h.stage_id, h.changed_at,
+      lag(h.stage_id) over (partition by h.deal_id order by h.changed_at) as prev_stage
+    from deal_stage_history h join kpi_tmp_deal_base d on d.deal_id = h.deal_id
+    where h.portal_id = ${p}
+  ),
+  runs as (
+    select deal_id, stage_id, changed_at as from_at,
+      lead(changed_at) over (partition by deal_id order by changed_at) as to_at
+    from hist where prev_stage is distinct from stage_id
+  ),
+  current_stay as (select deal_id, stage_id, from_at from runs where to_at is null),
+  stage_medians as (
+    select stage_id, percentile_cont(0.5) within group (order by days) as median_days
+    from (
+      select deal_id, stage_id, sum(greatest(0, extract(epoch from to_at) - extract(epoch from from_at)))::float8 / 86400 as days
+      from runs where to_at is not null group by deal_id, stage_id
+    ) x
+    where stage_id in (select stage_id from kpi_tmp_stage_meta where not is_closed)
+    group by stage_id
+  ),
+  factors as (
+    select pipeline_id,
+      max(value) filter (where kpi = 'pipeline_velocity') as velocity,
+      max(value) filter (where kpi = 'qualified_opportunities') as qualified,
+      max(value) filter (where kpi = 'win_rate') as win_rate,
+      max(value) filter (where kpi = 'average_won_deal_size') as avg_size,
+      max(value) filter (where kpi = 'sales_cycle_days') as cycle
+    from kpi_snapshots
+    where portal_id = ${p} and period_unit = ${TRAILING_90D} and breakdown = 'all'
+      and period_start = ${new Date(args.trailingStart).toISOString()}::timestamptz
+    group by pipeline_id
+  ),
+  deal_channel as (
+    select conversion_id, conversion_kind, channel, max(value) as value, ${sums}
+    from kpi_credits
+    where portal_id = ${p} and conversion_kind in ('revenue', 'deal_create')
+    group by conversion_id, conversion_kind, channel
+  ),
+  attribution as (
+    select distinct on (conversion_id) conversion_id,
+      jsonb_build_object('kind', conversion_kind, 'value', value, 'models', models) as attribution
+    from (
+      select conversion_id, conversion_kind, max(value) as value, jsonb_build_object(${models}) as models
+      from deal_channel group by conversion_id, conversion_kind
+    ) a
+    order by conversion_id, (conversion_kind = 'revenue') desc
+  )
+  insert into kpi_deal_rows (portal_id, deal_id, pipeline_id, stage_id, owner_id, source, outcome, amount_home,
+    created_at, close_date, age_days, days_to_close, days_in_stage, stage_median_days, pipeline_velocity,
+    pipeline_qualified, pipeline_win_rate, pipeline_avg_won_size, pipeline_cycle_days, attribution, run_id)
+  select ${p}, d.deal_id, d.pipeline_id, d.stage_id, d.owner_id, d.source_key, d.outcome, d.amount_home,
+    d.created_at, d.close_date,
+    greatest(0, extract(epoch from ${now}::timestamptz) - extract(epoch from d.created_at))::float8 / 86400,
+    case when d.outcome <> 'open' and d.close_date >= d.created_at
+      then (extract(epoch from d.close_date) - extract(epoch from d.created_at))::float8 / 86400 end,
+    case when d.outcome = 'open' then
+      case when cs.deal_id is null then
+        greatest(0, extract(epoch from ${now}::timestamptz) - extract(epoch from d.created_at))::float8 / 86400
+      when cs.stage_id = d.stage_id then
+        greatest(0, extract(epoch from ${now}::timestamptz) - extract(epoch from cs.from_at))::float8 / 86400
+      end
+    end,
+    sm.median_days, f.velocity, f.qualified, f.win_rate, f.avg_size, f.cycle, a.attribution, ${args.runId}
+  from kpi_tmp_deal_base d
+  left join current_stay cs on cs.deal_id = d.deal_id
+  left join stage_medians sm on sm.stage_id = d.stage_id
+  left join factors f on f.pipeline_id = d.pipeline_id
+  left join attribution a on a.conversion_id = d.deal_id`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/**
+ * Per-contact KPI rows (what the contact card and the write-back show): original source,
+ * lifecycle stage, customer since, first won deal and days to deal (first visit, else createdate,
+ * to its closedate), won deals and revenue, open deals and amount, touches with the first and the
+ * latest channel, minutes from the clock start (first form conversion, else createdate) to the
+ * first sales activity at or after it.
+ */
+export async function insertContactRows(
+  db: Executor,
+  args: { readonly settings: KpiSettings; readonly runId: number },
+): Promise<number> {
+  const p = args.settings.portalId;
+  const result = await sql`
+  with ${contactFactsCtes(args.settings)},
+  won as (
+    select dc.contact_id, count(*)::int as won, sum(d.amount_home) as revenue,
+      (array_agg(d.deal_id order by d.close_date, d.deal_id))[1] as first_won, min(d.close_date) as first_close
+    from deal_contacts dc join kpi_tmp_deal_base d on d.deal_id = dc.deal_id
+    where dc.portal_id = ${p} and d.outcome = 'won' and d.close_date is not null
+    group by dc.contact_id
+  ),
+  open as (
+    select dc.contact_id, count(*)::int as open, sum(d.amount_home) as amount
+    from deal_contacts dc join kpi_tmp_deal_base d on d.deal_id = dc.deal_id
+    where dc.portal_id = ${p} and d.outcome = 'open'
+    group by dc.contact_id
+  ),
+  touch_count as (select contact_id, count(*)::int as n from touches where portal_id = ${p} group by contact_id),
+  first_touch as (
+    select distinct on (contact_id) contact_id, channel from touches where portal_id = ${p}
+    order by contact_id, occurred_at, touch_id collate "C"
+  ),
+  last_touch as (
+    select distinct on (contact_id) contact_id, channel from touches where portal_id = ${p}
+    order by contact_id, occurred_at desc, touch_id collate "C" desc
+  ),
+  first_activity as (
+    select a.contact_id, min(a.occurred_at) as at
+    from activities a join contacts c on c.portal_id = a.portal_id and c.contact_id = a.contact_id
+    where a.portal_id = ${p} and a.kind = any(${[...SALES_ACTIVITY_KINDS]}::text[])
+      and a.occurred_at >= coalesce(c.first_conversion_at, c.created_at)
+    group by a.contact_id
+  )
+  insert into kpi_contact_rows (portal_id, contact_id, source, lifecycle_stage, created_at, customer_since,
+    first_won_deal_id, days_to_deal, won_deals, won_revenue, open_deals, open_amount, touches,
+    first_touch_channel, last_touch_channel, minutes_to_first_activity, run_id)
+  select ${p}, cb.contact_id, cb.source_key, c.lifecycle_stage, cb.created_at, cb.customer_since,
+    w.first_won,
+    case when w.first_close >= coalesce(c.first_visit_at, c.created_at) then
+      (extract(epoch from w.first_close) - extract(epoch from coalesce(c.first_visit_at, c.created_at)))::float8 / 86400 end,
+    coalesce(w.won, 0), w.revenue, coalesce(o.open, 0), o.amount, coalesce(tc.n, 0), ft.channel, lt.channel,
+    (extract(epoch from fa.at) - extract(epoch from coalesce(c.first_conversion_at, c.created_at)))::float8 / 60,
+    ${args.runId}
+  from contact_base cb
+  join contacts c on c.portal_id = ${p} and c.contact_id = cb.contact_id
+  left join won w on w.contact_id = cb.contact_id
+  left join open o on o.contact_id = cb.contact_id
+  left join touch_count tc on tc.contact_id = cb.contact_id
+  left join first_touch ft on ft.contact_id = cb.contact_id
+  left join last_touch lt on lt.contact_id = cb.contact_id
+  left join first_activity fa on fa.contact_id = cb.contact_id`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}

@@ -1,0 +1,88 @@
+import type { AttributionModel, Conversion, MarkovModel, Touch } from './models/attribution';
+import {
+  allocateLinearShares,
+  allocateMarkovShares,
+  allocatePositionShares,
+  allocateTimeDecayShares,
+  ATTRIBUTION_MODELS,
+  conversionValue,
+  findKeyTouches,
+  NO_TOUCH_CHANNEL,
+  selectCountedTouches,
+  selectPositionRule,
+  splitValue,
+  toCents,
+} from './models/attribution';
+
+/**
+ * The credits of one conversion under all ten models, one row per counted touch: the same numbers
+ * as `attributeConversion` (a test holds them equal), laid out as the `kpi_credits` table stores
+ * them, without allocating one object per touch per model (millions of conversions per portal).
+ */
+export interface WideCredits {
+  /** Counted touches in time-then-id order; empty for a conversion without touches. */
+  readonly touches: readonly Touch[];
+  /** `credits[m][i]`: credit of touch i under ATTRIBUTION_MODELS[m]; one entry (the `(no touch)` row) when no touch counts. */
+  readonly credits: readonly (readonly number[])[];
+  /** The value distributed: rounded to the cent for revenue. */
+  readonly value: number;
+}
+
+export function creditConversionWide(
+  conversion: Conversion,
+  markov: Pick<MarkovModel, 'removalEffects'>,
+): WideCredits {
+  const money = conversion.kind === 'revenue';
+  const raw = conversionValue(conversion);
+  const value = money ? toCents(raw) / 100 : raw;
+  const counted = selectCountedTouches(conversion);
+  if (counted.length === 0) {
+    const [whole] = splitValue([1], raw, money);
+    return { touches: [], credits: ATTRIBUTION_MODELS.map(() => [whole!]), value };
+  }
+  const keyTouches = findKeyTouches(conversion, counted);
+  const credits = ATTRIBUTION_MODELS.map((model) => {
+    let shares: number[];
+    if (model === 'linear') shares = allocateLinearShares(counted.length);
+    else if (model === 'time_decay') shares = allocateTimeDecayShares(counted);
+    else if (model === 'markov') shares = allocateMarkovShares(counted, markov);
+    else shares = allocatePositionShares(counted.length, keyTouches, selectPositionRule(model, conversion.kind));
+    return splitValue(shares, raw, money);
+  });
+  return { touches: counted, credits, value };
+}
+
+/** Channel totals per model over a stream of conversions (the "top channels" of a report). */
+export interface ChannelTotalsAccumulator {
+  add(wide: WideCredits): void;
+  /** model → channel → { credit, conversions touching the channel }. */
+  totals(): Map<AttributionModel, Map<string, { credit: number; conversions: number }>>;
+}
+
+export function createChannelTotalsAccumulator(): ChannelTotalsAccumulator {
+  const byModel = new Map<AttributionModel, Map<string, { credit: number; conversions: number }>>(
+    ATTRIBUTION_MODELS.map((m) => [m, new Map()]),
+  );
+  return {
+    add(wide) {
+      const channels = wide.touches.length === 0 ? [NO_TOUCH_CHANNEL] : wide.touches.map((t) => t.channel);
+      ATTRIBUTION_MODELS.forEach((model, m) => {
+        const totals = byModel.get(model)!;
+        const seen = new Set<string>();
+        channels.forEach((channel, i) => {
+          let entry = totals.get(channel);
+          if (entry === undefined) {
+            entry = { credit: 0, conversions: 0 };
+            totals.set(channel, entry);
+          }
+          entry.credit += wide.credits[m]![i]!;
+          if (!seen.has(channel)) {
+            seen.add(channel);
+            entry.conversions += 1;
+          }
+        });
+      });
+    },
+    totals: () => byModel,
+  };
+}
