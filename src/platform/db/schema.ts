@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { KpiTables } from '../../kpi/kpi.tables';
 import type { MirrorTables } from '../../sync/mirror.tables';
+import type { SyncTables } from '../../sync/sync.tables';
 
 /**
  * The typed shape of every table. Every tenant table's key starts with portal_id,
@@ -29,7 +30,7 @@ export type PortalRow = Selectable<PortalTable>;
  * Every table of the app. Each feature keeps its table types beside its code and
  * adds them here with one `extends`.
  */
-export interface DB extends MirrorTables, KpiTables {
+export interface DB extends MirrorTables, SyncTables, KpiTables {
   portals: PortalTable;
 }
 
