@@ -41,7 +41,50 @@ export const envSchema = z.object({
   QUEUE_PREFIX: z.string().min(1).default('{kpi-bridge}'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(25_000),
+
+  HUBSPOT_CLIENT_ID: z.string().min(1),
+  HUBSPOT_CLIENT_SECRET: z.string().min(1),
+  HUBSPOT_APP_ID: z.coerce.number().int().positive(),
+  HUBSPOT_API_BASE_URL: url(['http:', 'https:']).default('https://api.hubapi.com'),
+  HUBSPOT_AUTH_BASE_URL: url(['http:', 'https:']).default('https://app.hubspot.com'),
+  TOKEN_ENCRYPTION_KEYS: z.string().min(1).transform(parseEncryptionKeys),
+  UNINSTALL_GRACE_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
 });
+
+/** One key of the token vault: `id` is stored beside each ciphertext, so keys can rotate. */
+export type EncryptionKeySpec = Readonly<{ id: string; keyBase64: string }>;
+
+/**
+ * `k2:<base64 of 32 bytes>,k1:<base64>`: the first key encrypts, every key decrypts.
+ * Messages name the position of a bad entry, never its value.
+ */
+function parseEncryptionKeys(raw: string, ctx: z.RefinementCtx): EncryptionKeySpec[] {
+  const keys: EncryptionKeySpec[] = [];
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .forEach((entry, i) => {
+      const colon = entry.indexOf(':');
+      const id = colon > 0 ? entry.slice(0, colon) : '';
+      const keyBase64 = entry.slice(colon + 1);
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
+        ctx.addIssue({ code: 'custom', message: `entry ${i + 1} must look like <id>:<base64 key> (id: letters, digits, - or _)` });
+        return;
+      }
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(keyBase64) || Buffer.from(keyBase64, 'base64').length !== 32) {
+        ctx.addIssue({ code: 'custom', message: `key ${id} must be 32 bytes in base64 (openssl rand -base64 32)` });
+        return;
+      }
+      if (keys.some((k) => k.id === id)) {
+        ctx.addIssue({ code: 'custom', message: `key id ${id} is listed twice` });
+        return;
+      }
+      keys.push({ id, keyBase64 });
+    });
+  if (keys.length === 0 && raw.trim().replace(/,/g, '') === '') ctx.addIssue({ code: 'custom', message: 'needs at least one key' });
+  return keys;
+}
 
 export type Env = z.input<typeof envSchema>;
 
@@ -53,6 +96,10 @@ export type Config = Readonly<{
   redis: Readonly<{ url: string }>;
   queue: Readonly<{ prefix: string; concurrency: number }>;
   shutdownTimeoutMs: number;
+  hubspot: Readonly<{ clientId: string; clientSecret: string; appId: number; apiBaseUrl: string; authBaseUrl: string }>;
+  /** Newest first: the first key encrypts. */
+  tokenEncryptionKeys: readonly EncryptionKeySpec[];
+  uninstallGraceDays: number;
 }>;
 
 export class ConfigError extends Error {
@@ -92,6 +139,15 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     redis: { url: e.REDIS_URL },
     queue: { prefix: e.QUEUE_PREFIX, concurrency: e.WORKER_CONCURRENCY },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    hubspot: {
+      clientId: e.HUBSPOT_CLIENT_ID,
+      clientSecret: e.HUBSPOT_CLIENT_SECRET,
+      appId: e.HUBSPOT_APP_ID,
+      apiBaseUrl: e.HUBSPOT_API_BASE_URL.replace(/\/+$/, ''),
+      authBaseUrl: e.HUBSPOT_AUTH_BASE_URL.replace(/\/+$/, ''),
+    },
+    tokenEncryptionKeys: e.TOKEN_ENCRYPTION_KEYS,
+    uninstallGraceDays: e.UNINSTALL_GRACE_DAYS,
   });
 }
 

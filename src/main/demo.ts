@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import { createContext } from '../context';
 import type { AppContext } from '../context';
 import { createLogger } from '../logger';
-import { startSimulator } from '../simulator';
+import { deriveApp, startSimulator } from '../simulator';
 import type { SimulatorHandle } from '../simulator';
 import { startApi } from './api';
 import type { ApiHandle } from './api';
@@ -59,9 +59,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function demoConfig(env: NodeJS.ProcessEnv, port: number): Config {
+function demoConfig(env: NodeJS.ProcessEnv, port: number, simulator: { url: string; seed: number | string }): Config {
+  // The demo plays the simulator's app (its credentials derive from the seed), with a
+  // demo-only token key: nothing here is a real secret.
+  const app = deriveApp(simulator.seed);
   return parseConfig({
     ...env,
+    HUBSPOT_CLIENT_ID: app.clientId,
+    HUBSPOT_CLIENT_SECRET: app.clientSecret,
+    HUBSPOT_APP_ID: String(app.appId),
+    HUBSPOT_API_BASE_URL: simulator.url,
+    HUBSPOT_AUTH_BASE_URL: simulator.url,
+    TOKEN_ENCRYPTION_KEYS: `demo:${Buffer.from('kpi-bridge-demo-key-not-secret!!').toString('base64')}`,
     PORT: String(port),
     HTTP_HOST: '127.0.0.1',
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
@@ -84,14 +93,17 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     },
   });
   const port = values.port ? Number(values.port) : values.once ? await freePort() : 3000;
-  const config = demoConfig(process.env, port);
+  // Picked before the simulator starts: the config points the app at it.
+  const simulatorPort = values['simulator-port'] ? Number(values['simulator-port']) : values.once ? await freePort() : 4010;
+  const seed = Number.isFinite(Number(values.seed)) ? Number(values.seed) : values.seed;
+  const config = demoConfig(process.env, port, { url: `http://127.0.0.1:${simulatorPort}`, seed });
   const log = createLogger({ level: config.log.level, format: config.log.format });
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
   await runMigrations(config, log, 'up');
   const simulator = await startSimulator({
-    seed: Number.isFinite(Number(values.seed)) ? Number(values.seed) : values.seed,
-    port: values['simulator-port'] ? Number(values['simulator-port']) : values.once ? 0 : 4010,
+    seed,
+    port: simulatorPort,
     contacts: Number(values.contacts),
     deals: Number(values.deals),
     logger: log.child({ name: 'simulator' }),

@@ -22,9 +22,19 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 }
 
+/** Valid HubSpot app settings for tests; tests that talk to the simulator override them with its app. */
+export const TEST_HUBSPOT_ENV = {
+  HUBSPOT_CLIENT_ID: 'test-client-id',
+  HUBSPOT_CLIENT_SECRET: 'test-client-secret',
+  HUBSPOT_APP_ID: '1000001',
+  // Two fixed test-only keys (32 bytes each): t2 encrypts, t1 still decrypts.
+  TOKEN_ENCRYPTION_KEYS: `t2:${Buffer.alloc(32, 2).toString('base64')},t1:${Buffer.alloc(32, 1).toString('base64')}`,
+};
+
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return parseConfig({
     NODE_ENV: 'test',
+    ...TEST_HUBSPOT_ENV,
     LOG_LEVEL: 'silent',
     DATABASE_URL: TEST_DATABASE_URL,
     REDIS_URL: TEST_REDIS_URL,

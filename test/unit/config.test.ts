@@ -1,20 +1,75 @@
 import { ConfigError, parseConfig } from '../../src/config';
 
+const KEY_A = Buffer.alloc(32, 7).toString('base64');
+const KEY_B = Buffer.alloc(32, 9).toString('base64');
+/** The secrets have no defaults; everything else does. */
+const SECRETS = {
+  HUBSPOT_CLIENT_ID: 'cid',
+  HUBSPOT_CLIENT_SECRET: 'csecret',
+  HUBSPOT_APP_ID: '42',
+  TOKEN_ENCRYPTION_KEYS: `k2:${KEY_A},k1:${KEY_B}`,
+};
+
 describe('parseConfig', () => {
-  it('uses local defaults when nothing is set', () => {
-    const config = parseConfig({});
+  it('uses local defaults when only the secrets are set', () => {
+    const config = parseConfig({ ...SECRETS });
     expect(config.db.url).toBe('postgres://postgres@127.0.0.1:5432/kpi_bridge');
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
     expect(config.http.port).toBe(3000);
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.db)).toBe(true);
+    expect(config.hubspot).toEqual({
+      clientId: 'cid',
+      clientSecret: 'csecret',
+      appId: 42,
+      apiBaseUrl: 'https://api.hubapi.com',
+      authBaseUrl: 'https://app.hubspot.com',
+    });
+    expect(config.tokenEncryptionKeys).toEqual([
+      { id: 'k2', keyBase64: KEY_A },
+      { id: 'k1', keyBase64: KEY_B },
+    ]);
+    expect(config.uninstallGraceDays).toBe(30);
+  });
+
+  it('requires the HubSpot secrets and the encryption keys, naming them', () => {
+    let caught: unknown;
+    try {
+      parseConfig({});
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect([...(caught as ConfigError).keys].sort()).toEqual([
+      'HUBSPOT_APP_ID',
+      'HUBSPOT_CLIENT_ID',
+      'HUBSPOT_CLIENT_SECRET',
+      'TOKEN_ENCRYPTION_KEYS',
+    ]);
+  });
+
+  it.each([
+    ['a key that is not 32 bytes', `k1:${Buffer.alloc(16, 1).toString('base64')}`],
+    ['an entry without an id', KEY_A],
+    ['a repeated id', `k1:${KEY_A},k1:${KEY_B}`],
+    ['no key at all', ' , '],
+  ])('rejects TOKEN_ENCRYPTION_KEYS with %s without echoing it', (_why, value) => {
+    let caught: unknown;
+    try {
+      parseConfig({ ...SECRETS, TOKEN_ENCRYPTION_KEYS: value });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).keys).toEqual(['TOKEN_ENCRYPTION_KEYS']);
+    expect((caught as ConfigError).message).not.toContain(KEY_A.slice(0, 12));
   });
 
   it('names every bad key and never echoes a value', () => {
     const secretish = 'postgres-but-not-a-url-s3cr3t';
     let caught: unknown;
     try {
-      parseConfig({ DATABASE_URL: secretish, PORT: 'eighty', LOG_LEVEL: 'loud' });
+      parseConfig({ ...SECRETS, DATABASE_URL: secretish, PORT: 'eighty', LOG_LEVEL: 'loud' });
     } catch (err) {
       caught = err;
     }
@@ -27,6 +82,6 @@ describe('parseConfig', () => {
   });
 
   it('treats empty variables as unset', () => {
-    expect(parseConfig({ PORT: '' }).http.port).toBe(3000);
+    expect(parseConfig({ ...SECRETS, PORT: '' }).http.port).toBe(3000);
   });
 });
