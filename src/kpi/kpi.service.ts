@@ -63,7 +63,9 @@ export interface KpiHeadline {
   /** Won revenue per original source over the same period (null: won deals without home amounts). */
   readonly revenueBySource: Readonly<Record<string, number | null>>;
   /** Revenue attribution: the top channels by credit under each model. */
-  readonly topChannels: Readonly<Record<string, readonly { readonly channel: string; readonly credit: number }[]>>;
+  readonly topChannels: Readonly<
+    Record<string, readonly { readonly channel: string; readonly credit: number }[]>
+  >;
 }
 
 export interface KpiServiceDeps {
@@ -72,7 +74,13 @@ export interface KpiServiceDeps {
 }
 
 const CONVERSION_KINDS: readonly ConversionKind[] = ['contact_create', 'deal_create', 'revenue'];
-const RESULT_TABLES = ['kpi_snapshots', 'kpi_deal_rows', 'kpi_contact_rows', 'kpi_credits', 'kpi_channel_totals'] as const;
+const RESULT_TABLES = [
+  'kpi_snapshots',
+  'kpi_deal_rows',
+  'kpi_contact_rows',
+  'kpi_credits',
+  'kpi_channel_totals',
+] as const;
 
 /** The KPI computation of one portal: every figure from the mirror tables, written in one transaction. */
 export function createKpiService(deps: KpiServiceDeps) {
@@ -102,9 +110,12 @@ export function createKpiService(deps: KpiServiceDeps) {
           options.onProgress?.({ stage: name, done: 0, total: 0 });
         };
         // One computation per portal at a time: a second one waits, then recomputes from fresher rows.
-        await sql`select pg_advisory_xact_lock(hashtext('kpi.compute'), hashtext(${String(portalId)}))`.execute(trx);
+        await sql`select pg_advisory_xact_lock(hashtext('kpi.compute'), hashtext(${String(portalId)}))`.execute(
+          trx,
+        );
         stage('lock');
-        for (const table of RESULT_TABLES) await trx.deleteFrom(table).where('portal_id', '=', portalId).execute();
+        for (const table of RESULT_TABLES)
+          await trx.deleteFrom(table).where('portal_id', '=', portalId).execute();
         stage('delete previous results');
         const settings = await loadKpiSettings(trx, portalId);
         counts.deals = await createDealFactsTables(trx, settings);
@@ -141,7 +152,12 @@ export function createKpiService(deps: KpiServiceDeps) {
         stage('contact rows');
         await trx
           .updateTable('kpi_runs')
-          .set({ status: 'succeeded', finished_at: new Date(), counts: JSON.stringify(counts), timings: JSON.stringify(timings) })
+          .set({
+            status: 'succeeded',
+            finished_at: new Date(),
+            counts: JSON.stringify(counts),
+            timings: JSON.stringify(timings),
+          })
           .where('portal_id', '=', portalId)
           .where('run_id', '=', runId)
           .execute();
@@ -152,7 +168,11 @@ export function createKpiService(deps: KpiServiceDeps) {
     } catch (err) {
       await deps.db
         .updateTable('kpi_runs')
-        .set({ status: 'failed', finished_at: new Date(), error: err instanceof Error ? err.message : String(err) })
+        .set({
+          status: 'failed',
+          finished_at: new Date(),
+          error: err instanceof Error ? err.message : String(err),
+        })
         .where('portal_id', '=', portalId)
         .where('run_id', '=', runId)
         .execute()
@@ -263,11 +283,15 @@ export async function readHeadline(db: Executor, portalId: number): Promise<KpiH
 }
 
 /** One Markov chain per conversion kind, from paths aggregated in SQL (converting and not). */
-export async function buildMarkovChains(db: Executor, portalId: number): Promise<Map<ConversionKind, MarkovModel>> {
+export async function buildMarkovChains(
+  db: Executor,
+  portalId: number,
+): Promise<Map<ConversionKind, MarkovModel>> {
   const chains = new Map<ConversionKind, MarkovModel>();
   for (const kind of CONVERSION_KINDS) {
     const accumulator = createMarkovAccumulator();
-    for (const p of await loadAggregatedPaths(db, portalId, kind)) accumulator.add(p.path, p.conversions, p.value, p.nulls);
+    for (const p of await loadAggregatedPaths(db, portalId, kind))
+      accumulator.add(p.path, p.conversions, p.value, p.nulls);
     chains.set(kind, buildMarkovModel(accumulator.snapshot()));
   }
   return chains;
@@ -348,7 +372,11 @@ async function insertChannelTotals(
       }
     }
   }
-  for (let i = 0; i < rows.length; i += 2_000) await db.insertInto('kpi_channel_totals').values(rows.slice(i, i + 2_000)).execute();
+  for (let i = 0; i < rows.length; i += 2_000)
+    await db
+      .insertInto('kpi_channel_totals')
+      .values(rows.slice(i, i + 2_000))
+      .execute();
   return rows.length;
 }
 

@@ -46,7 +46,8 @@ export function creditConversionWide(
     if (model === 'linear') shares = allocateLinearShares(counted.length);
     else if (model === 'time_decay') shares = allocateTimeDecayShares(counted);
     else if (model === 'markov') shares = allocateMarkovShares(counted, markov);
-    else shares = allocatePositionShares(counted.length, keyTouches, selectPositionRule(model, conversion.kind));
+    else
+      shares = allocatePositionShares(counted.length, keyTouches, selectPositionRule(model, conversion.kind));
     return splitValue(shares, raw, money);
   });
   return { touches: counted, credits, value };

@@ -83,7 +83,12 @@ export async function loadAggregatedPaths(
       group by path`;
   }
   const result = await query.execute(db);
-  return result.rows.map((r) => ({ path: r.path, conversions: r.conversions, value: r.value, nulls: r.nulls }));
+  return result.rows.map((r) => ({
+    path: r.path,
+    conversions: r.conversions,
+    value: r.value,
+    nulls: r.nulls,
+  }));
 }
 
 interface TouchArrays {

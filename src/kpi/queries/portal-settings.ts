@@ -51,7 +51,10 @@ export async function loadKpiSettings(db: Executor, portalId: number): Promise<K
     left join pipeline_stages s on s.portal_id = p.portal_id and s.pipeline_id = p.pipeline_id
     where p.portal_id = ${portalId}
     order by p.display_order, p.pipeline_id collate "C", s.display_order, s.stage_id collate "C"`.execute(db);
-  const pipelines = new Map<string, { id: string; qualifiedStageId: string | null; archived: boolean; stages: Pipeline['stages'][number][] }>();
+  const pipelines = new Map<
+    string,
+    { id: string; qualifiedStageId: string | null; archived: boolean; stages: Pipeline['stages'][number][] }
+  >();
   for (const r of stages.rows) {
     let p = pipelines.get(r.pipeline_id);
     if (p === undefined) {

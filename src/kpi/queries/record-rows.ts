@@ -17,7 +17,12 @@ import { TRAILING_90D } from './snapshot-periods';
  */
 export async function insertDealRows(
   db: Executor,
-  args: { readonly settings: KpiSettings; readonly runId: number; readonly now: number; readonly trailingStart: number },
+  args: {
+    readonly settings: KpiSettings;
+    readonly runId: number;
+    readonly now: number;
+    readonly trailingStart: number;
+  },
 ): Promise<number> {
   const p = args.settings.portalId;
   const now = new Date(args.now).toISOString();

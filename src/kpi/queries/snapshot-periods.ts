@@ -2,7 +2,14 @@ import { sql } from 'kysely';
 import type { RawBuilder } from 'kysely';
 
 import type { Period, PeriodUnit } from '../models/metrics';
-import { getPeriodContaining, getPreviousPeriod, MONTH, QUARTER, trailingDays, WEEK } from '../models/metrics';
+import {
+  getPeriodContaining,
+  getPreviousPeriod,
+  MONTH,
+  QUARTER,
+  trailingDays,
+  WEEK,
+} from '../models/metrics';
 
 /** How far back snapshots go for each unit: enough for a year of history plus the change against the previous period. */
 const HISTORY: readonly { readonly unit: PeriodUnit; readonly name: string; readonly count: number }[] = [

@@ -371,7 +371,10 @@ export async function insertLifecycleSnapshots(db: Executor, q: SnapshotQueryCon
  * (analytics days whose local midnight falls in the period) and meetings booked on the web
  * (`MEETINGS_PUBLIC`, by booking time) per original source of the booking contact.
  */
-export async function insertTrafficAndMeetingSnapshots(db: Executor, q: SnapshotQueryContext): Promise<number> {
+export async function insertTrafficAndMeetingSnapshots(
+  db: Executor,
+  q: SnapshotQueryContext,
+): Promise<number> {
   const p = q.settings.portalId;
   const result = await sql`
   with periods as (${periodsRelation(q.periods)}),

@@ -8,7 +8,12 @@ export interface SeedPortal {
   readonly pipelines: readonly {
     readonly id: string;
     readonly qualifiedStageId?: string | null;
-    readonly stages: readonly { readonly id: string; readonly order: number; readonly closed: boolean; readonly probability: number | null }[];
+    readonly stages: readonly {
+      readonly id: string;
+      readonly order: number;
+      readonly closed: boolean;
+      readonly probability: number | null;
+    }[];
   }[];
   readonly contacts: readonly {
     readonly id: number;
@@ -30,9 +35,22 @@ export interface SeedPortal {
     readonly archived?: boolean;
     readonly contactIds: readonly number[];
   }[];
-  readonly stageHistory?: readonly { readonly dealId: number; readonly stageId: string; readonly at: number }[];
-  readonly lifecycleHistory?: readonly { readonly contactId: number; readonly stage: string | null; readonly at: number }[];
-  readonly touches: readonly { readonly id: string; readonly contactId: number; readonly at: number; readonly channel: string }[];
+  readonly stageHistory?: readonly {
+    readonly dealId: number;
+    readonly stageId: string;
+    readonly at: number;
+  }[];
+  readonly lifecycleHistory?: readonly {
+    readonly contactId: number;
+    readonly stage: string | null;
+    readonly at: number;
+  }[];
+  readonly touches: readonly {
+    readonly id: string;
+    readonly contactId: number;
+    readonly at: number;
+    readonly channel: string;
+  }[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -52,7 +70,13 @@ export async function seedPortal(db: Database, portal: SeedPortal): Promise<void
   for (const [i, p] of portal.pipelines.entries()) {
     await db
       .insertInto('pipelines')
-      .values({ portal_id: portalId, pipeline_id: p.id, label: p.id, display_order: i, qualified_stage_id: p.qualifiedStageId ?? null })
+      .values({
+        portal_id: portalId,
+        pipeline_id: p.id,
+        label: p.id,
+        display_order: i,
+        qualified_stage_id: p.qualifiedStageId ?? null,
+      })
       .execute();
     for (const s of p.stages) {
       await db
@@ -113,13 +137,27 @@ export async function seedPortal(db: Database, portal: SeedPortal): Promise<void
   if ((portal.stageHistory ?? []).length > 0) {
     await db
       .insertInto('deal_stage_history')
-      .values(portal.stageHistory!.map((h) => ({ portal_id: portalId, deal_id: h.dealId, stage_id: h.stageId, changed_at: iso(h.at) })))
+      .values(
+        portal.stageHistory!.map((h) => ({
+          portal_id: portalId,
+          deal_id: h.dealId,
+          stage_id: h.stageId,
+          changed_at: iso(h.at),
+        })),
+      )
       .execute();
   }
   if ((portal.lifecycleHistory ?? []).length > 0) {
     await db
       .insertInto('contact_lifecycle_history')
-      .values(portal.lifecycleHistory!.map((h) => ({ portal_id: portalId, contact_id: h.contactId, stage: h.stage, changed_at: iso(h.at) })))
+      .values(
+        portal.lifecycleHistory!.map((h) => ({
+          portal_id: portalId,
+          contact_id: h.contactId,
+          stage: h.stage,
+          changed_at: iso(h.at),
+        })),
+      )
       .execute();
   }
   if (portal.touches.length > 0) {

@@ -33,9 +33,33 @@ test('a small portal computes without errors', async () => {
       { id: 2, createdAt: NOW - 50 * DAY, source: 'PAID_SEARCH' },
     ],
     deals: [
-      { id: 100, pipelineId: 'default', stageId: 'won', amount: 1000, createdAt: NOW - 40 * DAY, closedAt: NOW - 10 * DAY, contactIds: [1] },
-      { id: 101, pipelineId: 'default', stageId: 'lost', amount: 500, createdAt: NOW - 30 * DAY, closedAt: NOW - 5 * DAY, contactIds: [2] },
-      { id: 102, pipelineId: 'default', stageId: 'qual', amount: 700, createdAt: NOW - 20 * DAY, closedAt: null, contactIds: [2] },
+      {
+        id: 100,
+        pipelineId: 'default',
+        stageId: 'won',
+        amount: 1000,
+        createdAt: NOW - 40 * DAY,
+        closedAt: NOW - 10 * DAY,
+        contactIds: [1],
+      },
+      {
+        id: 101,
+        pipelineId: 'default',
+        stageId: 'lost',
+        amount: 500,
+        createdAt: NOW - 30 * DAY,
+        closedAt: NOW - 5 * DAY,
+        contactIds: [2],
+      },
+      {
+        id: 102,
+        pipelineId: 'default',
+        stageId: 'qual',
+        amount: 700,
+        createdAt: NOW - 20 * DAY,
+        closedAt: null,
+        contactIds: [2],
+      },
     ],
     touches: [
       { id: 't1', contactId: 1, at: NOW - 70 * DAY, channel: 'ORGANIC_SEARCH' },
@@ -55,8 +79,18 @@ test('a small portal computes without errors', async () => {
   expect(headline.velocityPerDay).toBeCloseTo((2 * 0.5 * 1000) / 30);
   expect(headline.revenueBySource).toEqual({ ORGANIC_SEARCH: 1000 });
   expect(headline.topChannels.first_touch?.[0]).toEqual({ channel: 'ORGANIC_SEARCH', credit: 1000 });
-  const deal = await ctx.db.selectFrom('kpi_deal_rows').selectAll().where('portal_id', '=', 11).where('deal_id', '=', 102).executeTakeFirstOrThrow();
+  const deal = await ctx.db
+    .selectFrom('kpi_deal_rows')
+    .selectAll()
+    .where('portal_id', '=', 11)
+    .where('deal_id', '=', 102)
+    .executeTakeFirstOrThrow();
   expect(deal.days_in_stage).toBeCloseTo(20);
-  const contacts = await ctx.db.selectFrom('kpi_contact_rows').selectAll().where('portal_id', '=', 11).orderBy('contact_id').execute();
+  const contacts = await ctx.db
+    .selectFrom('kpi_contact_rows')
+    .selectAll()
+    .where('portal_id', '=', 11)
+    .orderBy('contact_id')
+    .execute();
   expect(contacts.map((c) => c.won_deals)).toEqual([1, 0]);
 });
