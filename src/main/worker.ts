@@ -1,4 +1,5 @@
 import type { AppContext } from '../context';
+import { createKpiComputeHandler } from '../kpi/kpi.worker';
 import { createRedis } from '../platform/queue/connection';
 import { jobNamesOfQueue, QUEUE_NAMES } from '../platform/queue/jobs';
 import type { QueueName } from '../platform/queue/jobs';
@@ -6,9 +7,10 @@ import { startWorkers } from '../platform/queue/worker-runner';
 import type { JobHandlers, WorkerGroup } from '../platform/queue/worker-runner';
 
 /** Every job's handler. A job name without one stops the worker at start-up. */
-export function createJobHandlers(_ctx: AppContext): JobHandlers {
+export function createJobHandlers(ctx: AppContext): JobHandlers {
   return {
     health: (payload) => Promise.resolve({ ok: true, requestedAt: payload.requestedAt, answeredAt: new Date().toISOString() }),
+    'kpi.compute': createKpiComputeHandler({ db: ctx.db, logger: ctx.logger }),
   };
 }
 

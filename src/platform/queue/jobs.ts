@@ -25,6 +25,12 @@ export const jobRegistry = {
     schema: z.object({ requestedAt: z.iso.datetime() }).strict(),
     defaults: { attempts: 1 },
   }),
+  /** Recompute every KPI of one portal (src/kpi); enqueue through `requestKpiRecompute`, which debounces. */
+  'kpi.compute': defineJob({
+    queue: 'kpi',
+    schema: z.object({ portalId: z.number().int().positive() }).strict(),
+    defaults: { attempts: 3 },
+  }),
 } as const;
 
 export type JobRegistry = typeof jobRegistry;

@@ -55,7 +55,8 @@ export function startWorkers(deps: {
   async function runJob(job: Job, signal: AbortSignal): Promise<unknown> {
     const name = job.name as JobName;
     const def = jobRegistry[name];
-    const handler = deps.handlers[name];
+    // The handler of `name` takes the payload its schema parses; TypeScript cannot tie the two through the union.
+    const handler = deps.handlers[name] as ((payload: unknown, job: Job, signal: AbortSignal) => Promise<unknown>) | undefined;
     // A job we cannot parse will never succeed: fail it now instead of retrying.
     if (!def || !handler) throw new UnrecoverableError(`unknown job name ${job.name}`);
     const parsed = def.schema.safeParse(job.data);
