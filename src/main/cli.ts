@@ -7,6 +7,8 @@ import type { Config } from '../config';
 import { createContext } from '../context';
 import { createLogger } from '../logger';
 import { runAttributionCommand } from '../kpi/attribution-command';
+import { KPI_USAGE, runKpiCommand } from '../kpi/kpi-command';
+import { createDb } from '../platform/db/database';
 import { runSimulatorCommand, SIMULATOR_USAGE } from '../simulator';
 import { startApi } from './api';
 import { DEMO_USAGE, runDemoCommand } from './demo';
@@ -65,6 +67,17 @@ const commands: Record<string, Command> = {
     summary: 'credit conversions (JSON lines on stdin) or ChannelAttribution paths (--paths FILE) to channels',
     usage: 'kpi-bridge attribution [--paths FILE] [--models a,b] < conversions.jsonl',
     run: (args) => runAttributionCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }),
+  },
+  kpi: {
+    summary: "recompute a portal's KPIs now (progress on stderr) and print the headline figures as JSON",
+    usage: KPI_USAGE,
+    run: (args) =>
+      runKpiCommand(args, { stdout: process.stdout, stderr: process.stderr }, () => {
+        const config = loadConfig();
+        const logger = rootLogger(config);
+        const db = createDb(config.db);
+        return { db, logger, close: () => db.destroy() };
+      }),
   },
   api: {
     summary: 'serve the HTTP API (OAuth, webhooks, cards, reports, health)',
