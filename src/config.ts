@@ -11,13 +11,16 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const url = (protocols: string[]) =>
-  z.string().refine((v) => {
-    try {
-      return protocols.includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL (${protocols.join(' or ')})`);
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL (${protocols.join(' or ')})`,
+  );
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -27,7 +30,10 @@ export const envSchema = z.object({
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://localhost:3000'),
-  HTTP_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'like 1mb or 512kb').default('1mb'),
+  HTTP_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'like 1mb or 512kb')
+    .default('1mb'),
   TRUST_PROXY: bool.default(false),
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/kpi_bridge'),
@@ -69,11 +75,17 @@ function parseEncryptionKeys(raw: string, ctx: z.RefinementCtx): EncryptionKeySp
       const id = colon > 0 ? entry.slice(0, colon) : '';
       const keyBase64 = entry.slice(colon + 1);
       if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
-        ctx.addIssue({ code: 'custom', message: `entry ${i + 1} must look like <id>:<base64 key> (id: letters, digits, - or _)` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${i + 1} must look like <id>:<base64 key> (id: letters, digits, - or _)`,
+        });
         return;
       }
       if (!/^[A-Za-z0-9+/]+={0,2}$/.test(keyBase64) || Buffer.from(keyBase64, 'base64').length !== 32) {
-        ctx.addIssue({ code: 'custom', message: `key ${id} must be 32 bytes in base64 (openssl rand -base64 32)` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `key ${id} must be 32 bytes in base64 (openssl rand -base64 32)`,
+        });
         return;
       }
       if (keys.some((k) => k.id === id)) {
@@ -82,7 +94,8 @@ function parseEncryptionKeys(raw: string, ctx: z.RefinementCtx): EncryptionKeySp
       }
       keys.push({ id, keyBase64 });
     });
-  if (keys.length === 0 && raw.trim().replace(/,/g, '') === '') ctx.addIssue({ code: 'custom', message: 'needs at least one key' });
+  if (keys.length === 0 && raw.trim().replace(/,/g, '') === '')
+    ctx.addIssue({ code: 'custom', message: 'needs at least one key' });
   return keys;
 }
 
@@ -91,19 +104,34 @@ export type Env = z.input<typeof envSchema>;
 export type Config = Readonly<{
   env: 'development' | 'production' | 'test';
   log: Readonly<{ level: string; format: 'json' | 'pretty' }>;
-  http: Readonly<{ host: string; port: number; publicBaseUrl: string; bodyLimit: string; trustProxy: boolean }>;
+  http: Readonly<{
+    host: string;
+    port: number;
+    publicBaseUrl: string;
+    bodyLimit: string;
+    trustProxy: boolean;
+  }>;
   db: Readonly<{ url: string; poolMax: number; schema: string | undefined }>;
   redis: Readonly<{ url: string }>;
   queue: Readonly<{ prefix: string; concurrency: number }>;
   shutdownTimeoutMs: number;
-  hubspot: Readonly<{ clientId: string; clientSecret: string; appId: number; apiBaseUrl: string; authBaseUrl: string }>;
+  hubspot: Readonly<{
+    clientId: string;
+    clientSecret: string;
+    appId: number;
+    apiBaseUrl: string;
+    authBaseUrl: string;
+  }>;
   /** Newest first: the first key encrypts. */
   tokenEncryptionKeys: readonly EncryptionKeySpec[];
   uninstallGraceDays: number;
 }>;
 
 export class ConfigError extends Error {
-  constructor(readonly keys: readonly string[], details: readonly string[]) {
+  constructor(
+    readonly keys: readonly string[],
+    details: readonly string[],
+  ) {
     super(`Invalid configuration: ${details.join('; ')}`);
     this.name = 'ConfigError';
   }

@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { RateBudget, RateBudgetKind, RateLimitPolicy } from './rate-budget';
+
+/**
+ * HubSpot's per-portal budgets, shared by every process through Redis (reference §3):
+ * 110 requests per rolling 10 s, and 5 search requests per second on their own budget.
+ * Each take() runs one Lua script over a sorted set of recent grants (a true rolling
+ * window, the way HubSpot counts), using Redis' clock so processes on different hosts
+ * agree. backOff() parks a portal's budget until a time (a 429's policy says which).
+ */
+type RateKind = RateBudgetKind;
+type RatePolicy = RateLimitPolicy;
+
+export type RedisRateBudgetOptions = {
+  redis: Redis;
+  /** Key prefix; keep the queue's hash tag so the keys live in one Redis Cluster slot. */
+  prefix: string;
+  standard?: { limit: number; windowMs: number };
+  search?: { limit: number; windowMs: number };
+  /**
+   * Added to each window: our grant time is when the request leaves, HubSpot counts when it
+   * arrives, and jitter between the two would otherwise turn a full window into a 429.
+   */
+  marginMs?: number;
+};
+
+export const HUBSPOT_LIMITS = {
+  standard: { limit: 110, windowMs: 10_000 },
+  search: { limit: 5, windowMs: 1_000 },
+} as const;
+
+// Returns 0 when a slot was granted, else the milliseconds to wait before asking again.
+const TAKE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local parked = redis.call('PTTL', KEYS[2])
+if parked > 0 then return parked end
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local used = redis.call('ZCARD', KEYS[1])
+if used < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local wait = tonumber(oldest[2]) + window - now
+if wait < 1 then wait = 1 end
+return wait
+`;
+
+// Parks a budget until ARGV[1] (epoch ms), never shortening a longer park.
+const PARK_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[1]) - now
+if ttl <= 0 then return 0 end
+local current = redis.call('PTTL', KEYS[1])
+if current >= ttl then return current end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl)
+return ttl
+`;
+
+export class RateBudgetAbortedError extends Error {
+  constructor() {
+    super('rate budget wait aborted');
+    this.name = 'RateBudgetAbortedError';
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new RateBudgetAbortedError());
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new RateBudgetAbortedError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Which budgets a 429's policy parks: DAILY stops everything, the others their own budget. */
+function parkedKinds(policy: RatePolicy): RateKind[] {
+  if (policy === 'DAILY') return ['standard', 'search'];
+  if (policy === 'SECONDLY') return ['search'];
+  return ['standard'];
+}
+
+export type RedisRateBudget = RateBudget & {
+  /** Grants in the current window, for tests and the status command. */
+  usage(portalId: number, kind: RateKind): Promise<number>;
+};
+
+export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRateBudget {
+  const { redis, prefix } = options;
+  const margin = options.marginMs ?? 150;
+  const budgets: Record<RateKind, { limit: number; windowMs: number }> = {
+    standard: options.standard ?? HUBSPOT_LIMITS.standard,
+    search: options.search ?? HUBSPOT_LIMITS.search,
+  };
+  const windowKey = (portalId: number, kind: RateKind) => `${prefix}:rate:${portalId}:${kind}`;
+  const parkKey = (portalId: number, kind: RateKind) => `${prefix}:rate:${portalId}:${kind}:parked`;
+
+  async function take(portalId: number, kind: RateKind, signal?: AbortSignal): Promise<void> {
+    const { limit, windowMs } = budgets[kind];
+    for (;;) {
+      if (signal?.aborted) throw new RateBudgetAbortedError();
+      const member = `${Date.now()}-${randomBytes(6).toString('hex')}`;
+      const wait = Number(
+        await redis.eval(
+          TAKE_SCRIPT,
+          2,
+          windowKey(portalId, kind),
+          parkKey(portalId, kind),
+          limit,
+          windowMs + margin,
+          member,
+        ),
+      );
+      if (wait <= 0) return;
+      // A little jitter so that waiting processes do not all ask again at the same instant.
+      await sleep(Math.min(wait, 60_000) + Math.floor(Math.random() * 5), signal);
+    }
+  }
+
+  async function backOff(portalId: number, policy: RatePolicy, untilMs: number): Promise<void> {
+    for (const kind of parkedKinds(policy)) {
+      await redis.eval(PARK_SCRIPT, 1, parkKey(portalId, kind), Math.ceil(untilMs), String(policy));
+    }
+  }
+
+  async function usage(portalId: number, kind: RateKind): Promise<number> {
+    const { windowMs } = budgets[kind];
+    const [seconds, micros] = await redis.time();
+    const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    return redis.zcount(windowKey(portalId, kind), now - windowMs - margin, '+inf');
+  }
+
+  return { take, backOff, usage };
+}
+
+/**
+ * The next midnight in a time zone, as epoch ms: when HubSpot's DAILY limit resets
+ * for a portal (its account time zone). Unknown zones fall back to UTC.
+ */
+export function nextMidnightIn(timeZone: string | null | undefined, nowMs: number): number {
+  let zone = timeZone ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    zone = 'UTC';
+  }
+  const parts = (ms: number) => {
+    const p = Object.fromEntries(
+      new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      })
+        .formatToParts(new Date(ms))
+        .map((x) => [x.type, x.value]),
+    );
+    return {
+      y: Number(p.year),
+      m: Number(p.month),
+      d: Number(p.day),
+      h: Number(p.hour),
+      min: Number(p.minute),
+      s: Number(p.second),
+    };
+  };
+  const local = parts(nowMs);
+  // Offset of the zone now; the midnight guess is corrected once for a DST change in between.
+  const offset =
+    Date.UTC(local.y, local.m - 1, local.d, local.h, local.min, local.s) - Math.floor(nowMs / 1000) * 1000;
+  let guess = Date.UTC(local.y, local.m - 1, local.d + 1) - offset;
+  const check = parts(guess);
+  if (check.h !== 0 || check.min !== 0) {
+    const offset2 = Date.UTC(check.y, check.m - 1, check.d, check.h, check.min, check.s) - guess;
+    guess = Date.UTC(local.y, local.m - 1, local.d + 1) - offset2;
+  }
+  return guess;
+}

@@ -1,0 +1,14 @@
+/**
+ * One rate budget per portal, shared by every process (architecture §6). The adapter
+ * calls `take` before each request and `backOff` when HubSpot answers 429; the
+ * implementation (Redis buckets) lives with the sync, which is its main user.
+ */
+export type RateBudgetKind = 'standard' | 'search';
+export type RateLimitPolicy = 'TEN_SECONDLY_ROLLING' | 'SECONDLY' | 'DAILY';
+
+export interface RateBudget {
+  /** Resolves when the portal may make one more call of this kind; rejects if `signal` aborts. */
+  take(portalId: number, kind: RateBudgetKind, signal?: AbortSignal): Promise<void>;
+  /** Nobody calls this portal's `policy` budget before `untilMs` (epoch ms). */
+  backOff(portalId: number, policy: RateLimitPolicy, untilMs: number): Promise<void>;
+}
