@@ -85,7 +85,7 @@ export async function runFullSync(deps: SyncDeps, portalId: number, options: Ful
       const known = [...existing.keys()].filter((s) => s.startsWith(`${objectType}#`)).sort();
       if (known.length > 0) return known;
       const bounds = await idBounds(client, objectType, signal);
-      const count = bounds ? Math.max(1, Math.min(wanted, Math.ceil((bounds.max - bounds.min + 1) / 500))) : 1;
+      const count = bounds ? Math.max(1, Math.min(wanted, Math.ceil((bounds.max - bounds.min + 1) / 100))) : 1;
       const streams: string[] = [];
       for (let i = 0; i < count; i++) {
         const stream = `${objectType}#${i}`;

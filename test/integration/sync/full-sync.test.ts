@@ -1,0 +1,62 @@
+import { compareWithGroundTruth } from '../../../src/sync/compare';
+import { runFullSync } from '../../../src/sync/full-sync';
+import { listSyncStates } from '../../../src/sync/sync-state.repository';
+import { createTestContext, type TestContext } from '../../helpers/test-context';
+import { insertPortal, startSyncWorld, type SyncWorld } from './helpers';
+
+const PORTAL = 101;
+
+describe('full sync against the simulator', () => {
+  let ctx: TestContext;
+  let world: SyncWorld;
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    world = await startSyncWorld({ prefix: ctx.config.queue.prefix, contacts: 300, deals: 70, meetings: 90 });
+    await insertPortal(ctx.db, PORTAL);
+  });
+
+  afterAll(async () => {
+    await world.close();
+    await ctx.cleanup();
+  });
+
+  it('ends with Postgres equal to the ground truth, and a re-run changes nothing', async () => {
+    const deps = { db: ctx.db, hubspot: world.hubspot, logger: ctx.logger };
+    const counts = await runFullSync(deps, PORTAL, { segments: { contacts: 3, deals: 2 } });
+    const truth = world.sim.groundTruth(PORTAL);
+    expect(counts.contacts).toBe(truth.counts.contacts.active);
+    expect(counts.deals).toBe(truth.counts.deals.active);
+    expect(counts.meetings).toBe(truth.counts.meetings.active);
+    expect(counts.touches).toBeGreaterThan(counts.contacts);
+    const first = await compareWithGroundTruth(ctx.db, PORTAL, truth);
+    expect(first.differences).toEqual([]);
+    expect(first.checked.contact).toBe(300);
+
+    const states = await listSyncStates(ctx.db, PORTAL);
+    expect(states.filter((s) => !s.stream.startsWith('catchup')).every((s) => s.status === 'done')).toBe(true);
+    expect(states.map((s) => s.stream)).toEqual(expect.arrayContaining(['full', 'metadata', 'contacts#0', 'contacts#2', 'deals#1', 'meetings']));
+
+    // Pipelines, stages (won from metadata) and lifecycle stages came first.
+    const won = await ctx.db.selectFrom('pipeline_stages').select('stage_id').where('portal_id', '=', PORTAL).where('is_won', '=', true).orderBy('stage_id').execute();
+    expect(won.map((s) => s.stage_id)).toEqual(['75318647', 'closedwon']);
+    const lifecycle = await ctx.db.selectFrom('lifecycle_stages').select('stage_id').where('portal_id', '=', PORTAL).execute();
+    expect(lifecycle.length).toBe(9);
+
+    const again = await runFullSync(deps, PORTAL, { restart: true });
+    expect(again).toEqual(counts);
+    expect((await compareWithGroundTruth(ctx.db, PORTAL, world.sim.groundTruth(PORTAL))).differences).toEqual([]);
+  });
+
+  it('marks records deleted since the last run as archived', async () => {
+    const deps = { db: ctx.db, hubspot: world.hubspot, logger: ctx.logger };
+    const truth = world.sim.groundTruth(PORTAL);
+    const deal = truth.deals.find((d) => !d.archived && d.mergedInto === null);
+    if (!deal) throw new Error('no live deal');
+    world.sim.admin.archiveRecord(PORTAL, 'deals', deal.id);
+    await runFullSync(deps, PORTAL, { restart: true });
+    const row = await ctx.db.selectFrom('deals').select('archived').where('portal_id', '=', PORTAL).where('deal_id', '=', Number(deal.id)).executeTakeFirstOrThrow();
+    expect(row.archived).toBe(true);
+    expect((await compareWithGroundTruth(ctx.db, PORTAL, world.sim.groundTruth(PORTAL))).differences).toEqual([]);
+  });
+});
