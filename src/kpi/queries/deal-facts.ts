@@ -32,7 +32,7 @@ export async function createDealFactsTables(db: Executor, settings: KpiSettings)
     from pipeline_stages s
     join pipelines pl on pl.portal_id = s.portal_id and pl.pipeline_id = s.pipeline_id
     where s.portal_id = ${p}`.execute(db);
-  const created = await sql`
+  await sql`
   create temp table kpi_tmp_deal_base on commit drop as
   with primary_contact as (
     select distinct on (dc.deal_id) dc.deal_id, c.contact_id, c.analytics_source, c.created_at
@@ -65,7 +65,8 @@ export async function createDealFactsTables(db: Executor, settings: KpiSettings)
   where d.portal_id = ${p} and not d.archived`.execute(db);
   await sql`alter table kpi_tmp_deal_base add primary key (deal_id)`.execute(db);
   await sql`analyze kpi_tmp_deal_base`.execute(db);
-  return Number(created.numAffectedRows ?? 0);
+  const count = await sql<{ n: number }>`select count(*)::int as n from kpi_tmp_deal_base`.execute(db);
+  return count.rows[0]?.n ?? 0;
 }
 
 /** Epoch milliseconds of a timestamptz expression, as float8 (what the pure models take). */
