@@ -8,6 +8,7 @@ import { createContext } from '../context';
 import { createLogger } from '../logger';
 import { runAttributionCommand } from '../kpi/attribution-command';
 import { KPI_USAGE, runKpiCommand } from '../kpi/kpi-command';
+import { HUBSPOT_PROJECT_USAGE, runHubSpotProjectCommand } from '../install/hubspot-project.command';
 import { createDb } from '../platform/db/database';
 import { runSimulatorCommand, SIMULATOR_USAGE } from '../simulator';
 import { startApi } from './api';
@@ -78,6 +79,11 @@ const commands: Record<string, Command> = {
         const db = createDb(config.db);
         return { db, logger, close: () => db.destroy() };
       }),
+  },
+  'hubspot-project': {
+    summary: 'generate the HubSpot developer project (hubspot-project/) from app-manifest.json (--check: verify only)',
+    usage: HUBSPOT_PROJECT_USAGE.replace(/^Usage: /, ''),
+    run: (args) => runHubSpotProjectCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env }),
   },
   api: {
     summary: 'serve the HTTP API (OAuth, webhooks, cards, reports, health)',

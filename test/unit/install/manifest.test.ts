@@ -1,0 +1,185 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { diffHubSpotProject, renderHubSpotProject } from '../../../src/install/hubspot-project';
+import {
+  findManifestPath,
+  loadManifest,
+  ManifestError,
+  parseManifest,
+  PROPERTY_NAME_PREFIX,
+} from '../../../src/install/manifest';
+import { CONTACT_PROPERTIES, DEAL_PROPERTIES } from '../../../src/sync/mappers';
+
+const root = path.resolve(__dirname, '../../..');
+const raw = JSON.parse(readFileSync(path.join(root, 'app-manifest.json'), 'utf8')) as Record<string, unknown>;
+const manifest = loadManifest();
+
+describe('app-manifest.json', () => {
+  it('is found at the repo root and is valid', () => {
+    expect(findManifestPath()).toBe(path.join(root, 'app-manifest.json'));
+    expect(manifest.distribution).toBe('marketplace');
+    expect(manifest.auth.type).toBe('oauth');
+  });
+
+  it('asks exactly for the scopes the app uses', () => {
+    expect([...manifest.auth.requiredScopes].sort()).toEqual(
+      [
+        'oauth',
+        'crm.objects.contacts.read',
+        'crm.objects.contacts.write',
+        'crm.objects.deals.read',
+        'crm.objects.deals.write',
+        'crm.objects.meetings.read',
+        'crm.objects.owners.read',
+        'crm.schemas.contacts.write',
+        'crm.schemas.deals.write',
+      ].sort(),
+    );
+    expect(manifest.auth.optionalScopes).toEqual([]);
+  });
+
+  it('declares a KPI property for each figure the spec puts on a record, all in the kpi_bridge group', () => {
+    const names = (objectType: string) =>
+      manifest.properties
+        .filter((p) => p.objectType === objectType)
+        .map((p) => p.name.slice(PROPERTY_NAME_PREFIX.length));
+    for (const model of [
+      'first_touch',
+      'last_touch',
+      'linear',
+      'u_shaped',
+      'w_shaped',
+      'full_path',
+      'time_decay',
+      'j_shaped',
+      'inverse_j',
+      'markov',
+    ]) {
+      expect(names('deals')).toContain(`attributed_source_${model}`);
+    }
+    expect(names('deals')).toEqual(
+      expect.arrayContaining([
+        'deal_age_days',
+        'days_in_current_stage',
+        'stage_median_days',
+        'pipeline_velocity',
+        'days_to_close',
+      ]),
+    );
+    expect(names('contacts')).toEqual(
+      expect.arrayContaining([
+        'days_to_deal',
+        'first_touch_channel',
+        'last_touch_channel',
+        'touches_count',
+        'speed_to_lead_minutes',
+      ]),
+    );
+    expect(new Set(manifest.properties.map((p) => p.groupName))).toEqual(new Set(['kpi_bridge']));
+  });
+
+  it('subscribes to the webhooks the sync needs, on properties it reads', () => {
+    const subs = manifest.webhooks.subscriptions.crmObjects;
+    for (const objectType of ['contact', 'deal'] as const) {
+      for (const type of ['object.creation', 'object.deletion', 'object.merge', 'object.associationChange']) {
+        expect(subs).toContainEqual(expect.objectContaining({ subscriptionType: type, objectType }));
+      }
+    }
+    const watched = (objectType: string) =>
+      subs.filter((s) => s.objectType === objectType && s.propertyName).map((s) => s.propertyName as string);
+    expect(watched('contact')).toEqual(
+      expect.arrayContaining(['lifecyclestage', 'hs_analytics_source', 'hubspot_owner_id']),
+    );
+    expect(watched('deal')).toEqual(
+      expect.arrayContaining([
+        'dealstage',
+        'amount',
+        'closedate',
+        'pipeline',
+        'hubspot_owner_id',
+        'hs_analytics_source',
+      ]),
+    );
+    // Only properties the sync actually reads are worth a webhook.
+    for (const p of watched('contact')) expect(CONTACT_PROPERTIES as readonly string[]).toContain(p);
+    for (const p of watched('deal')) expect(DEAL_PROPERTIES as readonly string[]).toContain(p);
+    expect(manifest.webhooks.subscriptions.hubEvents).toEqual([
+      { subscriptionType: 'contact.privacyDeletion', active: true },
+    ]);
+  });
+
+  it.each([
+    [
+      'a property without the prefix',
+      (m: Record<string, unknown>) => ({
+        ...m,
+        properties: [{ ...(m.properties as object[])[0], name: 'velocity' }],
+      }),
+    ],
+    [
+      'a subscription to our own property',
+      (m: Record<string, unknown>) => ({
+        ...m,
+        webhooks: {
+          ...(m.webhooks as object),
+          subscriptions: {
+            crmObjects: [
+              {
+                subscriptionType: 'object.propertyChange',
+                objectType: 'deal',
+                propertyName: 'kpibridge_deal_age_days',
+                active: true,
+              },
+            ],
+            hubEvents: [],
+          },
+        },
+      }),
+    ],
+    [
+      'writing deals without the deal schema scope',
+      (m: Record<string, unknown>) => ({
+        ...m,
+        auth: {
+          ...(m.auth as object),
+          requiredScopes: ['oauth', 'crm.objects.contacts.read', 'crm.objects.deals.read'],
+        },
+      }),
+    ],
+    ['an unknown key', (m: Record<string, unknown>) => ({ ...m, extra: true })],
+  ])('rejects %s', (_why, mutate) => {
+    expect(() => parseManifest(mutate(raw))).toThrow(ManifestError);
+  });
+});
+
+describe('hubspot-project/', () => {
+  it('is exactly what `kpi-bridge hubspot-project` generates from the manifest now', async () => {
+    const files = renderHubSpotProject(manifest, manifest.backend.defaultBaseUrl);
+    expect(await diffHubSpotProject(path.join(root, 'hubspot-project'), files)).toEqual([]);
+  });
+
+  it('declares platform 2026.09, the redirect URL, scopes, webhooks target and cards from the manifest', () => {
+    const files = renderHubSpotProject(manifest, 'https://kpi.example.org/');
+    const read = (rel: string) =>
+      JSON.parse(files.get(rel) ?? 'null') as Record<string, Record<string, unknown>>;
+    expect(read('hsproject.json')).toEqual({ name: 'kpi-bridge', srcDir: 'src', platformVersion: '2026.09' });
+    const app = read('src/app/app-hsmeta.json');
+    expect(app.config).toMatchObject({
+      distribution: 'marketplace',
+      auth: {
+        type: 'oauth',
+        redirectUrls: ['https://kpi.example.org/oauth/callback'],
+        requiredScopes: manifest.auth.requiredScopes,
+      },
+      permittedUrls: { fetch: ['https://kpi.example.org'] },
+    });
+    expect(read('src/app/webhooks/webhooks-hsmeta.json').config).toMatchObject({
+      settings: { targetUrl: 'https://kpi.example.org/webhooks/hubspot' },
+    });
+    expect(read('src/app/cards/deal-kpis-hsmeta.json').config).toMatchObject({
+      location: 'crm.record.tab',
+      objectTypes: ['deals'],
+    });
+    expect(files.get('src/app/cards/DealKpis.jsx')).toContain('https://kpi.example.org/cards/deal');
+  });
+});
