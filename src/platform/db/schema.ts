@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { InstallTables } from '../../install/install.tables';
 import type { KpiTables } from '../../kpi/kpi.tables';
 import type { MirrorTables } from '../../sync/mirror.tables';
 import type { SyncTables } from '../../sync/sync.tables';
@@ -30,7 +31,7 @@ export type PortalRow = Selectable<PortalTable>;
  * Every table of the app. Each feature keeps its table types beside its code and
  * adds them here with one `extends`.
  */
-export interface DB extends MirrorTables, SyncTables, KpiTables {
+export interface DB extends MirrorTables, SyncTables, KpiTables, InstallTables {
   portals: PortalTable;
 }
 
