@@ -55,6 +55,10 @@ export const envSchema = z.object({
   HUBSPOT_AUTH_BASE_URL: url(['http:', 'https:']).default('https://app.hubspot.com'),
   TOKEN_ENCRYPTION_KEYS: z.string().min(1).transform(parseEncryptionKeys),
   UNINSTALL_GRACE_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+
+  // Bearer token for /admin endpoints (sync status); unset: the admin endpoints answer 404.
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SYNC_CATCHUP_INTERVAL_MS: z.coerce.number().int().min(10_000).default(900_000),
 });
 
 /** One key of the token vault: `id` is stored beside each ciphertext, so keys can rotate. */
@@ -125,6 +129,8 @@ export type Config = Readonly<{
   /** Newest first: the first key encrypts. */
   tokenEncryptionKeys: readonly EncryptionKeySpec[];
   uninstallGraceDays: number;
+  admin: Readonly<{ token: string | undefined }>;
+  sync: Readonly<{ catchupEveryMs: number }>;
 }>;
 
 export class ConfigError extends Error {
@@ -176,6 +182,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     },
     tokenEncryptionKeys: e.TOKEN_ENCRYPTION_KEYS,
     uninstallGraceDays: e.UNINSTALL_GRACE_DAYS,
+    admin: { token: e.ADMIN_TOKEN },
+    sync: { catchupEveryMs: e.SYNC_CATCHUP_INTERVAL_MS },
   });
 }
 
