@@ -2,7 +2,7 @@ import type { AssociationKind } from './associations';
 import type { ObjectTypeName } from './catalog';
 import { validationError } from './errors';
 import type { Portal } from './portal';
-import { readValue, type SimRecord, type StoredValue } from './records';
+import { readValue, type RecordStore, type SimRecord, type StoredValue } from './records';
 import type { ObjectSchema, SchemaProperty } from './schema';
 
 /**
@@ -65,6 +65,31 @@ function operand(kind: Kind, raw: string | number | boolean | undefined, filter:
   return text.toLowerCase();
 }
 
+/** A reader specialised per property: search scans every record, so the hot path avoids generic dispatch. */
+function compileReader(property: SchemaProperty, kind: Kind): (record: SimRecord) => number | string | undefined {
+  switch (property.virtual) {
+    case 'id':
+      return (r) => r.id;
+    case 'createdAt':
+      return (r) => r.createdAt;
+    case 'updatedAt':
+      return (r) => r.updatedAt;
+    default:
+      break;
+  }
+  const index = property.index;
+  if (kind === 'time') {
+    return (r) => {
+      const v = r.values[index];
+      return v === undefined || v === '' ? undefined : typeof v === 'number' ? v : Number(v);
+    };
+  }
+  return (r) => {
+    const v = r.values[index];
+    return v === undefined || v === '' ? undefined : toComparable(kind, v);
+  };
+}
+
 function tokenMatcher(pattern: string): (text: string) => boolean {
   const escaped = pattern.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
   const re = new RegExp(`(^|[^a-z0-9])${escaped}($|[^a-z0-9])`, 'i');
@@ -87,10 +112,7 @@ function compileFilter(portal: Portal, objectType: ObjectTypeName, schema: Objec
   const property = schema.get(filter.propertyName);
   if (!property) throw validationError(`There was a problem with the request. Property ${filter.propertyName} does not exist for ${objectType}.`, { subCategory: 'PROPERTY_DOESNT_EXIST' });
   const kind = kindOf(property);
-  const read = (record: SimRecord): number | string | undefined => {
-    const value = readValue(record, property);
-    return value === undefined || value === '' ? undefined : toComparable(kind, value);
-  };
+  const read = compileReader(property, kind);
   switch (filter.operator) {
     case 'HAS_PROPERTY':
       return (r) => read(r) !== undefined;
@@ -164,14 +186,15 @@ function compileQuery(schema: ObjectSchema, objectType: ObjectTypeName, query: s
 function compileSort(schema: ObjectSchema, sort: SearchSort): (a: SimRecord, b: SimRecord) => number {
   const property = schema.get(sort.propertyName);
   if (!property) throw validationError(`Property ${sort.propertyName} does not exist and cannot be used to sort.`);
-  const kind = kindOf(property);
+  const read = compileReader(property, kindOf(property));
   const sign = sort.direction === 'DESCENDING' ? -1 : 1;
   const keys = new Map<SimRecord, number | string | undefined>();
   const key = (r: SimRecord) => {
-    if (keys.has(r)) return keys.get(r);
-    const value = readValue(r, property);
-    const k = value === undefined || value === '' ? undefined : toComparable(kind, value);
-    keys.set(r, k);
+    let k = keys.get(r);
+    if (k === undefined && !keys.has(r)) {
+      k = read(r);
+      keys.set(r, k);
+    }
     return k;
   };
   return (a, b) => {
@@ -182,6 +205,74 @@ function compileSort(schema: ObjectSchema, sort: SearchSort): (a: SimRecord, b: 
     if (ka > kb) return sign;
     return a.id - b.id;
   };
+}
+
+function combineAll(filters: Predicate[]): Predicate {
+  if (filters.length === 1) return filters[0] as Predicate;
+  if (filters.length === 2) {
+    const [a, b] = filters as [Predicate, Predicate];
+    return (r) => a(r) && b(r);
+  }
+  return (r) => filters.every((f) => f(r));
+}
+
+type TimeColumns = { version: number; createdAt: Float64Array; updatedAt: Float64Array };
+const columnCache = new WeakMap<RecordStore, TimeColumns>();
+
+/** Create and modify times as flat columns, rebuilt when the store changes: a range scan over them avoids touching every record. */
+function timeColumnsOf(store: RecordStore): TimeColumns {
+  const cached = columnCache.get(store);
+  if (cached && cached.version === store.version) return cached;
+  const n = store.records.length;
+  const columns: TimeColumns = { version: store.version, createdAt: new Float64Array(n), updatedAt: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const record = store.records[i] as SimRecord;
+    columns.createdAt[i] = record.createdAt;
+    columns.updatedAt[i] = record.updatedAt;
+  }
+  columnCache.set(store, columns);
+  return columns;
+}
+
+const RANGE_OPERATORS = new Set<SearchOperator>(['EQ', 'GT', 'GTE', 'LT', 'LTE', 'BETWEEN']);
+
+/**
+ * The records worth evaluating: all of them, or, when the only filter group
+ * bounds the create or modify time (the incremental-sync query), those inside
+ * the bounds plus every record whose indexed state lags (its indexed time may differ).
+ * The full filters still run on each candidate, so this only narrows.
+ */
+function candidatesOf(store: RecordStore, schema: ObjectSchema, search: SearchQuery, lagging: ReadonlyMap<number, unknown>): readonly SimRecord[] {
+  if (search.filterGroups.length !== 1) return store.records;
+  let low = -Infinity;
+  let high = Infinity;
+  let column: 'createdAt' | 'updatedAt' | null = null;
+  for (const filter of (search.filterGroups[0] as { filters: SearchFilter[] }).filters) {
+    const virtual = schema.get(filter.propertyName)?.virtual;
+    if ((virtual !== 'createdAt' && virtual !== 'updatedAt') || !RANGE_OPERATORS.has(filter.operator)) continue;
+    if (column !== null && column !== virtual) continue;
+    const value = operand('time', filter.value, filter);
+    column = virtual;
+    if (filter.operator === 'EQ' || filter.operator === 'GT' || filter.operator === 'GTE' || filter.operator === 'BETWEEN') low = Math.max(low, value as number);
+    if (filter.operator === 'EQ' || filter.operator === 'LT' || filter.operator === 'LTE') high = Math.min(high, value as number);
+    if (filter.operator === 'BETWEEN') high = Math.min(high, operand('time', filter.highValue, filter) as number);
+  }
+  if (column === null) return store.records;
+  const values = timeColumnsOf(store)[column];
+  const picked: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v >= low && v <= high) picked.push(i);
+  }
+  if (lagging.size > 0) {
+    const seen = new Set(picked);
+    for (const id of lagging.keys()) {
+      const index = store.lowerBound(id);
+      if (store.records[index]?.id === id && !seen.has(index)) picked.push(index);
+    }
+    picked.sort((a, b) => a - b);
+  }
+  return picked.map((i) => store.records[i] as SimRecord);
 }
 
 type CacheEntry = { key: string; matches: SimRecord[] };
@@ -200,17 +291,18 @@ export function findMatches(portal: Portal, objectType: ObjectTypeName, search: 
   if (hit) return hit.matches;
 
   const schema = portal.schemas[objectType];
-  const groups = search.filterGroups.map((group) => group.filters.map((f) => compileFilter(portal, objectType, schema, f)));
+  const groups = search.filterGroups.map((group) => combineAll(group.filters.map((f) => compileFilter(portal, objectType, schema, f))));
+  const matchesFilters = groups.length === 0 ? null : groups.length === 1 ? (groups[0] as Predicate) : (r: SimRecord) => groups.some((g) => g(r));
   const query = search.query ? compileQuery(schema, objectType, search.query) : null;
   const matches: SimRecord[] = [];
-  for (const live of store.records) {
+  for (const live of candidatesOf(store, schema, search, lagging)) {
     let record: SimRecord = live;
     const pending = lagging.size > 0 ? lagging.get(live.id) : undefined;
     if (pending) {
       if (!pending.snapshot) continue;
       record = pending.snapshot;
     } else if (!live.isActive) continue;
-    if (groups.length > 0 && !groups.some((filters) => filters.every((f) => f(record)))) continue;
+    if (matchesFilters && !matchesFilters(record)) continue;
     if (query && !query(record)) continue;
     matches.push(record);
   }
