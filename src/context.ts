@@ -2,6 +2,16 @@ import { sql } from 'kysely';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config';
+import { createHubSpotClientFactory } from './hubspot/client';
+import type { HubSpotClientFactory } from './hubspot/client';
+import { createHubSpotOAuth } from './hubspot/oauth';
+import type { HubSpotOAuth } from './hubspot/oauth';
+import type { RateBudget } from './hubspot/rate-budget';
+import { loadManifest } from './install/manifest';
+import type { AppManifest } from './install/manifest';
+import { createTokenCipher } from './install/token-cipher';
+import { createTokenService } from './install/token-service';
+import type { TokenService } from './install/token-service';
 import { createDb } from './platform/db/database';
 import type { Database } from './platform/db/database';
 import { createRedis } from './platform/queue/connection';
@@ -20,15 +30,42 @@ export type AppContext = {
   redis: Redis;
   producer: Producer;
   readinessChecks: ReadinessCheck[];
+  /** The HubSpot adapter: per-portal clients whose tokens come from the vault. */
+  hubspot: HubSpotClientFactory;
+  hubspotOAuth: HubSpotOAuth;
+  /** Access tokens on demand (refresh single-flight), install tokens, key rotation. */
+  tokens: TokenService;
+  manifest: AppManifest;
   close(): Promise<void>;
 };
 
-export function createContext(config: Config, logger: Logger): AppContext {
+export function createContext(config: Config, logger: Logger, options: { rateBudget?: RateBudget } = {}): AppContext {
   const db = createDb(config.db);
   const redis = createRedis(config.redis.url, 'producer');
   // A producer connection that is down is reported by /readyz; don't crash on it.
   redis.on('error', (err) => logger.child({ name: 'redis' }).debug({ err }, 'redis connection error'));
   const producer = createProducer({ connection: redis, prefix: config.queue.prefix });
+  const manifest = loadManifest();
+  const hubspotOAuth = createHubSpotOAuth({
+    apiBaseUrl: config.hubspot.apiBaseUrl,
+    clientId: config.hubspot.clientId,
+    clientSecret: config.hubspot.clientSecret,
+  });
+  const tokens = createTokenService({
+    db,
+    redis,
+    cipher: createTokenCipher(config.tokenEncryptionKeys),
+    oauth: hubspotOAuth,
+    producer,
+    logger,
+    keyPrefix: config.queue.prefix,
+  });
+  const hubspot = createHubSpotClientFactory({
+    apiBaseUrl: config.hubspot.apiBaseUrl,
+    getAccessToken: (portalId, opts) => tokens.getAccessToken(portalId, opts),
+    logger,
+    ...(options.rateBudget ? { rateBudget: options.rateBudget } : {}),
+  });
 
   const readinessChecks: ReadinessCheck[] = [
     {
@@ -56,5 +93,5 @@ export function createContext(config: Config, logger: Logger): AppContext {
     await db.destroy();
   }
 
-  return { config, logger, db, redis, producer, readinessChecks, close };
+  return { config, logger, db, redis, producer, readinessChecks, hubspot, hubspotOAuth, tokens, manifest, close };
 }

@@ -3,6 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { AppContext } from '../context';
 import { createApp } from '../platform/http/app';
 import { createHealthRouter } from '../platform/http/health.routes';
+import { createInstallService } from '../install/install.service';
+import { createOAuthRouter } from '../install/oauth.routes';
+import { createSyncAdminRouter } from '../sync/admin.routes';
+import { createWebhookIntake } from '../sync/webhook-intake';
+import { createWebhookRouter } from '../sync/webhook.routes';
 
 export type ApiHandle = { server: Server; url: string; close(): Promise<void> };
 
@@ -12,7 +17,32 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
     logger: ctx.logger,
     bodyLimit: ctx.config.http.bodyLimit,
     trustProxy: ctx.config.http.trustProxy,
-    routers: [createHealthRouter(ctx.readinessChecks)],
+    routers: [
+      createHealthRouter(ctx.readinessChecks),
+      createOAuthRouter({
+        install: createInstallService({
+          db: ctx.db,
+          redis: ctx.redis,
+          producer: ctx.producer,
+          oauth: ctx.hubspotOAuth,
+          tokens: ctx.tokens,
+          manifest: ctx.manifest,
+          hubspot: { ...ctx.config.hubspot, forPortal: (portalId) => ctx.hubspot.forPortal(portalId) },
+          publicBaseUrl: ctx.config.http.publicBaseUrl,
+          keyPrefix: ctx.config.queue.prefix,
+          logger: ctx.logger,
+        }),
+        secureCookies: ctx.config.http.publicBaseUrl.startsWith('https://'),
+        logger: ctx.logger,
+      }),
+      createWebhookRouter({
+        intake: createWebhookIntake({ db: ctx.db, redis: ctx.redis, producer: ctx.producer, prefix: ctx.config.queue.prefix, logger: ctx.logger }),
+        clientSecret: ctx.config.hubspot.clientSecret,
+        publicBaseUrl: ctx.config.http.publicBaseUrl,
+        logger: ctx.logger,
+      }),
+      createSyncAdminRouter({ db: ctx.db, adminToken: ctx.config.admin.token }),
+    ],
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(ctx.config.http.port, ctx.config.http.host, (err?: Error) => (err ? reject(err) : resolve(s)));

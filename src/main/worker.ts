@@ -1,5 +1,7 @@
 import type { AppContext } from '../context';
+import { UnrecoverableError } from 'bullmq';
 import { createKpiComputeHandler } from '../kpi/kpi.worker';
+import { createSyncJobHandlers } from '../sync/sync.worker';
 import { createRedis } from '../platform/queue/connection';
 import { jobNamesOfQueue, QUEUE_NAMES } from '../platform/queue/jobs';
 import type { QueueName } from '../platform/queue/jobs';
@@ -11,6 +13,18 @@ export function createJobHandlers(ctx: AppContext): JobHandlers {
   return {
     health: (payload) => Promise.resolve({ ok: true, requestedAt: payload.requestedAt, answeredAt: new Date().toISOString() }),
     'kpi.compute': createKpiComputeHandler({ db: ctx.db, logger: ctx.logger }),
+    ...createSyncJobHandlers({
+      db: ctx.db,
+      redis: ctx.redis,
+      prefix: ctx.config.queue.prefix,
+      producer: ctx.producer,
+      logger: ctx.logger,
+      catchupEveryMs: ctx.config.sync.catchupEveryMs,
+      hubspot: () => {
+        if (!ctx.hubspot) throw new UnrecoverableError('the HubSpot client is not wired into the context');
+        return ctx.hubspot;
+      },
+    }),
   };
 }
 

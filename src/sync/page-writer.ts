@@ -38,7 +38,7 @@ async function inTransaction(db: Database, work: (trx: Executor) => Promise<void
 }
 
 /** Merged-away ids a survivor lists that the mirror still holds as live: fold them in. */
-async function foldListedMerges(trx: Executor, portalId: number, objectType: 'contacts' | 'deals', objects: readonly CrmObject[]): Promise<void> {
+export async function foldListedMerges(trx: Executor, portalId: number, objectType: 'contacts' | 'deals', objects: readonly CrmObject[]): Promise<void> {
   const pairs = objects.flatMap((o) => mergedIdsOf(o).map((merged) => ({ merged, survivor: parseObjectId(o.id) })));
   if (pairs.length === 0) return;
   const ids = pairs.map((p) => p.merged);

@@ -5,7 +5,8 @@ import type { JobsOptions } from 'bullmq';
  * Every job the app runs: its queue and the zod schema of its payload. Payloads carry
  * ids, never tokens. Job ids, where given, are deterministic so duplicates collapse.
  */
-export const QUEUE_NAMES = ['system', 'sync', 'kpi', 'writeback'] as const;
+// sync-live: webhook refreshes and catch-ups, with workers of their own so full syncs never starve them.
+export const QUEUE_NAMES = ['system', 'sync', 'sync-live', 'kpi', 'writeback'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 type JobDefinition<S extends z.ZodType> = {
@@ -30,6 +31,25 @@ export const jobRegistry = {
     queue: 'kpi',
     schema: z.object({ portalId: z.number().int().positive() }).strict(),
     defaults: { attempts: 3 },
+  }),
+  /** Full sync of one portal (src/sync); resumes from checkpointed cursors on retry. Job id sync-<portal>-full. */
+  'sync.full': defineJob({
+    queue: 'sync',
+    schema: z.object({ portalId: z.number().int().positive(), restart: z.boolean().optional() }).strict(),
+    // Deterministic ids: keep no finished job around, or the next request with the same id would be ignored.
+    defaults: { attempts: 20, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: true, removeOnFail: true },
+  }),
+  /** Re-reads the records webhooks named (the portal's pending set in Redis); coalesced per 250 ms. */
+  'sync.objects': defineJob({
+    queue: 'sync-live',
+    schema: z.object({ portalId: z.number().int().positive() }).strict(),
+    defaults: { attempts: 10, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } },
+  }),
+  /** Scheduled catch-up of one portal: last-modified search, deletions, associations. */
+  'sync.catchup': defineJob({
+    queue: 'sync-live',
+    schema: z.object({ portalId: z.number().int().positive() }).strict(),
+    defaults: { attempts: 3, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: true, removeOnFail: true },
   }),
 } as const;
 

@@ -1,0 +1,144 @@
+import { sql } from 'kysely';
+import type { HubSpotClient } from '../hubspot/client';
+import { listPage, PAGE_LIMITS, readContactAssociations, SEARCH_RESULT_CAP, searchPage, type SearchFilter } from './crm-reader';
+import { markArchived, rebuildMeetingTouches, replaceDealContacts, replaceMeetingContacts } from './mirror.repository';
+import { foldListedMerges } from './page-writer';
+import { refreshObjects, type RefreshResult } from './refresh';
+import { findSyncState, saveWatermark } from './sync-state.repository';
+import type { SyncDeps, SyncRunOptions } from './sync-deps';
+import { WATERMARK_OVERLAP_MS } from './full-sync';
+
+/**
+ * The scheduled catch-up of one portal, for what webhooks missed (dropped, never sent, or
+ * changed in bulk):
+ * 1. per object type, a search on the last-modified time from a watermark, sorted
+ *    ascending, on a (modified time, id) keyset; a window is restarted from the last row
+ *    before it reaches search's 10,000-result cap; the ids found are refreshed (batch
+ *    reads with history: search has none);
+ * 2. records deleted in HubSpot: the archived lists are read and matching live rows archived;
+ * 3. associations (whose changes do not move a record's modified time): re-read in
+ *    batches of 1,000 for every live deal and meeting.
+ * The watermark is saved after each type, at the newest modified time seen minus an
+ * overlap (search's index lags behind writes), so the next run re-reads that margin.
+ */
+const MODIFIED_PROPERTY = { contacts: 'lastmodifieddate', deals: 'hs_lastmodifieddate', meetings: 'hs_lastmodifieddate' } as const;
+type Watermark = { modifiedMs: number; id: number };
+
+export type CatchupResult = { found: Record<'contacts' | 'deals' | 'meetings', number>; refreshed: RefreshResult; archived: number; associationsRead: number };
+
+export async function runCatchup(deps: SyncDeps, portalId: number, options: SyncRunOptions & { overlapMs?: number } = {}): Promise<CatchupResult> {
+  const client = deps.hubspot.forPortal(portalId);
+  const overlap = options.overlapMs ?? WATERMARK_OVERLAP_MS;
+  const found: CatchupResult['found'] = { contacts: 0, deals: 0, meetings: 0 };
+  const ids: Record<'contacts' | 'deals' | 'meetings', number[]> = { contacts: [], deals: [], meetings: [] };
+  const newMarks: Partial<Record<'contacts' | 'deals' | 'meetings', Watermark>> = {};
+
+  for (const objectType of ['contacts', 'deals', 'meetings'] as const) {
+    const state = await findSyncState(deps.db, portalId, `catchup:${objectType}`);
+    const from: Watermark = state?.cursor ? (JSON.parse(state.cursor) as Watermark) : { modifiedMs: 0, id: 0 };
+    const seen = await searchModifiedSince(client, objectType, from, options.signal);
+    ids[objectType] = seen.ids;
+    found[objectType] = seen.ids.length;
+    newMarks[objectType] = { modifiedMs: Math.max(from.modifiedMs, seen.newestMs - overlap), id: 0 };
+  }
+
+  const refreshed = await refreshObjects(deps, portalId, ids, options.signal);
+
+  let archived = 0;
+  for (const objectType of ['contacts', 'deals', 'meetings'] as const) {
+    let after: string | undefined;
+    do {
+      const page = await listPage(client, { objectType, properties: ['hs_object_id', 'hs_merged_object_ids'], archived: true, after, signal: options.signal });
+      const archivedIds = page.results.map((o) => Number(o.id));
+      await markArchived(deps.db, portalId, objectType, archivedIds);
+      // A record merged into one deleted since is listed only by its survivor.
+      if (objectType !== 'meetings') await foldListedMerges(deps.db, portalId, objectType, page.results);
+      archived += archivedIds.length;
+      after = page.paging?.next?.after;
+    } while (after);
+  }
+
+  const associationsRead = await rereadAssociations(deps, client, portalId, options.signal);
+  await rebuildMeetingTouches(deps.db, portalId);
+
+  for (const [objectType, mark] of Object.entries(newMarks)) {
+    await saveWatermark(deps.db, portalId, `catchup:${objectType}`, JSON.stringify(mark), found[objectType as keyof typeof found]);
+  }
+  deps.logger.child({ name: 'sync', portalId }).info({ found, archived, associationsRead }, 'catch-up done');
+  return { found, refreshed, archived, associationsRead };
+}
+
+/** Every id modified at or after the watermark, in windows that never page past the cap. */
+async function searchModifiedSince(client: HubSpotClient, objectType: 'contacts' | 'deals' | 'meetings', from: Watermark, signal?: AbortSignal): Promise<{ ids: number[]; newestMs: number }> {
+  const property = MODIFIED_PROPERTY[objectType];
+  const ids = new Set<number>();
+  let newestMs = from.modifiedMs;
+  let keyset: Watermark = from;
+  let previousWindowStart: number | null = null;
+  for (;;) {
+    // (modified > m) or (modified = m and id > i): HubSpot sorts on one property, so the id
+    // tie-break is a filter; a window that starts where the last one did keeps the id too.
+    const filterGroups: { filters: SearchFilter[] }[] = [
+      { filters: [{ propertyName: property, operator: 'GT', value: String(keyset.modifiedMs) }] },
+      {
+        filters: [
+          { propertyName: property, operator: 'EQ', value: String(keyset.modifiedMs) },
+          { propertyName: 'hs_object_id', operator: 'GT', value: String(keyset.id) },
+        ],
+      },
+    ];
+    let after: string | undefined;
+    let consumed = 0;
+    let last: Watermark | null = null;
+    let windowFull = false;
+    for (;;) {
+      const page = await searchPage(client, {
+        objectType,
+        filterGroups,
+        sort: { propertyName: property, direction: 'ASCENDING' },
+        properties: ['hs_object_id', property],
+        after,
+        signal,
+      });
+      for (const o of page.results) {
+        const id = Number(o.id);
+        ids.add(id);
+        const modified = Date.parse(o.properties[property] ?? o.updatedAt);
+        const ms = Number.isFinite(modified) ? modified : Date.parse(o.updatedAt);
+        if (ms > newestMs) newestMs = ms;
+        last = { modifiedMs: ms, id };
+      }
+      consumed += page.results.length;
+      const next = page.paging?.next?.after;
+      if (!next) break;
+      if (consumed + PAGE_LIMITS.search > SEARCH_RESULT_CAP) {
+        windowFull = true;
+        break;
+      }
+      after = next;
+    }
+    if (!windowFull || !last) break;
+    // Restart just before the cap: from the last row's time, re-reading its ties (their
+    // order is not guaranteed) unless this window already began there.
+    keyset = previousWindowStart === last.modifiedMs ? last : { modifiedMs: last.modifiedMs, id: 0 };
+    previousWindowStart = keyset.modifiedMs;
+  }
+  return { ids: [...ids], newestMs };
+}
+
+async function rereadAssociations(deps: SyncDeps, client: HubSpotClient, portalId: number, signal?: AbortSignal): Promise<number> {
+  let read = 0;
+  for (const objectType of ['deals', 'meetings'] as const) {
+    const idColumn = objectType === 'deals' ? 'deal_id' : 'meeting_id';
+    const rows = await sql<{ id: number }>`select ${sql.ref(idColumn)} as id from ${sql.table(objectType)} where portal_id = ${portalId} and archived = false order by 1`.execute(deps.db);
+    const liveIds = rows.rows.map((r) => Number(r.id));
+    for (let i = 0; i < liveIds.length; i += PAGE_LIMITS.associations) {
+      const chunk = liveIds.slice(i, i + PAGE_LIMITS.associations);
+      const pairs = await readContactAssociations(client, objectType, chunk, signal);
+      if (objectType === 'deals') await replaceDealContacts(deps.db, portalId, chunk, pairs);
+      else await replaceMeetingContacts(deps.db, portalId, chunk, pairs);
+      read += pairs.length;
+    }
+  }
+  return read;
+}
