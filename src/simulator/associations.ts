@@ -58,13 +58,19 @@ class Links {
 
 export class AssociationStore {
   private readonly links: Record<AssociationKind, Links> = { deal_contact: new Links(), meeting_contact: new Links() };
+  /** Bumped on every change; search caches key on it (filters on associations.contact). */
+  version = 0;
 
   add(kind: AssociationKind, otherId: number, contactId: number): boolean {
-    return this.links[kind].add(otherId, contactId);
+    const added = this.links[kind].add(otherId, contactId);
+    if (added) this.version++;
+    return added;
   }
 
   remove(kind: AssociationKind, otherId: number, contactId: number): boolean {
-    return this.links[kind].remove(otherId, contactId);
+    const removed = this.links[kind].remove(otherId, contactId);
+    if (removed) this.version++;
+    return removed;
   }
 
   /** Ids associated with `fromId` in the given direction (a copy). */

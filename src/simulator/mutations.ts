@@ -254,9 +254,10 @@ export function updateRecord(portal: Portal, objectType: ObjectTypeName, record:
   const lag = portal.searchLag[objectType];
   lag.beforeChange(record, record.id, context.now);
   const changed = applyValues(portal, objectType, record, parsed.values, context);
+  // Bumped even without a visible change: a privileged write may have moved the create date.
+  portal.stores[objectType].version++;
   if (changed.size > 0) {
     record.updatedAt = context.now;
-    portal.stores[objectType].version++;
     portal.emit(propertyChangeEvents(objectType, record, changed, context));
   }
   return [...changed].map((p) => p.name);

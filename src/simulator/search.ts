@@ -284,7 +284,7 @@ export function findMatches(portal: Portal, objectType: ObjectTypeName, search: 
   const store = portal.stores[objectType];
   const lag = portal.searchLag[objectType];
   const lagging = lag.lagging(now);
-  const key = `${objectType}|${store.version}|${lag.version}|${JSON.stringify(search)}`;
+  const key = `${objectType}|${store.version}|${lag.version}|${portal.associations.version}|${JSON.stringify(search)}`;
   const cache = caches.get(portal) ?? [];
   caches.set(portal, cache);
   const hit = cache.find((entry) => entry.key === key);

@@ -156,3 +156,15 @@ describe('the 10,000-result cap on a portal with more contacts than that', () =>
     expect(beyond.body.category).toBe('VALIDATION_ERROR');
   });
 });
+
+describe('search after association changes', () => {
+  it('sees a new association on the next search', async () => {
+    const truth = sim.groundTruth(101);
+    const contact = truth.contacts.find((c) => !c.archived && !c.mergedInto && !truth.associations.dealContacts.some((l) => l.contactId === c.id))!;
+    const deal = truth.deals.find((d) => !d.archived && !d.mergedInto)!;
+    const byContact = { filterGroups: [{ filters: [{ propertyName: 'associations.contact', operator: 'EQ', value: contact.id }] }] };
+    expect((await api<SearchAnswer>('POST', API_PATHS.search('deals'), byContact)).body.total).toBe(0);
+    sim.admin.addAssociation(101, { objectType: 'deals', id: deal.id }, { objectType: 'contacts', id: contact.id });
+    expect((await api<SearchAnswer>('POST', API_PATHS.search('deals'), byContact)).body.results.map((r) => r.id)).toEqual([deal.id]);
+  });
+});
