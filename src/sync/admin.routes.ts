@@ -22,9 +22,14 @@ export function createSyncAdminRouter(deps: { db: Database; adminToken: string |
   const router = Router();
   router.get('/admin/sync/status', async (req, res) => {
     if (!deps.adminToken) throw new NotFoundError(`no route for ${req.method} ${req.path}`);
-    if (!tokenMatches(req.headers.authorization, deps.adminToken)) throw new UnauthorizedError('admin token required');
+    if (!tokenMatches(req.headers.authorization, deps.adminToken))
+      throw new UnauthorizedError('admin token required');
     const parsed = query.safeParse(req.query);
-    if (!parsed.success) throw new BadRequestError('portalId must be a positive integer', parsed.error.issues.map((i) => i.message));
+    if (!parsed.success)
+      throw new BadRequestError(
+        'portalId must be a positive integer',
+        parsed.error.issues.map((i) => i.message),
+      );
     res.json({ portals: await getSyncStatus(deps.db, parsed.data.portalId) });
   });
   return router;

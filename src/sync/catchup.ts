@@ -1,7 +1,19 @@
 import { sql } from 'kysely';
 import type { HubSpotClient } from '../hubspot/client';
-import { listPage, PAGE_LIMITS, readContactAssociations, SEARCH_RESULT_CAP, searchPage, type SearchFilter } from './crm-reader';
-import { markArchived, rebuildMeetingTouches, replaceDealContacts, replaceMeetingContacts } from './mirror.repository';
+import {
+  listPage,
+  PAGE_LIMITS,
+  readContactAssociations,
+  SEARCH_RESULT_CAP,
+  searchPage,
+  type SearchFilter,
+} from './crm-reader';
+import {
+  markArchived,
+  rebuildMeetingTouches,
+  replaceDealContacts,
+  replaceMeetingContacts,
+} from './mirror.repository';
 import { foldListedMerges } from './page-writer';
 import { refreshObjects, type RefreshResult } from './refresh';
 import { findSyncState, saveWatermark } from './sync-state.repository';
@@ -21,12 +33,25 @@ import { WATERMARK_OVERLAP_MS } from './full-sync';
  * The watermark is saved after each type, at the newest modified time seen minus an
  * overlap (search's index lags behind writes), so the next run re-reads that margin.
  */
-const MODIFIED_PROPERTY = { contacts: 'lastmodifieddate', deals: 'hs_lastmodifieddate', meetings: 'hs_lastmodifieddate' } as const;
+const MODIFIED_PROPERTY = {
+  contacts: 'lastmodifieddate',
+  deals: 'hs_lastmodifieddate',
+  meetings: 'hs_lastmodifieddate',
+} as const;
 type Watermark = { modifiedMs: number; id: number };
 
-export type CatchupResult = { found: Record<'contacts' | 'deals' | 'meetings', number>; refreshed: RefreshResult; archived: number; associationsRead: number };
+export type CatchupResult = {
+  found: Record<'contacts' | 'deals' | 'meetings', number>;
+  refreshed: RefreshResult;
+  archived: number;
+  associationsRead: number;
+};
 
-export async function runCatchup(deps: SyncDeps, portalId: number, options: SyncRunOptions & { overlapMs?: number } = {}): Promise<CatchupResult> {
+export async function runCatchup(
+  deps: SyncDeps,
+  portalId: number,
+  options: SyncRunOptions & { overlapMs?: number } = {},
+): Promise<CatchupResult> {
   const client = deps.hubspot.forPortal(portalId);
   const overlap = options.overlapMs ?? WATERMARK_OVERLAP_MS;
   const found: CatchupResult['found'] = { contacts: 0, deals: 0, meetings: 0 };
@@ -35,7 +60,9 @@ export async function runCatchup(deps: SyncDeps, portalId: number, options: Sync
 
   for (const objectType of ['contacts', 'deals', 'meetings'] as const) {
     const state = await findSyncState(deps.db, portalId, `catchup:${objectType}`);
-    const from: Watermark = state?.cursor ? (JSON.parse(state.cursor) as Watermark) : { modifiedMs: 0, id: 0 };
+    const from: Watermark = state?.cursor
+      ? (JSON.parse(state.cursor) as Watermark)
+      : { modifiedMs: 0, id: 0 };
     const seen = await searchModifiedSince(client, objectType, from, options.signal);
     ids[objectType] = seen.ids;
     found[objectType] = seen.ids.length;
@@ -48,7 +75,13 @@ export async function runCatchup(deps: SyncDeps, portalId: number, options: Sync
   for (const objectType of ['contacts', 'deals', 'meetings'] as const) {
     let after: string | undefined;
     do {
-      const page = await listPage(client, { objectType, properties: ['hs_object_id', 'hs_merged_object_ids'], archived: true, after, signal: options.signal });
+      const page = await listPage(client, {
+        objectType,
+        properties: ['hs_object_id', 'hs_merged_object_ids'],
+        archived: true,
+        after,
+        signal: options.signal,
+      });
       const archivedIds = page.results.map((o) => Number(o.id));
       await markArchived(deps.db, portalId, objectType, archivedIds);
       // A record merged into one deleted since is listed only by its survivor.
@@ -62,14 +95,25 @@ export async function runCatchup(deps: SyncDeps, portalId: number, options: Sync
   await rebuildMeetingTouches(deps.db, portalId);
 
   for (const [objectType, mark] of Object.entries(newMarks)) {
-    await saveWatermark(deps.db, portalId, `catchup:${objectType}`, JSON.stringify(mark), found[objectType as keyof typeof found]);
+    await saveWatermark(
+      deps.db,
+      portalId,
+      `catchup:${objectType}`,
+      JSON.stringify(mark),
+      found[objectType as keyof typeof found],
+    );
   }
   deps.logger.child({ name: 'sync', portalId }).info({ found, archived, associationsRead }, 'catch-up done');
   return { found, refreshed, archived, associationsRead };
 }
 
 /** Every id modified at or after the watermark, in windows that never page past the cap. */
-async function searchModifiedSince(client: HubSpotClient, objectType: 'contacts' | 'deals' | 'meetings', from: Watermark, signal?: AbortSignal): Promise<{ ids: number[]; newestMs: number }> {
+async function searchModifiedSince(
+  client: HubSpotClient,
+  objectType: 'contacts' | 'deals' | 'meetings',
+  from: Watermark,
+  signal?: AbortSignal,
+): Promise<{ ids: number[]; newestMs: number }> {
   const property = MODIFIED_PROPERTY[objectType];
   const ids = new Set<number>();
   let newestMs = from.modifiedMs;
@@ -126,11 +170,20 @@ async function searchModifiedSince(client: HubSpotClient, objectType: 'contacts'
   return { ids: [...ids], newestMs };
 }
 
-async function rereadAssociations(deps: SyncDeps, client: HubSpotClient, portalId: number, signal?: AbortSignal): Promise<number> {
+async function rereadAssociations(
+  deps: SyncDeps,
+  client: HubSpotClient,
+  portalId: number,
+  signal?: AbortSignal,
+): Promise<number> {
   let read = 0;
   for (const objectType of ['deals', 'meetings'] as const) {
     const idColumn = objectType === 'deals' ? 'deal_id' : 'meeting_id';
-    const rows = await sql<{ id: number }>`select ${sql.ref(idColumn)} as id from ${sql.table(objectType)} where portal_id = ${portalId} and archived = false order by 1`.execute(deps.db);
+    const rows = await sql<{
+      id: number;
+    }>`select ${sql.ref(idColumn)} as id from ${sql.table(objectType)} where portal_id = ${portalId} and archived = false order by 1`.execute(
+      deps.db,
+    );
     const liveIds = rows.rows.map((r) => Number(r.id));
     for (let i = 0; i < liveIds.length; i += PAGE_LIMITS.associations) {
       const chunk = liveIds.slice(i, i + PAGE_LIMITS.associations);

@@ -32,7 +32,10 @@ export type GroundTruthLike = {
   contacts: GroundTruthRecordLike[];
   deals: GroundTruthRecordLike[];
   meetings: GroundTruthRecordLike[];
-  associations: { dealContacts: { dealId: string; contactId: string }[]; meetingContacts: { meetingId: string; contactId: string }[] };
+  associations: {
+    dealContacts: { dealId: string; contactId: string }[];
+    meetingContacts: { meetingId: string; contactId: string }[];
+  };
 };
 
 export type Comparison = { matches: boolean; differences: string[]; checked: Record<string, number> };
@@ -50,9 +53,17 @@ function asCrmObject(r: GroundTruthRecordLike, historyNames: readonly string[]):
     const recorded = r.propertiesWithHistory[name];
     const value = r.properties[name];
     if (recorded && recorded.length > 0) history[name] = recorded;
-    else if (value !== undefined && value !== '') history[name] = [{ value, timestamp: r.createdAt, sourceType: null }];
+    else if (value !== undefined && value !== '')
+      history[name] = [{ value, timestamp: r.createdAt, sourceType: null }];
   }
-  return { id: r.id, properties: r.properties, propertiesWithHistory: history, createdAt: r.createdAt, updatedAt: r.updatedAt, archived: r.archived };
+  return {
+    id: r.id,
+    properties: r.properties,
+    propertiesWithHistory: history,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    archived: r.archived,
+  };
 }
 
 function normalize(value: unknown): unknown {
@@ -65,7 +76,13 @@ function normalize(value: unknown): unknown {
   return value ?? null;
 }
 
-function diffRow(label: string, expected: Record<string, unknown>, actual: Record<string, unknown>, out: string[], skip: ReadonlySet<string>): void {
+function diffRow(
+  label: string,
+  expected: Record<string, unknown>,
+  actual: Record<string, unknown>,
+  out: string[],
+  skip: ReadonlySet<string>,
+): void {
   for (const [key, value] of Object.entries(expected)) {
     if (skip.has(key)) continue;
     const a = normalize(actual[key]);
@@ -80,7 +97,11 @@ function live(r: GroundTruthRecordLike): boolean {
   return !r.archived && r.mergedInto === null;
 }
 
-export async function compareWithGroundTruth(db: Database, portalId: number, truth: GroundTruthLike): Promise<Comparison> {
+export async function compareWithGroundTruth(
+  db: Database,
+  portalId: number,
+  truth: GroundTruthLike,
+): Promise<Comparison> {
   const differences: string[] = [];
   const add = (d: string) => {
     if (differences.length < MAX_DIFFERENCES) differences.push(d);
@@ -105,7 +126,8 @@ export async function compareWithGroundTruth(db: Database, portalId: number, tru
       diffRow(`${name} ${key}`, e, a, local, skip);
       local.forEach(add);
     }
-    for (const key of actual.keys()) if (!expected.has(key)) add(`${name} ${key}: in Postgres, not live in HubSpot`);
+    for (const key of actual.keys())
+      if (!expected.has(key)) add(`${name} ${key}: in Postgres, not live in HubSpot`);
   };
 
   const contacts = truth.contacts.filter(live);
@@ -115,69 +137,161 @@ export async function compareWithGroundTruth(db: Database, portalId: number, tru
   const dealIds = new Set(deals.map((d) => d.id));
   const meetingIds = new Set(meetings.map((m) => m.id));
 
-  const [pgContacts, pgDeals, pgMeetings, pgDealContacts, pgMeetingContacts, pgLifecycle, pgStages, pgTouches] = await Promise.all([
-    db.selectFrom('contacts').selectAll().where('portal_id', '=', portalId).where('archived', '=', false).where('merged_into', 'is', null).execute(),
-    db.selectFrom('deals').selectAll().where('portal_id', '=', portalId).where('archived', '=', false).execute(),
-    db.selectFrom('meetings').selectAll().where('portal_id', '=', portalId).where('archived', '=', false).execute(),
-    db.selectFrom('deal_contacts').select(['deal_id', 'contact_id']).where('portal_id', '=', portalId).execute(),
-    db.selectFrom('meeting_contacts').select(['meeting_id', 'contact_id']).where('portal_id', '=', portalId).execute(),
-    db.selectFrom('contact_lifecycle_history').select(['contact_id', 'changed_at', 'stage']).where('portal_id', '=', portalId).execute(),
-    db.selectFrom('deal_stage_history').select(['deal_id', 'changed_at', 'stage_id']).where('portal_id', '=', portalId).execute(),
+  const [
+    pgContacts,
+    pgDeals,
+    pgMeetings,
+    pgDealContacts,
+    pgMeetingContacts,
+    pgLifecycle,
+    pgStages,
+    pgTouches,
+  ] = await Promise.all([
+    db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('portal_id', '=', portalId)
+      .where('archived', '=', false)
+      .where('merged_into', 'is', null)
+      .execute(),
+    db
+      .selectFrom('deals')
+      .selectAll()
+      .where('portal_id', '=', portalId)
+      .where('archived', '=', false)
+      .execute(),
+    db
+      .selectFrom('meetings')
+      .selectAll()
+      .where('portal_id', '=', portalId)
+      .where('archived', '=', false)
+      .execute(),
+    db
+      .selectFrom('deal_contacts')
+      .select(['deal_id', 'contact_id'])
+      .where('portal_id', '=', portalId)
+      .execute(),
+    db
+      .selectFrom('meeting_contacts')
+      .select(['meeting_id', 'contact_id'])
+      .where('portal_id', '=', portalId)
+      .execute(),
+    db
+      .selectFrom('contact_lifecycle_history')
+      .select(['contact_id', 'changed_at', 'stage'])
+      .where('portal_id', '=', portalId)
+      .execute(),
+    db
+      .selectFrom('deal_stage_history')
+      .select(['deal_id', 'changed_at', 'stage_id'])
+      .where('portal_id', '=', portalId)
+      .execute(),
     db.selectFrom('touches').selectAll().where('portal_id', '=', portalId).execute(),
   ]);
 
   compareSet(
     'contact',
-    new Map(contacts.map((c) => [c.id, mapContact(portalId, asCrmObject(c, CONTACT_HISTORY), ignore) as unknown as Record<string, unknown>])),
+    new Map(
+      contacts.map((c) => [
+        c.id,
+        mapContact(portalId, asCrmObject(c, CONTACT_HISTORY), ignore) as unknown as Record<string, unknown>,
+      ]),
+    ),
     new Map(pgContacts.map((r) => [String(r.contact_id), r as unknown as Record<string, unknown>])),
   );
   compareSet(
     'deal',
-    new Map(deals.map((d) => [d.id, mapDeal(portalId, asCrmObject(d, DEAL_HISTORY), ignore) as unknown as Record<string, unknown>])),
+    new Map(
+      deals.map((d) => [
+        d.id,
+        mapDeal(portalId, asCrmObject(d, DEAL_HISTORY), ignore) as unknown as Record<string, unknown>,
+      ]),
+    ),
     new Map(pgDeals.map((r) => [String(r.deal_id), r as unknown as Record<string, unknown>])),
   );
   compareSet(
     'meeting',
-    new Map(meetings.map((m) => [m.id, mapMeeting(portalId, asCrmObject(m, []), ignore) as unknown as Record<string, unknown>])),
+    new Map(
+      meetings.map((m) => [
+        m.id,
+        mapMeeting(portalId, asCrmObject(m, []), ignore) as unknown as Record<string, unknown>,
+      ]),
+    ),
     new Map(pgMeetings.map((r) => [String(r.meeting_id), r as unknown as Record<string, unknown>])),
   );
 
   const pairKey = (a: string | number, b: string | number) => `${a}→${b}`;
   compareSet(
     'deal↔contact',
-    new Map(truth.associations.dealContacts.filter((p) => dealIds.has(p.dealId) && contactIds.has(p.contactId)).map((p) => [pairKey(p.dealId, p.contactId), {}])),
-    new Map(pgDealContacts.filter((p) => dealIds.has(String(p.deal_id)) && contactIds.has(String(p.contact_id))).map((p) => [pairKey(p.deal_id, p.contact_id), {}])),
+    new Map(
+      truth.associations.dealContacts
+        .filter((p) => dealIds.has(p.dealId) && contactIds.has(p.contactId))
+        .map((p) => [pairKey(p.dealId, p.contactId), {}]),
+    ),
+    new Map(
+      pgDealContacts
+        .filter((p) => dealIds.has(String(p.deal_id)) && contactIds.has(String(p.contact_id)))
+        .map((p) => [pairKey(p.deal_id, p.contact_id), {}]),
+    ),
   );
   compareSet(
     'meeting↔contact',
-    new Map(truth.associations.meetingContacts.filter((p) => meetingIds.has(p.meetingId) && contactIds.has(p.contactId)).map((p) => [pairKey(p.meetingId, p.contactId), {}])),
-    new Map(pgMeetingContacts.filter((p) => meetingIds.has(String(p.meeting_id)) && contactIds.has(String(p.contact_id))).map((p) => [pairKey(p.meeting_id, p.contact_id), {}])),
+    new Map(
+      truth.associations.meetingContacts
+        .filter((p) => meetingIds.has(p.meetingId) && contactIds.has(p.contactId))
+        .map((p) => [pairKey(p.meetingId, p.contactId), {}]),
+    ),
+    new Map(
+      pgMeetingContacts
+        .filter((p) => meetingIds.has(String(p.meeting_id)) && contactIds.has(String(p.contact_id)))
+        .map((p) => [pairKey(p.meeting_id, p.contact_id), {}]),
+    ),
   );
 
   // History rows of live records: (record, time) → value.
   compareSet(
     'lifecycle history',
     new Map(
-      contacts.flatMap((c) => mapLifecycleHistory(portalId, asCrmObject(c, CONTACT_HISTORY), ignore)).map((h) => [pairKey(h.contact_id, h.changed_at.toISOString()), { stage: h.stage }]),
+      contacts
+        .flatMap((c) => mapLifecycleHistory(portalId, asCrmObject(c, CONTACT_HISTORY), ignore))
+        .map((h) => [pairKey(h.contact_id, h.changed_at.toISOString()), { stage: h.stage }]),
     ),
-    new Map(pgLifecycle.filter((h) => contactIds.has(String(h.contact_id))).map((h) => [pairKey(h.contact_id, h.changed_at.toISOString()), { stage: h.stage }])),
+    new Map(
+      pgLifecycle
+        .filter((h) => contactIds.has(String(h.contact_id)))
+        .map((h) => [pairKey(h.contact_id, h.changed_at.toISOString()), { stage: h.stage }]),
+    ),
   );
   compareSet(
     'deal stage history',
-    new Map(deals.flatMap((d) => mapDealStageHistory(portalId, asCrmObject(d, DEAL_HISTORY), ignore)).map((h) => [pairKey(h.deal_id, h.changed_at.toISOString()), { stage_id: h.stage_id }])),
-    new Map(pgStages.filter((h) => dealIds.has(String(h.deal_id))).map((h) => [pairKey(h.deal_id, h.changed_at.toISOString()), { stage_id: h.stage_id }])),
+    new Map(
+      deals
+        .flatMap((d) => mapDealStageHistory(portalId, asCrmObject(d, DEAL_HISTORY), ignore))
+        .map((h) => [pairKey(h.deal_id, h.changed_at.toISOString()), { stage_id: h.stage_id }]),
+    ),
+    new Map(
+      pgStages
+        .filter((h) => dealIds.has(String(h.deal_id)))
+        .map((h) => [pairKey(h.deal_id, h.changed_at.toISOString()), { stage_id: h.stage_id }]),
+    ),
   );
 
   // Visit and form touches derived from live contacts, by id; meeting touches by id only
   // (their channel depends on touches folded in from merged-away contacts).
   const originOf = (touchId: string) => touchId.split(':')[1] ?? '';
   const expectedTouches = new Map(
-    contacts.flatMap((c) => deriveContactTouches(portalId, asCrmObject(c, CONTACT_HISTORY), ignore)).map((t) => [t.touch_id, t as unknown as Record<string, unknown>]),
+    contacts
+      .flatMap((c) => deriveContactTouches(portalId, asCrmObject(c, CONTACT_HISTORY), ignore))
+      .map((t) => [t.touch_id, t as unknown as Record<string, unknown>]),
   );
   compareSet(
     'touch',
     expectedTouches,
-    new Map(pgTouches.filter((t) => t.kind !== 'meeting' && contactIds.has(originOf(t.touch_id))).map((t) => [t.touch_id, t as unknown as Record<string, unknown>])),
+    new Map(
+      pgTouches
+        .filter((t) => t.kind !== 'meeting' && contactIds.has(originOf(t.touch_id)))
+        .map((t) => [t.touch_id, t as unknown as Record<string, unknown>]),
+    ),
   );
   const meetingSource = new Map(meetings.map((m) => [m.id, m.properties.hs_meeting_source]));
   compareSet(
@@ -187,7 +301,11 @@ export async function compareWithGroundTruth(db: Database, portalId: number, tru
         .filter((p) => meetingSource.get(p.meetingId) === 'MEETINGS_PUBLIC' && contactIds.has(p.contactId))
         .map((p) => [`m:${p.meetingId}:${p.contactId}`, {}]),
     ),
-    new Map(pgTouches.filter((t) => t.kind === 'meeting' && contactIds.has(String(t.contact_id))).map((t) => [t.touch_id, {}])),
+    new Map(
+      pgTouches
+        .filter((t) => t.kind === 'meeting' && contactIds.has(String(t.contact_id)))
+        .map((t) => [t.touch_id, {}]),
+    ),
   );
 
   return { matches: differences.length === 0, differences, checked };

@@ -15,7 +15,14 @@ import type { Pair } from './mirror.repository';
  * The HubSpot reads of the sync, at HubSpot's maximum page sizes (reference §2): list 100
  * (50 with history), search 200, batch read 100, association batch read 1,000.
  */
-export const PAGE_LIMITS = { list: 100, listWithHistory: 50, search: 200, batchRead: 100, batchReadWithHistory: 50, associations: 1000 } as const;
+export const PAGE_LIMITS = {
+  list: 100,
+  listWithHistory: 50,
+  search: 200,
+  batchRead: 100,
+  batchReadWithHistory: 50,
+  associations: 1000,
+} as const;
 export const SEARCH_RESULT_CAP = 10_000;
 
 export type SyncObjectType = 'contacts' | 'deals' | 'meetings';
@@ -84,7 +91,14 @@ export function searchPage(client: HubSpotClient, req: SearchRequest): Promise<S
 /** Batch read by id; merged-away ids come back as their survivor, missing ones are left out. */
 export async function batchRead(
   client: HubSpotClient,
-  req: { objectType: SyncObjectType; ids: readonly number[]; properties: readonly string[]; history?: readonly string[]; archived?: boolean; signal?: AbortSignal | undefined },
+  req: {
+    objectType: SyncObjectType;
+    ids: readonly number[];
+    properties: readonly string[];
+    history?: readonly string[];
+    archived?: boolean;
+    signal?: AbortSignal | undefined;
+  },
 ): Promise<CrmObject[]> {
   if (req.ids.length === 0) return [];
   const answer = await client.request(

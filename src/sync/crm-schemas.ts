@@ -6,7 +6,11 @@ import { z } from 'zod';
  * (When src/hubspot/schemas.ts grows the same shapes, these can become re-exports.)
  */
 export const historyVersionSchema = z.object({
-  value: z.string().nullable().optional().transform((v) => v ?? ''),
+  value: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? ''),
   timestamp: z.string(),
   sourceType: z.string().nullable().optional(),
 });
@@ -14,7 +18,11 @@ export type HistoryVersion = z.infer<typeof historyVersionSchema>;
 
 const associationsFieldSchema = z.record(
   z.string(),
-  z.object({ results: z.array(z.object({ id: z.union([z.string(), z.number()]).transform(String), type: z.string().optional() })) }),
+  z.object({
+    results: z.array(
+      z.object({ id: z.union([z.string(), z.number()]).transform(String), type: z.string().optional() }),
+    ),
+  }),
 );
 
 export const crmObjectSchema = z.object({
@@ -38,7 +46,9 @@ export type ListPage = z.infer<typeof listPageSchema>;
 export const searchPageSchema = z.object({
   total: z.number().optional(),
   results: z.array(crmObjectSchema),
-  paging: z.object({ next: z.object({ after: z.union([z.string(), z.number()]).transform(String) }).optional() }).optional(),
+  paging: z
+    .object({ next: z.object({ after: z.union([z.string(), z.number()]).transform(String) }).optional() })
+    .optional(),
 });
 export type SearchPage = z.infer<typeof searchPageSchema>;
 
@@ -46,7 +56,14 @@ export type SearchPage = z.infer<typeof searchPageSchema>;
 export const batchReadSchema = z.object({
   status: z.string().optional(),
   results: z.array(crmObjectSchema),
-  errors: z.array(z.object({ category: z.string().optional(), context: z.record(z.string(), z.array(z.string())).optional() })).optional(),
+  errors: z
+    .array(
+      z.object({
+        category: z.string().optional(),
+        context: z.record(z.string(), z.array(z.string())).optional(),
+      }),
+    )
+    .optional(),
 });
 export type BatchRead = z.infer<typeof batchReadSchema>;
 
@@ -77,7 +94,10 @@ export const pipelinesSchema = z.object({
           label: z.string(),
           displayOrder: z.number().default(0),
           archived: z.boolean().default(false),
-          metadata: z.object({ isClosed: stringFlag.optional(), probability: stringFlag.optional() }).partial().default({}),
+          metadata: z
+            .object({ isClosed: stringFlag.optional(), probability: stringFlag.optional() })
+            .partial()
+            .default({}),
         }),
       ),
     }),
@@ -102,8 +122,21 @@ export type OwnersPage = z.infer<typeof ownersPageSchema>;
 
 export const propertySchema = z.object({
   name: z.string(),
-  options: z.array(z.object({ value: z.string(), label: z.string(), displayOrder: z.number().default(0), hidden: z.boolean().default(false) })).default([]),
+  options: z
+    .array(
+      z.object({
+        value: z.string(),
+        label: z.string(),
+        displayOrder: z.number().default(0),
+        hidden: z.boolean().default(false),
+      }),
+    )
+    .default([]),
 });
 export type PropertyDefinition = z.infer<typeof propertySchema>;
 
-export const accountDetailsSchema = z.object({ portalId: z.number(), timeZone: z.string().optional(), companyCurrency: z.string().optional() });
+export const accountDetailsSchema = z.object({
+  portalId: z.number(),
+  timeZone: z.string().optional(),
+  companyCurrency: z.string().optional(),
+});

@@ -2,12 +2,32 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { HubSpotClient } from '../hubspot/client';
 import { HUBSPOT_PATHS } from '../hubspot/endpoints';
-import { ownersPageSchema, pipelinesSchema, propertySchema, type CrmObject, type ListPage, type OwnersPage, type SearchPage } from './crm-schemas';
+import {
+  ownersPageSchema,
+  pipelinesSchema,
+  propertySchema,
+  type CrmObject,
+  type ListPage,
+  type OwnersPage,
+  type SearchPage,
+} from './crm-schemas';
 import { listPage, readContactAssociations, searchPage, type SyncObjectType } from './crm-reader';
-import { CONTACT_HISTORY, CONTACT_PROPERTIES, DEAL_HISTORY, DEAL_PROPERTIES, MEETING_PROPERTIES } from './mappers';
+import {
+  CONTACT_HISTORY,
+  CONTACT_PROPERTIES,
+  DEAL_HISTORY,
+  DEAL_PROPERTIES,
+  MEETING_PROPERTIES,
+} from './mappers';
 import { replaceLifecycleStages, replacePipelines, upsertOwners } from './metadata.repository';
 import { rebuildMeetingTouches } from './mirror.repository';
-import { pairsFromListAssociations, writeContactPage, writeDealPage, writeMeetingPage, type Checkpoint } from './page-writer';
+import {
+  pairsFromListAssociations,
+  writeContactPage,
+  writeDealPage,
+  writeMeetingPage,
+  type Checkpoint,
+} from './page-writer';
 import {
   beginStream,
   checkpointStream,
@@ -26,10 +46,17 @@ import { warningLogger, type SyncDeps, type SyncRunOptions } from './sync-deps';
  * transaction. Contacts and deals (which need property histories, so list endpoints at 50
  * per page) are split into id-range segments paged in parallel; meetings come through
  * search (its own budget) on an id keyset, with their associations read in batches. Both
- * budgets are spent at once, and a prefetch keeps a request in flight while a page is
- * written. A re-run (or a retried job) of the same run resumes every stream from its cursor.
+ * budgets are spent at once; the segments keep enough requests in flight to fill the
+ * budget without prefetching, so a killed stream re-reads at most the one page it was
+ * on. A re-run (or a retried job) of the same run resumes every stream from its cursor.
  */
-export type FullSyncCounts = { contacts: number; deals: number; associations: number; meetings: number; touches: number };
+export type FullSyncCounts = {
+  contacts: number;
+  deals: number;
+  associations: number;
+  meetings: number;
+  touches: number;
+};
 
 export type FullSyncOptions = SyncRunOptions & {
   /** Start over instead of resuming an unfinished run. */
@@ -61,7 +88,11 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-export async function runFullSync(deps: SyncDeps, portalId: number, options: FullSyncOptions = {}): Promise<FullSyncCounts> {
+export async function runFullSync(
+  deps: SyncDeps,
+  portalId: number,
+  options: FullSyncOptions = {},
+): Promise<FullSyncCounts> {
   const { db } = deps;
   const log = deps.logger.child({ name: 'sync', portalId });
   const warn = warningLogger(log, portalId);
@@ -85,12 +116,18 @@ export async function runFullSync(deps: SyncDeps, portalId: number, options: Ful
       const known = [...existing.keys()].filter((s) => s.startsWith(`${objectType}#`)).sort();
       if (known.length > 0) return known;
       const bounds = await idBounds(client, objectType, signal);
-      const count = bounds ? Math.max(1, Math.min(wanted, Math.ceil((bounds.max - bounds.min + 1) / 100))) : 1;
+      const count = bounds
+        ? Math.max(1, Math.min(wanted, Math.ceil((bounds.max - bounds.min + 1) / 100)))
+        : 1;
       const streams: string[] = [];
       for (let i = 0; i < count; i++) {
         const stream = `${objectType}#${i}`;
-        const start = bounds && i > 0 ? Math.floor(bounds.min + ((bounds.max - bounds.min + 1) * i) / count) : null;
-        const end = bounds && i < count - 1 ? Math.floor(bounds.min + ((bounds.max - bounds.min + 1) * (i + 1)) / count) : null;
+        const start =
+          bounds && i > 0 ? Math.floor(bounds.min + ((bounds.max - bounds.min + 1) * i) / count) : null;
+        const end =
+          bounds && i < count - 1
+            ? Math.floor(bounds.min + ((bounds.max - bounds.min + 1) * (i + 1)) / count)
+            : null;
         await beginStream(db, portalId, stream, runId);
         const cursor: SegmentCursor = { after: start === null ? null : String(start), end, first: true };
         await setStreamCursor(db, portalId, stream, JSON.stringify(cursor));
@@ -99,7 +136,10 @@ export async function runFullSync(deps: SyncDeps, portalId: number, options: Ful
       return streams;
     };
 
-    const contactStreams = await segmentsOf('contacts', options.segments?.contacts ?? DEFAULT_SEGMENTS.contacts);
+    const contactStreams = await segmentsOf(
+      'contacts',
+      options.segments?.contacts ?? DEFAULT_SEGMENTS.contacts,
+    );
     const dealStreams = await segmentsOf('deals', options.segments?.deals ?? DEFAULT_SEGMENTS.deals);
 
     const tasks: Promise<void>[] = [];
@@ -122,7 +162,8 @@ export async function runFullSync(deps: SyncDeps, portalId: number, options: Ful
           properties: DEAL_PROPERTIES,
           history: DEAL_HISTORY,
           associations: ['contacts'],
-          write: (objects, cp) => writeDealPage(db, portalId, objects, pairsFromListAssociations(objects), warn, cp),
+          write: (objects, cp) =>
+            writeDealPage(db, portalId, objects, pairsFromListAssociations(objects), warn, cp),
         }),
       );
     }
@@ -135,7 +176,8 @@ export async function runFullSync(deps: SyncDeps, portalId: number, options: Ful
     await sweepUnseen(deps, portalId, startedAt);
     await rebuildMeetingTouches(db, portalId);
     const watermark = JSON.stringify({ modifiedMs: startedAt.getTime() - WATERMARK_OVERLAP_MS, id: 0 });
-    for (const type of ['contacts', 'deals', 'meetings'] as const) await saveWatermark(db, portalId, `catchup:${type}`, watermark, 0);
+    for (const type of ['contacts', 'deals', 'meetings'] as const)
+      await saveWatermark(db, portalId, `catchup:${type}`, watermark, 0);
     await finishStream(db, portalId, FULL_STREAM);
     const counts = await countMirror(deps, portalId);
     log.info({ runId, ...counts }, 'full sync done');
@@ -152,20 +194,38 @@ export async function runFullSync(deps: SyncDeps, portalId: number, options: Ful
   }
 }
 
-async function syncMetadata(deps: SyncDeps, client: HubSpotClient, portalId: number, runId: string, signal?: AbortSignal): Promise<void> {
+async function syncMetadata(
+  deps: SyncDeps,
+  client: HubSpotClient,
+  portalId: number,
+  runId: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const { db } = deps;
   await beginStream(db, portalId, 'metadata', runId);
   const sig = signal ? { signal } : {};
   const [pipelines, lifecycle] = await Promise.all([
-    client.request({ method: 'GET', path: HUBSPOT_PATHS.pipelines('deals'), kind: 'standard', ...sig }, pipelinesSchema),
-    client.request({ method: 'GET', path: HUBSPOT_PATHS.property('contacts', 'lifecyclestage'), kind: 'standard', ...sig }, propertySchema),
+    client.request(
+      { method: 'GET', path: HUBSPOT_PATHS.pipelines('deals'), kind: 'standard', ...sig },
+      pipelinesSchema,
+    ),
+    client.request(
+      { method: 'GET', path: HUBSPOT_PATHS.property('contacts', 'lifecyclestage'), kind: 'standard', ...sig },
+      propertySchema,
+    ),
   ]);
   const owners: OwnersPage['results'] = [];
   for (const archived of [false, true]) {
     let after: string | undefined;
     do {
       const page = await client.request(
-        { method: 'GET', path: HUBSPOT_PATHS.owners(), query: { limit: 500, archived, ...(after ? { after } : {}) }, kind: 'standard', ...sig },
+        {
+          method: 'GET',
+          path: HUBSPOT_PATHS.owners(),
+          query: { limit: 500, archived, ...(after ? { after } : {}) },
+          kind: 'standard',
+          ...sig,
+        },
         ownersPageSchema,
       );
       owners.push(...page.results);
@@ -176,15 +236,32 @@ async function syncMetadata(deps: SyncDeps, client: HubSpotClient, portalId: num
     await replacePipelines(trx, portalId, pipelines.results);
     await replaceLifecycleStages(trx, portalId, lifecycle);
     await upsertOwners(trx, portalId, owners);
-    await checkpointStream(trx, portalId, 'metadata', null, pipelines.results.length + owners.length + lifecycle.options.length);
+    await checkpointStream(
+      trx,
+      portalId,
+      'metadata',
+      null,
+      pipelines.results.length + owners.length + lifecycle.options.length,
+    );
   });
   await finishStream(db, portalId, 'metadata');
 }
 
 /** Smallest and largest live id (two one-record searches), to cut the id space into segments. */
-async function idBounds(client: HubSpotClient, objectType: SyncObjectType, signal?: AbortSignal): Promise<{ min: number; max: number } | null> {
+async function idBounds(
+  client: HubSpotClient,
+  objectType: SyncObjectType,
+  signal?: AbortSignal,
+): Promise<{ min: number; max: number } | null> {
   const edge = async (direction: 'ASCENDING' | 'DESCENDING') => {
-    const page = await searchPage(client, { objectType, filterGroups: [], sort: { propertyName: 'hs_object_id', direction }, properties: ['hs_object_id'], limit: 1, signal });
+    const page = await searchPage(client, {
+      objectType,
+      filterGroups: [],
+      sort: { propertyName: 'hs_object_id', direction },
+      properties: ['hs_object_id'],
+      limit: 1,
+      signal,
+    });
     const first = page.results[0];
     return first ? Number(first.id) : null;
   };
@@ -200,16 +277,20 @@ type SegmentSpec = {
   write: (objects: readonly CrmObject[], checkpoint: Checkpoint) => Promise<void>;
 };
 
-function swallow<T>(p: Promise<T>): Promise<T> {
-  // The promise is awaited later; this keeps a rejection meanwhile from counting as unhandled.
-  p.catch(() => undefined);
-  return p;
-}
-
-async function runSegment(deps: SyncDeps, client: HubSpotClient, portalId: number, runId: string, stream: string, options: FullSyncOptions, spec: SegmentSpec): Promise<void> {
+async function runSegment(
+  deps: SyncDeps,
+  client: HubSpotClient,
+  portalId: number,
+  runId: string,
+  stream: string,
+  options: FullSyncOptions,
+  spec: SegmentSpec,
+): Promise<void> {
   const { db } = deps;
   const state = await beginStream(db, portalId, stream, runId);
-  const cursor: SegmentCursor = state.cursor ? (JSON.parse(state.cursor) as SegmentCursor) : { after: null, end: null, first: true };
+  const cursor: SegmentCursor = state.cursor
+    ? (JSON.parse(state.cursor) as SegmentCursor)
+    : { after: null, end: null, first: true };
   if (!cursor.first && cursor.after === null) {
     await finishStream(db, portalId, stream);
     return;
@@ -217,32 +298,34 @@ async function runSegment(deps: SyncDeps, client: HubSpotClient, portalId: numbe
   let records = state.records_synced;
   let pages = state.pages;
   const fetch = (after: string | null): Promise<ListPage> =>
-    swallow(
-      listPage(client, {
-        objectType: spec.objectType,
-        properties: spec.properties,
-        history: spec.history,
-        ...(spec.associations ? { associations: spec.associations } : {}),
-        after: after ?? undefined,
-        signal: options.signal,
-      }),
-    );
+    listPage(client, {
+      objectType: spec.objectType,
+      properties: spec.properties,
+      history: spec.history,
+      ...(spec.associations ? { associations: spec.associations } : {}),
+      after: after ?? undefined,
+      signal: options.signal,
+    });
   try {
-    let pending: Promise<ListPage> | null = fetch(cursor.after);
-    while (pending) {
+    let after: string | null = cursor.after;
+    for (;;) {
       if (options.signal?.aborted) throw new SyncAbortedError();
-      const page: ListPage = await pending;
+      const page: ListPage = await fetch(after);
       const end = cursor.end;
       const inRange = end === null ? page.results : page.results.filter((r) => Number(r.id) < end);
       const next = page.paging?.next?.after ?? null;
-      const reachedEnd = inRange.length < page.results.length || (next !== null && end !== null && Number(next) >= end);
+      const reachedEnd =
+        inRange.length < page.results.length || (next !== null && end !== null && Number(next) >= end);
       const nextAfter = reachedEnd ? null : next;
-      pending = nextAfter === null ? null : fetch(nextAfter);
       const saved: SegmentCursor = { after: nextAfter, end, first: false };
-      await spec.write(inRange, (trx) => checkpointStream(trx, portalId, stream, JSON.stringify(saved), inRange.length));
+      await spec.write(inRange, (trx) =>
+        checkpointStream(trx, portalId, stream, JSON.stringify(saved), inRange.length),
+      );
       records += inRange.length;
       pages += 1;
       options.onProgress?.({ stream, records, pages, done: nextAfter === null });
+      if (nextAfter === null) break;
+      after = nextAfter;
     }
     await finishStream(db, portalId, stream);
   } catch (error) {
@@ -251,7 +334,13 @@ async function runSegment(deps: SyncDeps, client: HubSpotClient, portalId: numbe
   }
 }
 
-async function runMeetingStream(deps: SyncDeps, client: HubSpotClient, portalId: number, runId: string, options: FullSyncOptions): Promise<void> {
+async function runMeetingStream(
+  deps: SyncDeps,
+  client: HubSpotClient,
+  portalId: number,
+  runId: string,
+  options: FullSyncOptions,
+): Promise<void> {
   const { db } = deps;
   const stream = 'meetings';
   const warn = warningLogger(deps.logger, portalId);
@@ -261,30 +350,31 @@ async function runMeetingStream(deps: SyncDeps, client: HubSpotClient, portalId:
   let pages = state.pages;
   // An id keyset instead of `after`: no query ever pages towards search's 10,000-result cap.
   const fetch = (lastId: number): Promise<SearchPage> =>
-    swallow(
-      searchPage(client, {
-        objectType: 'meetings',
-        filterGroups: [{ filters: [{ propertyName: 'hs_object_id', operator: 'GT', value: String(lastId) }] }],
-        sort: { propertyName: 'hs_object_id', direction: 'ASCENDING' },
-        properties: MEETING_PROPERTIES,
-        signal: options.signal,
-      }),
-    );
+    searchPage(client, {
+      objectType: 'meetings',
+      filterGroups: [{ filters: [{ propertyName: 'hs_object_id', operator: 'GT', value: String(lastId) }] }],
+      sort: { propertyName: 'hs_object_id', direction: 'ASCENDING' },
+      properties: MEETING_PROPERTIES,
+      signal: options.signal,
+    });
   try {
-    let pending: Promise<SearchPage> | null = fetch(cursor.lastId);
-    while (pending) {
+    let lastId = cursor.lastId;
+    for (;;) {
       if (options.signal?.aborted) throw new SyncAbortedError();
-      const page: SearchPage = await pending;
+      const page: SearchPage = await fetch(lastId);
       const last = page.results[page.results.length - 1];
       const more = page.paging?.next !== undefined && last !== undefined;
-      const lastId = last ? Number(last.id) : cursor.lastId;
-      pending = more ? fetch(lastId) : null;
+      if (last) lastId = Number(last.id);
       const ids = page.results.map((r) => Number(r.id));
       const pairs = await readContactAssociations(client, 'meetings', ids, options.signal);
-      await writeMeetingPage(db, portalId, page.results, pairs, warn, (trx) => checkpointStream(trx, portalId, stream, JSON.stringify({ lastId }), page.results.length));
+      const saved = JSON.stringify({ lastId });
+      await writeMeetingPage(db, portalId, page.results, pairs, warn, (trx) =>
+        checkpointStream(trx, portalId, stream, saved, page.results.length),
+      );
       records += page.results.length;
       pages += 1;
       options.onProgress?.({ stream, records, pages, done: !more });
+      if (!more) break;
     }
     await finishStream(db, portalId, stream);
   } catch (error) {
@@ -296,9 +386,28 @@ async function runMeetingStream(deps: SyncDeps, client: HubSpotClient, portalId:
 /** Live rows the run did not see were deleted (or merged away) in HubSpot: archived. */
 async function sweepUnseen(deps: SyncDeps, portalId: number, since: Date): Promise<void> {
   const { db } = deps;
-  await db.updateTable('contacts').set({ archived: true }).where('portal_id', '=', portalId).where('archived', '=', false).where('merged_into', 'is', null).where('synced_at', '<', since).execute();
-  await db.updateTable('deals').set({ archived: true }).where('portal_id', '=', portalId).where('archived', '=', false).where('synced_at', '<', since).execute();
-  await db.updateTable('meetings').set({ archived: true }).where('portal_id', '=', portalId).where('archived', '=', false).where('synced_at', '<', since).execute();
+  await db
+    .updateTable('contacts')
+    .set({ archived: true })
+    .where('portal_id', '=', portalId)
+    .where('archived', '=', false)
+    .where('merged_into', 'is', null)
+    .where('synced_at', '<', since)
+    .execute();
+  await db
+    .updateTable('deals')
+    .set({ archived: true })
+    .where('portal_id', '=', portalId)
+    .where('archived', '=', false)
+    .where('synced_at', '<', since)
+    .execute();
+  await db
+    .updateTable('meetings')
+    .set({ archived: true })
+    .where('portal_id', '=', portalId)
+    .where('archived', '=', false)
+    .where('synced_at', '<', since)
+    .execute();
 }
 
 export async function countMirror(deps: Pick<SyncDeps, 'db'>, portalId: number): Promise<FullSyncCounts> {

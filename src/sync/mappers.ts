@@ -37,7 +37,13 @@ export const CONTACT_PROPERTIES = [
   'hs_v2_date_entered_customer',
   'hs_merged_object_ids',
 ] as const;
-export const CONTACT_HISTORY = ['lifecyclestage', 'hs_latest_source', 'hs_analytics_source', 'first_conversion_date', 'recent_conversion_date'] as const;
+export const CONTACT_HISTORY = [
+  'lifecyclestage',
+  'hs_latest_source',
+  'hs_analytics_source',
+  'first_conversion_date',
+  'recent_conversion_date',
+] as const;
 
 export const DEAL_PROPERTIES = [
   'dealname',
@@ -128,8 +134,20 @@ export type MeetingRowInput = {
   archived: boolean;
 };
 
-export type LifecycleHistoryRow = { portal_id: number; contact_id: number; changed_at: Date; stage: string | null; source_type: string | null };
-export type DealStageHistoryRow = { portal_id: number; deal_id: number; changed_at: Date; stage_id: string; source_type: string | null };
+export type LifecycleHistoryRow = {
+  portal_id: number;
+  contact_id: number;
+  changed_at: Date;
+  stage: string | null;
+  source_type: string | null;
+};
+export type DealStageHistoryRow = {
+  portal_id: number;
+  deal_id: number;
+  changed_at: Date;
+  stage_id: string;
+  source_type: string | null;
+};
 export type TouchRowInput = {
   portal_id: number;
   touch_id: string;
@@ -174,7 +192,13 @@ class Reader {
   }
 
   private report(property: string, value: string, reason: string): void {
-    this.warn({ objectType: this.objectType, id: this.object.id, property, value: value.slice(0, 100), reason });
+    this.warn({
+      objectType: this.objectType,
+      id: this.object.id,
+      property,
+      value: value.slice(0, 100),
+      reason,
+    });
   }
 
   time(name: string): Date | null {
@@ -224,7 +248,8 @@ class Reader {
 
 export function parseObjectId(raw: string): number {
   const id = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id)) throw new Error(`not a HubSpot object id: ${raw.slice(0, 40)}`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id))
+    throw new Error(`not a HubSpot object id: ${raw.slice(0, 40)}`);
   return id;
 }
 
@@ -316,7 +341,14 @@ export function mapDeal(portalId: number, object: CrmObject, warn: Warn): DealRo
   };
 }
 
-const MEETING_TYPED = new Set(['hs_timestamp', 'hs_createdate', 'hs_lastmodifieddate', 'hs_meeting_source', 'hs_meeting_outcome', 'hubspot_owner_id']);
+const MEETING_TYPED = new Set([
+  'hs_timestamp',
+  'hs_createdate',
+  'hs_lastmodifieddate',
+  'hs_meeting_source',
+  'hs_meeting_outcome',
+  'hubspot_owner_id',
+]);
 
 export function mapMeeting(portalId: number, object: CrmObject, warn: Warn): MeetingRowInput {
   const r = new Reader('meeting', object, warn);
@@ -335,22 +367,41 @@ export function mapMeeting(portalId: number, object: CrmObject, warn: Warn): Mee
 }
 
 /** Versions oldest first, one per instant (the newest wins a tie, as HubSpot lists newest first). */
-function chronological(versions: readonly HistoryVersion[] | undefined, objectType: string, id: string, property: string, warn: Warn): { at: Date; value: string; sourceType: string | null }[] {
+function chronological(
+  versions: readonly HistoryVersion[] | undefined,
+  objectType: string,
+  id: string,
+  property: string,
+  warn: Warn,
+): { at: Date; value: string; sourceType: string | null }[] {
   const byTime = new Map<number, { at: Date; value: string; sourceType: string | null }>();
   for (const v of versions ?? []) {
     const at = parseHubSpotTime(v.timestamp);
     if (!at) {
-      warn({ objectType, id, property: `${property} (history)`, value: v.timestamp.slice(0, 100), reason: 'not a date or timestamp' });
+      warn({
+        objectType,
+        id,
+        property: `${property} (history)`,
+        value: v.timestamp.slice(0, 100),
+        reason: 'not a date or timestamp',
+      });
       continue;
     }
-    if (!byTime.has(at.getTime())) byTime.set(at.getTime(), { at, value: v.value, sourceType: v.sourceType ?? null });
+    if (!byTime.has(at.getTime()))
+      byTime.set(at.getTime(), { at, value: v.value, sourceType: v.sourceType ?? null });
   }
   return [...byTime.values()].sort((a, b) => a.at.getTime() - b.at.getTime());
 }
 
 export function mapLifecycleHistory(portalId: number, object: CrmObject, warn: Warn): LifecycleHistoryRow[] {
   const contactId = parseObjectId(object.id);
-  return chronological(object.propertiesWithHistory?.lifecyclestage, 'contact', object.id, 'lifecyclestage', warn).map((v) => ({
+  return chronological(
+    object.propertiesWithHistory?.lifecyclestage,
+    'contact',
+    object.id,
+    'lifecyclestage',
+    warn,
+  ).map((v) => ({
     portal_id: portalId,
     contact_id: contactId,
     changed_at: v.at,
@@ -363,7 +414,13 @@ export function mapDealStageHistory(portalId: number, object: CrmObject, warn: W
   const dealId = parseObjectId(object.id);
   return chronological(object.propertiesWithHistory?.dealstage, 'deal', object.id, 'dealstage', warn)
     .filter((v) => v.value !== '')
-    .map((v) => ({ portal_id: portalId, deal_id: dealId, changed_at: v.at, stage_id: v.value, source_type: v.sourceType }));
+    .map((v) => ({
+      portal_id: portalId,
+      deal_id: dealId,
+      changed_at: v.at,
+      stage_id: v.value,
+      source_type: v.sourceType,
+    }));
 }
 
 export function touchId(kind: TouchKind, originId: number, key: number): string {
@@ -399,16 +456,35 @@ export function deriveContactTouches(portalId: number, object: CrmObject, warn: 
   };
 
   const original = r.text('hs_analytics_source');
-  const originalVersions = chronological(history.hs_analytics_source, 'contact', object.id, 'hs_analytics_source', warn);
-  const latestVersions = chronological(history.hs_latest_source, 'contact', object.id, 'hs_latest_source', warn).filter((v) => v.value !== '');
+  const originalVersions = chronological(
+    history.hs_analytics_source,
+    'contact',
+    object.id,
+    'hs_analytics_source',
+    warn,
+  );
+  const latestVersions = chronological(
+    history.hs_latest_source,
+    'contact',
+    object.id,
+    'hs_latest_source',
+    warn,
+  ).filter((v) => v.value !== '');
   if (original) {
-    const at = r.time('hs_analytics_first_timestamp') ?? originalVersions[0]?.at ?? latestVersions[0]?.at ?? createdAt;
-    if (at) addVisit(at, original, r.text('hs_analytics_source_data_1'), r.text('hs_analytics_source_data_2'));
+    const at =
+      r.time('hs_analytics_first_timestamp') ?? originalVersions[0]?.at ?? latestVersions[0]?.at ?? createdAt;
+    if (at)
+      addVisit(at, original, r.text('hs_analytics_source_data_1'), r.text('hs_analytics_source_data_2'));
   }
   const latestAt = r.time('hs_latest_source_timestamp')?.getTime();
   latestVersions.forEach((v, i) => {
     const newest = i === latestVersions.length - 1 && (latestAt === undefined || latestAt === v.at.getTime());
-    addVisit(v.at, v.value, newest ? r.text('hs_latest_source_data_1') : null, newest ? r.text('hs_latest_source_data_2') : null);
+    addVisit(
+      v.at,
+      v.value,
+      newest ? r.text('hs_latest_source_data_1') : null,
+      newest ? r.text('hs_latest_source_data_2') : null,
+    );
   });
   const ordered = [...visits.values()].sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime());
 
@@ -431,7 +507,12 @@ export function deriveContactTouches(portalId: number, object: CrmObject, warn: 
       if (v.occurred_at.getTime() > ms) break;
       channel = v.channel;
     }
-    const name = ms === recentAt ? r.text('recent_conversion_event_name') : ms === firstAt ? r.text('first_conversion_event_name') : null;
+    const name =
+      ms === recentAt
+        ? r.text('recent_conversion_event_name')
+        : ms === firstAt
+          ? r.text('first_conversion_event_name')
+          : null;
     forms.set(ms, {
       portal_id: portalId,
       touch_id: touchId('form', contactId, ms),
@@ -443,7 +524,10 @@ export function deriveContactTouches(portalId: number, object: CrmObject, warn: 
       detail_2: null,
     });
   }
-  return [...ordered, ...[...forms.values()].sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime())];
+  return [
+    ...ordered,
+    ...[...forms.values()].sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime()),
+  ];
 }
 
 /** The ids a survivor lists in hs_merged_object_ids ("1;2;3"). */

@@ -10,14 +10,26 @@ function probabilityOf(raw: string | undefined): number | null {
   return Number.isFinite(n) && n >= 0 && n <= 1 ? n : null;
 }
 
-export async function replacePipelines(db: Executor, portalId: number, pipelines: Pipelines['results']): Promise<void> {
+export async function replacePipelines(
+  db: Executor,
+  portalId: number,
+  pipelines: Pipelines['results'],
+): Promise<void> {
   // Pipelines and stages missing from the answer were deleted in HubSpot: archived, never dropped (history refers to them).
   await db.updateTable('pipelines').set({ archived: true }).where('portal_id', '=', portalId).execute();
   await db.updateTable('pipeline_stages').set({ archived: true }).where('portal_id', '=', portalId).execute();
   if (pipelines.length === 0) return;
   await db
     .insertInto('pipelines')
-    .values(pipelines.map((p) => ({ portal_id: portalId, pipeline_id: p.id, label: p.label, display_order: p.displayOrder, archived: p.archived })))
+    .values(
+      pipelines.map((p) => ({
+        portal_id: portalId,
+        pipeline_id: p.id,
+        label: p.label,
+        display_order: p.displayOrder,
+        archived: p.archived,
+      })),
+    )
     .onConflict((oc) =>
       oc.columns(['portal_id', 'pipeline_id']).doUpdateSet((eb) => ({
         label: eb.ref('excluded.label'),
@@ -55,7 +67,11 @@ export async function replacePipelines(db: Executor, portalId: number, pipelines
     .execute();
 }
 
-export async function upsertOwners(db: Executor, portalId: number, owners: OwnersPage['results']): Promise<void> {
+export async function upsertOwners(
+  db: Executor,
+  portalId: number,
+  owners: OwnersPage['results'],
+): Promise<void> {
   if (owners.length === 0) return;
   await db
     .insertInto('owners')
@@ -83,12 +99,28 @@ export async function upsertOwners(db: Executor, portalId: number, owners: Owner
     .execute();
 }
 
-export async function replaceLifecycleStages(db: Executor, portalId: number, property: PropertyDefinition): Promise<void> {
-  await db.updateTable('lifecycle_stages').set({ archived: true }).where('portal_id', '=', portalId).execute();
+export async function replaceLifecycleStages(
+  db: Executor,
+  portalId: number,
+  property: PropertyDefinition,
+): Promise<void> {
+  await db
+    .updateTable('lifecycle_stages')
+    .set({ archived: true })
+    .where('portal_id', '=', portalId)
+    .execute();
   if (property.options.length === 0) return;
   await db
     .insertInto('lifecycle_stages')
-    .values(property.options.map((o) => ({ portal_id: portalId, stage_id: o.value, label: o.label, display_order: o.displayOrder, archived: o.hidden })))
+    .values(
+      property.options.map((o) => ({
+        portal_id: portalId,
+        stage_id: o.value,
+        label: o.label,
+        display_order: o.displayOrder,
+        archived: o.hidden,
+      })),
+    )
     .onConflict((oc) =>
       oc.columns(['portal_id', 'stage_id']).doUpdateSet((eb) => ({
         label: eb.ref('excluded.label'),

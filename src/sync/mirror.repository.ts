@@ -1,6 +1,13 @@
 import { sql } from 'kysely';
 import type { Executor } from '../platform/db/executor';
-import type { ContactRowInput, DealRowInput, DealStageHistoryRow, LifecycleHistoryRow, MeetingRowInput, TouchRowInput } from './mappers';
+import type {
+  ContactRowInput,
+  DealRowInput,
+  DealStageHistoryRow,
+  LifecycleHistoryRow,
+  MeetingRowInput,
+  TouchRowInput,
+} from './mappers';
 import { TOUCH_ID_PREFIX } from './mappers';
 
 /**
@@ -9,7 +16,11 @@ import { TOUCH_ID_PREFIX } from './mappers';
  * or webhook changes nothing.
  */
 
-export async function upsertContacts(db: Executor, portalId: number, rows: readonly ContactRowInput[]): Promise<void> {
+export async function upsertContacts(
+  db: Executor,
+  portalId: number,
+  rows: readonly ContactRowInput[],
+): Promise<void> {
   if (rows.length === 0) return;
   assertPortal(portalId, rows);
   await db
@@ -42,7 +53,11 @@ export async function upsertContacts(db: Executor, portalId: number, rows: reado
     .execute();
 }
 
-export async function upsertDeals(db: Executor, portalId: number, rows: readonly DealRowInput[]): Promise<void> {
+export async function upsertDeals(
+  db: Executor,
+  portalId: number,
+  rows: readonly DealRowInput[],
+): Promise<void> {
   if (rows.length === 0) return;
   assertPortal(portalId, rows);
   await db
@@ -71,7 +86,11 @@ export async function upsertDeals(db: Executor, portalId: number, rows: readonly
     .execute();
 }
 
-export async function upsertMeetings(db: Executor, portalId: number, rows: readonly MeetingRowInput[]): Promise<void> {
+export async function upsertMeetings(
+  db: Executor,
+  portalId: number,
+  rows: readonly MeetingRowInput[],
+): Promise<void> {
   if (rows.length === 0) return;
   assertPortal(portalId, rows);
   await db
@@ -94,29 +113,64 @@ export async function upsertMeetings(db: Executor, portalId: number, rows: reado
 }
 
 /** Replaces the lifecycle history of these contacts with what HubSpot sent. */
-export async function replaceLifecycleHistory(db: Executor, portalId: number, contactIds: readonly number[], rows: readonly LifecycleHistoryRow[]): Promise<void> {
+export async function replaceLifecycleHistory(
+  db: Executor,
+  portalId: number,
+  contactIds: readonly number[],
+  rows: readonly LifecycleHistoryRow[],
+): Promise<void> {
   if (contactIds.length === 0) return;
-  await db.deleteFrom('contact_lifecycle_history').where('portal_id', '=', portalId).where('contact_id', 'in', contactIds).execute();
-  if (rows.length > 0) await db.insertInto('contact_lifecycle_history').values([...rows]).onConflict((oc) => oc.doNothing()).execute();
+  await db
+    .deleteFrom('contact_lifecycle_history')
+    .where('portal_id', '=', portalId)
+    .where('contact_id', 'in', contactIds)
+    .execute();
+  if (rows.length > 0)
+    await db
+      .insertInto('contact_lifecycle_history')
+      .values([...rows])
+      .onConflict((oc) => oc.doNothing())
+      .execute();
 }
 
-export async function replaceDealStageHistory(db: Executor, portalId: number, dealIds: readonly number[], rows: readonly DealStageHistoryRow[]): Promise<void> {
+export async function replaceDealStageHistory(
+  db: Executor,
+  portalId: number,
+  dealIds: readonly number[],
+  rows: readonly DealStageHistoryRow[],
+): Promise<void> {
   if (dealIds.length === 0) return;
-  await db.deleteFrom('deal_stage_history').where('portal_id', '=', portalId).where('deal_id', 'in', dealIds).execute();
-  if (rows.length > 0) await db.insertInto('deal_stage_history').values([...rows]).onConflict((oc) => oc.doNothing()).execute();
+  await db
+    .deleteFrom('deal_stage_history')
+    .where('portal_id', '=', portalId)
+    .where('deal_id', 'in', dealIds)
+    .execute();
+  if (rows.length > 0)
+    await db
+      .insertInto('deal_stage_history')
+      .values([...rows])
+      .onConflict((oc) => oc.doNothing())
+      .execute();
 }
 
 /**
  * Replaces the visit and form touches derived from these contacts. Touches folded in
  * from merged-away contacts carry their origin in the id and are left alone.
  */
-export async function replaceContactTouches(db: Executor, portalId: number, contactIds: readonly number[], rows: readonly TouchRowInput[]): Promise<void> {
+export async function replaceContactTouches(
+  db: Executor,
+  portalId: number,
+  contactIds: readonly number[],
+  rows: readonly TouchRowInput[],
+): Promise<void> {
   if (contactIds.length === 0) return;
   await sql`
     delete from touches t
      using unnest(${sql.val([...contactIds])}::bigint[]) as c(id)
      where t.portal_id = ${portalId} and t.contact_id = c.id
-       and (t.touch_id like ${TOUCH_ID_PREFIX.visit} || ':' || c.id || ':%' or t.touch_id like ${TOUCH_ID_PREFIX.form} || ':' || c.id || ':%')`.execute(db);
+       and (t.touch_id like ${TOUCH_ID_PREFIX.visit} || ':' || c.id || ':%' or t.touch_id like ${TOUCH_ID_PREFIX.form} || ':' || c.id || ':%')`.execute(
+    db,
+  );
   if (rows.length > 0) {
     await db
       .insertInto('touches')
@@ -138,9 +192,18 @@ export async function replaceContactTouches(db: Executor, portalId: number, cont
 export type Pair = { otherId: number; contactId: number };
 
 /** Sets the contacts of these deals to exactly `pairs` (deals absent from `pairs` end with none). */
-export async function replaceDealContacts(db: Executor, portalId: number, dealIds: readonly number[], pairs: readonly Pair[]): Promise<void> {
+export async function replaceDealContacts(
+  db: Executor,
+  portalId: number,
+  dealIds: readonly number[],
+  pairs: readonly Pair[],
+): Promise<void> {
   if (dealIds.length === 0) return;
-  await db.deleteFrom('deal_contacts').where('portal_id', '=', portalId).where('deal_id', 'in', dealIds).execute();
+  await db
+    .deleteFrom('deal_contacts')
+    .where('portal_id', '=', portalId)
+    .where('deal_id', 'in', dealIds)
+    .execute();
   if (pairs.length > 0) {
     await db
       .insertInto('deal_contacts')
@@ -150,9 +213,18 @@ export async function replaceDealContacts(db: Executor, portalId: number, dealId
   }
 }
 
-export async function replaceMeetingContacts(db: Executor, portalId: number, meetingIds: readonly number[], pairs: readonly Pair[]): Promise<void> {
+export async function replaceMeetingContacts(
+  db: Executor,
+  portalId: number,
+  meetingIds: readonly number[],
+  pairs: readonly Pair[],
+): Promise<void> {
   if (meetingIds.length === 0) return;
-  await db.deleteFrom('meeting_contacts').where('portal_id', '=', portalId).where('meeting_id', 'in', meetingIds).execute();
+  await db
+    .deleteFrom('meeting_contacts')
+    .where('portal_id', '=', portalId)
+    .where('meeting_id', 'in', meetingIds)
+    .execute();
   if (pairs.length > 0) {
     await db
       .insertInto('meeting_contacts')
@@ -165,18 +237,31 @@ export async function replaceMeetingContacts(db: Executor, portalId: number, mee
 export type ObjectTable = 'contacts' | 'deals' | 'meetings';
 
 /** Deleted in HubSpot: kept, flagged, and out of every KPI. */
-export async function markArchived(db: Executor, portalId: number, objectType: ObjectTable, ids: readonly number[]): Promise<void> {
+export async function markArchived(
+  db: Executor,
+  portalId: number,
+  objectType: ObjectTable,
+  ids: readonly number[],
+): Promise<void> {
   if (ids.length === 0) return;
-  const idColumn = objectType === 'contacts' ? 'contact_id' : objectType === 'deals' ? 'deal_id' : 'meeting_id';
+  const idColumn =
+    objectType === 'contacts' ? 'contact_id' : objectType === 'deals' ? 'deal_id' : 'meeting_id';
   await sql`update ${sql.table(objectType)} set archived = true, synced_at = now()
-             where portal_id = ${portalId} and ${sql.ref(idColumn)} = any(${sql.val([...ids])}::bigint[]) and archived = false`.execute(db);
+             where portal_id = ${portalId} and ${sql.ref(idColumn)} = any(${sql.val([...ids])}::bigint[]) and archived = false`.execute(
+    db,
+  );
 }
 
 /**
  * A contact merged away: flagged with its survivor; its associations and touches (and
  * those of contacts merged into it earlier) move to the survivor.
  */
-export async function foldMergedContact(db: Executor, portalId: number, mergedId: number, survivorId: number): Promise<void> {
+export async function foldMergedContact(
+  db: Executor,
+  portalId: number,
+  mergedId: number,
+  survivorId: number,
+): Promise<void> {
   if (mergedId === survivorId) return;
   await db
     .updateTable('contacts')
@@ -190,27 +275,68 @@ export async function foldMergedContact(db: Executor, portalId: number, mergedId
                 select portal_id, ${sql.ref(other)}, ${survivorId} from ${sql.table(table)}
                  where portal_id = ${portalId} and contact_id = ${mergedId}
               on conflict do nothing`.execute(db);
-    await sql`delete from ${sql.table(table)} where portal_id = ${portalId} and contact_id = ${mergedId}`.execute(db);
+    await sql`delete from ${sql.table(table)} where portal_id = ${portalId} and contact_id = ${mergedId}`.execute(
+      db,
+    );
   }
-  await db.updateTable('touches').set({ contact_id: survivorId }).where('portal_id', '=', portalId).where('contact_id', '=', mergedId).execute();
+  await db
+    .updateTable('touches')
+    .set({ contact_id: survivorId })
+    .where('portal_id', '=', portalId)
+    .where('contact_id', '=', mergedId)
+    .execute();
 }
 
 /** A deal merged away: HubSpot moved its associations to the survivor, which the survivor's refresh reads. */
 export async function foldMergedDeal(db: Executor, portalId: number, mergedId: number): Promise<void> {
   await markArchived(db, portalId, 'deals', [mergedId]);
-  await db.deleteFrom('deal_contacts').where('portal_id', '=', portalId).where('deal_id', '=', mergedId).execute();
+  await db
+    .deleteFrom('deal_contacts')
+    .where('portal_id', '=', portalId)
+    .where('deal_id', '=', mergedId)
+    .execute();
 }
 
 /** GDPR deletion: every row about the contact goes, for good. */
-export async function deleteContactForPrivacy(db: Executor, portalId: number, contactId: number): Promise<void> {
-  await db.deleteFrom('touches').where('portal_id', '=', portalId).where('contact_id', '=', contactId).execute();
+export async function deleteContactForPrivacy(
+  db: Executor,
+  portalId: number,
+  contactId: number,
+): Promise<void> {
+  await db
+    .deleteFrom('touches')
+    .where('portal_id', '=', portalId)
+    .where('contact_id', '=', contactId)
+    .execute();
   await sql`delete from touches where portal_id = ${portalId}
-             and (touch_id like ${TOUCH_ID_PREFIX.visit} || ':' || ${contactId}::text || ':%' or touch_id like ${TOUCH_ID_PREFIX.form} || ':' || ${contactId}::text || ':%')`.execute(db);
-  await db.deleteFrom('contact_lifecycle_history').where('portal_id', '=', portalId).where('contact_id', '=', contactId).execute();
-  await db.deleteFrom('deal_contacts').where('portal_id', '=', portalId).where('contact_id', '=', contactId).execute();
-  await db.deleteFrom('meeting_contacts').where('portal_id', '=', portalId).where('contact_id', '=', contactId).execute();
-  await db.deleteFrom('activities').where('portal_id', '=', portalId).where('contact_id', '=', contactId).execute();
-  await db.deleteFrom('contacts').where('portal_id', '=', portalId).where('contact_id', '=', contactId).execute();
+             and (touch_id like ${TOUCH_ID_PREFIX.visit} || ':' || ${contactId}::text || ':%' or touch_id like ${TOUCH_ID_PREFIX.form} || ':' || ${contactId}::text || ':%')`.execute(
+    db,
+  );
+  await db
+    .deleteFrom('contact_lifecycle_history')
+    .where('portal_id', '=', portalId)
+    .where('contact_id', '=', contactId)
+    .execute();
+  await db
+    .deleteFrom('deal_contacts')
+    .where('portal_id', '=', portalId)
+    .where('contact_id', '=', contactId)
+    .execute();
+  await db
+    .deleteFrom('meeting_contacts')
+    .where('portal_id', '=', portalId)
+    .where('contact_id', '=', contactId)
+    .execute();
+  await db
+    .deleteFrom('activities')
+    .where('portal_id', '=', portalId)
+    .where('contact_id', '=', contactId)
+    .execute();
+  await db
+    .deleteFrom('contacts')
+    .where('portal_id', '=', portalId)
+    .where('contact_id', '=', contactId)
+    .execute();
 }
 
 /**
@@ -237,5 +363,6 @@ export async function rebuildMeetingTouches(db: Executor, portalId: number): Pro
 
 function assertPortal(portalId: number, rows: readonly { portal_id: number }[]): void {
   // A row of another portal here would be a tenant leak: refuse the page.
-  if (rows.some((r) => r.portal_id !== portalId)) throw new Error(`row of another portal in a page for portal ${portalId}`);
+  if (rows.some((r) => r.portal_id !== portalId))
+    throw new Error(`row of another portal in a page for portal ${portalId}`);
 }

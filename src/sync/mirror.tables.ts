@@ -5,7 +5,11 @@ import type { ColumnType, Selectable } from 'kysely';
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Defaulted<T> = ColumnType<T, T | undefined, T>;
-type Json = ColumnType<Record<string, string | null>, string | Record<string, string | null> | undefined, string | Record<string, string | null>>;
+type Json = ColumnType<
+  Record<string, string | null>,
+  string | Record<string, string | null> | undefined,
+  string | Record<string, string | null>
+>;
 
 export interface OwnerTable {
   portal_id: number;

@@ -38,8 +38,15 @@ async function inTransaction(db: Database, work: (trx: Executor) => Promise<void
 }
 
 /** Merged-away ids a survivor lists that the mirror still holds as live: fold them in. */
-export async function foldListedMerges(trx: Executor, portalId: number, objectType: 'contacts' | 'deals', objects: readonly CrmObject[]): Promise<void> {
-  const pairs = objects.flatMap((o) => mergedIdsOf(o).map((merged) => ({ merged, survivor: parseObjectId(o.id) })));
+export async function foldListedMerges(
+  trx: Executor,
+  portalId: number,
+  objectType: 'contacts' | 'deals',
+  objects: readonly CrmObject[],
+): Promise<void> {
+  const pairs = objects.flatMap((o) =>
+    mergedIdsOf(o).map((merged) => ({ merged, survivor: parseObjectId(o.id) })),
+  );
   if (pairs.length === 0) return;
   const ids = pairs.map((p) => p.merged);
   if (objectType === 'contacts') {
@@ -51,14 +58,27 @@ export async function foldListedMerges(trx: Executor, portalId: number, objectTy
       .where('merged_into', 'is', null)
       .execute();
     const liveIds = new Set(live.map((r) => r.contact_id));
-    for (const p of pairs) if (liveIds.has(p.merged)) await foldMergedContact(trx, portalId, p.merged, p.survivor);
+    for (const p of pairs)
+      if (liveIds.has(p.merged)) await foldMergedContact(trx, portalId, p.merged, p.survivor);
   } else {
-    const live = await trx.selectFrom('deals').select('deal_id').where('portal_id', '=', portalId).where('deal_id', 'in', ids).where('archived', '=', false).execute();
+    const live = await trx
+      .selectFrom('deals')
+      .select('deal_id')
+      .where('portal_id', '=', portalId)
+      .where('deal_id', 'in', ids)
+      .where('archived', '=', false)
+      .execute();
     for (const r of live) await foldMergedDeal(trx, portalId, r.deal_id);
   }
 }
 
-export async function writeContactPage(db: Database, portalId: number, objects: readonly CrmObject[], warn: Warn, checkpoint?: Checkpoint): Promise<void> {
+export async function writeContactPage(
+  db: Database,
+  portalId: number,
+  objects: readonly CrmObject[],
+  warn: Warn,
+  checkpoint?: Checkpoint,
+): Promise<void> {
   const rows = objects.map((o) => mapContact(portalId, o, warn));
   const ids = rows.map((r) => r.contact_id);
   const history = objects.flatMap((o) => mapLifecycleHistory(portalId, o, warn));
@@ -73,7 +93,14 @@ export async function writeContactPage(db: Database, portalId: number, objects: 
 }
 
 /** `pairs` undefined: associations not read with this page (left as they are). */
-export async function writeDealPage(db: Database, portalId: number, objects: readonly CrmObject[], pairs: readonly Pair[] | undefined, warn: Warn, checkpoint?: Checkpoint): Promise<void> {
+export async function writeDealPage(
+  db: Database,
+  portalId: number,
+  objects: readonly CrmObject[],
+  pairs: readonly Pair[] | undefined,
+  warn: Warn,
+  checkpoint?: Checkpoint,
+): Promise<void> {
   const rows = objects.map((o) => mapDeal(portalId, o, warn));
   const ids = rows.map((r) => r.deal_id);
   const history = objects.flatMap((o) => mapDealStageHistory(portalId, o, warn));
@@ -86,7 +113,14 @@ export async function writeDealPage(db: Database, portalId: number, objects: rea
   });
 }
 
-export async function writeMeetingPage(db: Database, portalId: number, objects: readonly CrmObject[], pairs: readonly Pair[] | undefined, warn: Warn, checkpoint?: Checkpoint): Promise<void> {
+export async function writeMeetingPage(
+  db: Database,
+  portalId: number,
+  objects: readonly CrmObject[],
+  pairs: readonly Pair[] | undefined,
+  warn: Warn,
+  checkpoint?: Checkpoint,
+): Promise<void> {
   const rows = objects.map((o) => mapMeeting(portalId, o, warn));
   const ids = rows.map((r) => r.meeting_id);
   await inTransaction(db, async (trx) => {

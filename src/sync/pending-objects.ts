@@ -12,13 +12,23 @@ export function pendingKey(prefix: string, portalId: number): string {
   return `${prefix}:sync:pending:${portalId}`;
 }
 
-export async function addPending(redis: Redis, prefix: string, portalId: number, members: readonly string[]): Promise<void> {
+export async function addPending(
+  redis: Redis,
+  prefix: string,
+  portalId: number,
+  members: readonly string[],
+): Promise<void> {
   if (members.length === 0) return;
   await redis.sadd(pendingKey(prefix, portalId), ...members);
 }
 
 /** Takes up to `count` members off the set (SPOP: each member goes to exactly one taker). */
-export async function takePending(redis: Redis, prefix: string, portalId: number, count: number): Promise<RefreshRequest & { taken: number }> {
+export async function takePending(
+  redis: Redis,
+  prefix: string,
+  portalId: number,
+  count: number,
+): Promise<RefreshRequest & { taken: number }> {
   const members = await redis.spop(pendingKey(prefix, portalId), count);
   const request: Required<RefreshRequest> = { contacts: [], deals: [], meetings: [], privacyDeletions: [] };
   for (const member of members) {
@@ -34,7 +44,12 @@ export async function takePending(redis: Redis, prefix: string, portalId: number
 }
 
 /** Puts members back after a failed refresh, so a retry (or the next job) takes them again. */
-export async function returnPending(redis: Redis, prefix: string, portalId: number, request: RefreshRequest): Promise<void> {
+export async function returnPending(
+  redis: Redis,
+  prefix: string,
+  portalId: number,
+  request: RefreshRequest,
+): Promise<void> {
   const members = [
     ...(request.contacts ?? []).map((id) => `c:${id}`),
     ...(request.deals ?? []).map((id) => `d:${id}`),

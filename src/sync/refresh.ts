@@ -1,8 +1,22 @@
 import type { HubSpotClient } from '../hubspot/client';
 import type { CrmObject } from './crm-schemas';
 import { batchRead, PAGE_LIMITS, readContactAssociations } from './crm-reader';
-import { CONTACT_HISTORY, CONTACT_PROPERTIES, DEAL_HISTORY, DEAL_PROPERTIES, MEETING_PROPERTIES, mergedIdsOf, parseObjectId } from './mappers';
-import { deleteContactForPrivacy, foldMergedContact, foldMergedDeal, markArchived, rebuildMeetingTouches } from './mirror.repository';
+import {
+  CONTACT_HISTORY,
+  CONTACT_PROPERTIES,
+  DEAL_HISTORY,
+  DEAL_PROPERTIES,
+  MEETING_PROPERTIES,
+  mergedIdsOf,
+  parseObjectId,
+} from './mappers';
+import {
+  deleteContactForPrivacy,
+  foldMergedContact,
+  foldMergedDeal,
+  markArchived,
+  rebuildMeetingTouches,
+} from './mirror.repository';
 import { foldListedMerges, writeContactPage, writeDealPage, writeMeetingPage } from './page-writer';
 import { warningLogger, type SyncDeps } from './sync-deps';
 
@@ -15,8 +29,20 @@ import { warningLogger, type SyncDeps } from './sync-deps';
  *    answers with the survivor) → folded into the survivor;
  *  - neither (a GDPR deletion, or purged) → contacts are deleted, others archived.
  */
-export type RefreshRequest = { contacts?: readonly number[]; deals?: readonly number[]; meetings?: readonly number[]; privacyDeletions?: readonly number[] };
-export type RefreshResult = { contacts: number; deals: number; meetings: number; archived: number; merged: number; deleted: number };
+export type RefreshRequest = {
+  contacts?: readonly number[];
+  deals?: readonly number[];
+  meetings?: readonly number[];
+  privacyDeletions?: readonly number[];
+};
+export type RefreshResult = {
+  contacts: number;
+  deals: number;
+  meetings: number;
+  archived: number;
+  merged: number;
+  deleted: number;
+};
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -28,7 +54,12 @@ function unique(ids: readonly number[] | undefined): number[] {
   return [...new Set(ids ?? [])].sort((a, b) => a - b);
 }
 
-export async function refreshObjects(deps: SyncDeps, portalId: number, request: RefreshRequest, signal?: AbortSignal): Promise<RefreshResult> {
+export async function refreshObjects(
+  deps: SyncDeps,
+  portalId: number,
+  request: RefreshRequest,
+  signal?: AbortSignal,
+): Promise<RefreshResult> {
   const client = deps.hubspot.forPortal(portalId);
   const log = deps.logger.child({ name: 'sync', portalId });
   const warn = warningLogger(log, portalId);
@@ -41,14 +72,26 @@ export async function refreshObjects(deps: SyncDeps, portalId: number, request: 
 
   // Contacts: 50 per read with history (HubSpot's cap with propertiesWithHistory).
   for (const ids of chunks(unique(request.contacts), PAGE_LIMITS.batchReadWithHistory)) {
-    const found = await batchRead(client, { objectType: 'contacts', ids, properties: CONTACT_PROPERTIES, history: CONTACT_HISTORY, signal });
+    const found = await batchRead(client, {
+      objectType: 'contacts',
+      ids,
+      properties: CONTACT_PROPERTIES,
+      history: CONTACT_HISTORY,
+      signal,
+    });
     await writeContactPage(deps.db, portalId, found, warn);
     result.contacts += found.length;
     await settleMissing(deps, client, portalId, 'contacts', ids, found, result, signal);
   }
 
   for (const ids of chunks(unique(request.deals), PAGE_LIMITS.batchReadWithHistory)) {
-    const found = await batchRead(client, { objectType: 'deals', ids, properties: DEAL_PROPERTIES, history: DEAL_HISTORY, signal });
+    const found = await batchRead(client, {
+      objectType: 'deals',
+      ids,
+      properties: DEAL_PROPERTIES,
+      history: DEAL_HISTORY,
+      signal,
+    });
     const liveIds = found.map((o) => parseObjectId(o.id));
     const pairs = await readContactAssociations(client, 'deals', liveIds, signal);
     await writeDealPage(deps.db, portalId, found, pairs, warn);
@@ -58,14 +101,25 @@ export async function refreshObjects(deps: SyncDeps, portalId: number, request: 
 
   const meetingIds = unique(request.meetings);
   for (const ids of chunks(meetingIds, PAGE_LIMITS.batchRead)) {
-    const found = await batchRead(client, { objectType: 'meetings', ids, properties: MEETING_PROPERTIES, signal });
-    const pairs = await readContactAssociations(client, 'meetings', found.map((o) => parseObjectId(o.id)), signal);
+    const found = await batchRead(client, {
+      objectType: 'meetings',
+      ids,
+      properties: MEETING_PROPERTIES,
+      signal,
+    });
+    const pairs = await readContactAssociations(
+      client,
+      'meetings',
+      found.map((o) => parseObjectId(o.id)),
+      signal,
+    );
     await writeMeetingPage(deps.db, portalId, found, pairs, warn);
     result.meetings += found.length;
     await settleMissing(deps, client, portalId, 'meetings', ids, found, result, signal);
   }
 
-  if (result.contacts + result.meetings + result.merged + result.deleted > 0) await rebuildMeetingTouches(deps.db, portalId);
+  if (result.contacts + result.meetings + result.merged + result.deleted > 0)
+    await rebuildMeetingTouches(deps.db, portalId);
   return result;
 }
 
@@ -93,7 +147,13 @@ async function settleMissing(
   }
   const rest = missing.filter((id) => !survivors.has(id));
   if (rest.length === 0) return;
-  const archived = await batchRead(client, { objectType, ids: rest, properties: ['hs_object_id', 'hs_merged_object_ids'], archived: true, signal });
+  const archived = await batchRead(client, {
+    objectType,
+    ids: rest,
+    properties: ['hs_object_id', 'hs_merged_object_ids'],
+    archived: true,
+    signal,
+  });
   const archivedIds = archived.map((o) => parseObjectId(o.id));
   await markArchived(deps.db, portalId, objectType, archivedIds);
   if (objectType !== 'meetings') await foldListedMerges(deps.db, portalId, objectType, archived);

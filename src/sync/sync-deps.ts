@@ -19,5 +19,16 @@ export type SyncRunOptions = {
 
 /** One log line per bad value, never a crash: the value is cut short and never a token. */
 export function warningLogger(logger: Logger, portalId: number): (w: MapWarning) => void {
-  return (w) => logger.warn({ portalId, objectType: w.objectType, objectId: w.id, property: w.property, value: w.value, reason: w.reason }, 'property value did not parse; stored as null');
+  return (w) =>
+    logger.warn(
+      {
+        portalId,
+        objectType: w.objectType,
+        objectId: w.id,
+        property: w.property,
+        value: w.value,
+        reason: w.reason,
+      },
+      'property value did not parse; stored as null',
+    );
 }

@@ -8,8 +8,16 @@ import type { Producer } from '../platform/queue/producer';
  */
 
 /** A full sync per portal at a time: the deterministic id makes a second request a no-op while one waits or runs. */
-export async function enqueueFullSync(producer: Pick<Producer, 'enqueue'>, portalId: number, options: { restart?: boolean } = {}): Promise<string | undefined> {
-  const job = await producer.enqueue('sync.full', { portalId, ...(options.restart ? { restart: true } : {}) }, { jobId: buildJobId('sync', portalId, 'full') });
+export async function enqueueFullSync(
+  producer: Pick<Producer, 'enqueue'>,
+  portalId: number,
+  options: { restart?: boolean } = {},
+): Promise<string | undefined> {
+  const job = await producer.enqueue(
+    'sync.full',
+    { portalId, ...(options.restart ? { restart: true } : {}) },
+    { jobId: buildJobId('sync', portalId, 'full') },
+  );
   return job.id;
 }
 
@@ -21,18 +29,36 @@ export const REFRESH_BUCKET_MS = 250;
  * starts only after its bucket closed, so everything added to the pending set during
  * the bucket is there when it runs (later buckets get jobs of their own).
  */
-export async function enqueueObjectRefresh(producer: Pick<Producer, 'enqueue'>, portalId: number, now = Date.now()): Promise<void> {
+export async function enqueueObjectRefresh(
+  producer: Pick<Producer, 'enqueue'>,
+  portalId: number,
+  now = Date.now(),
+): Promise<void> {
   const bucket = Math.floor(now / REFRESH_BUCKET_MS);
   const delay = (bucket + 1) * REFRESH_BUCKET_MS - now + 20;
-  await producer.enqueue('sync.objects', { portalId }, { jobId: buildJobId('sync', portalId, 'objects', bucket), delay });
+  await producer.enqueue(
+    'sync.objects',
+    { portalId },
+    { jobId: buildJobId('sync', portalId, 'objects', bucket), delay },
+  );
 }
 
 export const DEFAULT_CATCHUP_EVERY_MS = 15 * 60_000;
 
 /** One job scheduler per portal (BullMQ upserts it, so calling this again only changes the interval). */
-export async function scheduleCatchup(producer: Pick<Producer, 'queue'>, portalId: number, everyMs = DEFAULT_CATCHUP_EVERY_MS): Promise<void> {
+export async function scheduleCatchup(
+  producer: Pick<Producer, 'queue'>,
+  portalId: number,
+  everyMs = DEFAULT_CATCHUP_EVERY_MS,
+): Promise<void> {
   const data = jobRegistry['sync.catchup'].schema.parse({ portalId });
-  await producer.queue('sync-live').upsertJobScheduler(buildJobId('sync', portalId, 'catchup'), { every: everyMs }, { name: 'sync.catchup', data, opts: { attempts: 3, backoff: { type: 'exponential', delay: 5_000 } } });
+  await producer
+    .queue('sync-live')
+    .upsertJobScheduler(
+      buildJobId('sync', portalId, 'catchup'),
+      { every: everyMs },
+      { name: 'sync.catchup', data, opts: { attempts: 3, backoff: { type: 'exponential', delay: 5_000 } } },
+    );
 }
 
 export async function unscheduleCatchup(producer: Pick<Producer, 'queue'>, portalId: number): Promise<void> {
@@ -40,5 +66,9 @@ export async function unscheduleCatchup(producer: Pick<Producer, 'queue'>, porta
 }
 
 export async function enqueueCatchup(producer: Pick<Producer, 'enqueue'>, portalId: number): Promise<void> {
-  await producer.enqueue('sync.catchup', { portalId }, { jobId: buildJobId('sync', portalId, 'catchup', 'now') });
+  await producer.enqueue(
+    'sync.catchup',
+    { portalId },
+    { jobId: buildJobId('sync', portalId, 'catchup', 'now') },
+  );
 }

@@ -50,7 +50,9 @@ export function formatSyncStatus(portals: readonly PortalSyncStatus[]): string {
     lines.push(`portal ${p.portalId}${p.running ? ' (running)' : ''}`);
     for (const s of p.streams) {
       const error = s.lastError ? `  last error ${s.lastErrorAt ?? ''}: ${s.lastError}` : '';
-      lines.push(`  ${s.stream.padEnd(18)} ${s.status.padEnd(8)} ${String(s.recordsSynced).padStart(8)} records ${String(s.pages).padStart(6)} pages  last success ${s.lastSuccessAt ?? '-'}${error}`);
+      lines.push(
+        `  ${s.stream.padEnd(18)} ${s.status.padEnd(8)} ${String(s.recordsSynced).padStart(8)} records ${String(s.pages).padStart(6)} pages  last success ${s.lastSuccessAt ?? '-'}${error}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

@@ -54,7 +54,10 @@ export function createSyncJobHandlers(deps: SyncWorkerDeps): {
     'sync.full': async (payload, job, signal) => {
       try {
         // Only the first attempt may restart: a retry resumes the run it interrupted.
-        const counts = await runFullSync(syncDeps(), payload.portalId, { signal, restart: payload.restart === true && job.attemptsMade === 0 });
+        const counts = await runFullSync(syncDeps(), payload.portalId, {
+          signal,
+          restart: payload.restart === true && job.attemptsMade === 0,
+        });
         await scheduleCatchup(deps.producer, payload.portalId, deps.catchupEveryMs);
         await afterSync(payload.portalId);
         return counts;
@@ -74,7 +77,12 @@ export function createSyncJobHandlers(deps: SyncWorkerDeps): {
         } catch (error) {
           // Nothing taken is lost: back into the set for the retry.
           await returnPending(deps.redis, deps.prefix, payload.portalId, taken);
-          await failStream(deps.db, payload.portalId, 'webhooks', error instanceof Error ? error.message : String(error));
+          await failStream(
+            deps.db,
+            payload.portalId,
+            'webhooks',
+            error instanceof Error ? error.message : String(error),
+          );
           throw permanentOr(error);
         }
       }
@@ -92,7 +100,12 @@ export function createSyncJobHandlers(deps: SyncWorkerDeps): {
         await afterSync(payload.portalId);
         return result;
       } catch (error) {
-        await failStream(deps.db, payload.portalId, 'catchup', error instanceof Error ? error.message : String(error));
+        await failStream(
+          deps.db,
+          payload.portalId,
+          'catchup',
+          error instanceof Error ? error.message : String(error),
+        );
         throw permanentOr(error);
       }
     },

@@ -39,9 +39,19 @@ export type WebhookEvent = z.infer<typeof webhookEventSchema>;
 export const MAX_BATCH_EVENTS = 1000;
 const DEDUPE_TTL_S = 24 * 3600;
 
-export type IntakeResult = { accepted: number; duplicates: number; ignored: number; invalid: number; portals: number[] };
+export type IntakeResult = {
+  accepted: number;
+  duplicates: number;
+  ignored: number;
+  invalid: number;
+  portals: number[];
+};
 
-const OBJECT_TYPE_IDS: Record<string, 'contact' | 'deal' | 'meeting'> = { '0-1': 'contact', '0-3': 'deal', '0-47': 'meeting' };
+const OBJECT_TYPE_IDS: Record<string, 'contact' | 'deal' | 'meeting'> = {
+  '0-1': 'contact',
+  '0-3': 'deal',
+  '0-47': 'meeting',
+};
 
 /** Which records an event asks us to re-read; [] for events we do not act on. */
 export function membersOf(event: WebhookEvent): string[] {
@@ -60,7 +70,11 @@ export function membersOf(event: WebhookEvent): string[] {
     case 'privacyDeletion':
       return kind === 'c' ? one('p', event.objectId) : [];
     case 'merge':
-      return [...one(kind, event.primaryObjectId), ...one(kind, event.objectId), ...(event.mergedObjectIds ?? []).flatMap((m) => one(kind, m))];
+      return [
+        ...one(kind, event.primaryObjectId),
+        ...one(kind, event.objectId),
+        ...(event.mergedObjectIds ?? []).flatMap((m) => one(kind, m)),
+      ];
     case 'associationChange': {
       // The deal or meeting side owns the association rows; refresh that side.
       const assoc = event.associationType ?? '';
@@ -77,11 +91,28 @@ export function membersOf(event: WebhookEvent): string[] {
 
 function dedupeKey(prefix: string, e: WebhookEvent): string {
   // eventId is "not guaranteed unique" (reference §4): the documented tuple instead.
-  const tuple = [e.portalId, e.subscriptionId ?? '', e.subscriptionType ?? e.eventType ?? '', e.objectId ?? '', e.occurredAt ?? '', e.propertyName ?? '', e.propertyValue ?? '', e.fromObjectId ?? '', e.toObjectId ?? '', String(e.associationRemoved ?? '')].join('|');
+  const tuple = [
+    e.portalId,
+    e.subscriptionId ?? '',
+    e.subscriptionType ?? e.eventType ?? '',
+    e.objectId ?? '',
+    e.occurredAt ?? '',
+    e.propertyName ?? '',
+    e.propertyValue ?? '',
+    e.fromObjectId ?? '',
+    e.toObjectId ?? '',
+    String(e.associationRemoved ?? ''),
+  ].join('|');
   return `${prefix}:sync:seen:${createHash('sha1').update(tuple).digest('hex')}`;
 }
 
-export type WebhookIntakeDeps = { db: Database; redis: Redis; producer: Pick<Producer, 'enqueue'>; prefix: string; logger: Logger };
+export type WebhookIntakeDeps = {
+  db: Database;
+  redis: Redis;
+  producer: Pick<Producer, 'enqueue'>;
+  prefix: string;
+  logger: Logger;
+};
 
 export function createWebhookIntake(deps: WebhookIntakeDeps) {
   const log = deps.logger.child({ name: 'webhooks' });
@@ -94,11 +125,17 @@ export function createWebhookIntake(deps: WebhookIntakeDeps) {
       if (parsed.success) events.push(parsed.data);
       else result.invalid++;
     }
-    if (result.invalid > 0) log.warn({ invalid: result.invalid }, 'webhook events that do not parse were skipped');
+    if (result.invalid > 0)
+      log.warn({ invalid: result.invalid }, 'webhook events that do not parse were skipped');
     if (events.length === 0) return result;
 
     const portalIds = [...new Set(events.map((e) => e.portalId))];
-    const known = await deps.db.selectFrom('portals').select('portal_id').where('portal_id', 'in', portalIds).where('status', '=', 'installed').execute();
+    const known = await deps.db
+      .selectFrom('portals')
+      .select('portal_id')
+      .where('portal_id', 'in', portalIds)
+      .where('status', '=', 'installed')
+      .execute();
     const served = new Set(known.map((p) => p.portal_id));
 
     const relevant = events.filter((e) => served.has(e.portalId) && membersOf(e).length > 0);

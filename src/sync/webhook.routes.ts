@@ -48,7 +48,8 @@ export function createWebhookRouter(deps: WebhookRouteDeps): Router {
     }
     const body: unknown = req.body;
     if (!Array.isArray(body)) throw new BadRequestError('a webhook batch is a JSON array of events');
-    if (body.length > MAX_BATCH_EVENTS) throw new PayloadTooLargeError(`a webhook batch holds at most ${MAX_BATCH_EVENTS} events`);
+    if (body.length > MAX_BATCH_EVENTS)
+      throw new PayloadTooLargeError(`a webhook batch holds at most ${MAX_BATCH_EVENTS} events`);
     const result = await deps.intake.accept(body);
     log.debug(result, 'webhook batch accepted');
     res.status(204).end();

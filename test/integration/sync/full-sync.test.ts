@@ -34,18 +34,34 @@ describe('full sync against the simulator', () => {
     expect(first.checked.contact).toBe(300);
 
     const states = await listSyncStates(ctx.db, PORTAL);
-    expect(states.filter((s) => !s.stream.startsWith('catchup')).every((s) => s.status === 'done')).toBe(true);
-    expect(states.map((s) => s.stream)).toEqual(expect.arrayContaining(['full', 'metadata', 'contacts#0', 'contacts#2', 'deals#1', 'meetings']));
+    expect(states.filter((s) => !s.stream.startsWith('catchup')).every((s) => s.status === 'done')).toBe(
+      true,
+    );
+    expect(states.map((s) => s.stream)).toEqual(
+      expect.arrayContaining(['full', 'metadata', 'contacts#0', 'contacts#2', 'deals#1', 'meetings']),
+    );
 
     // Pipelines, stages (won from metadata) and lifecycle stages came first.
-    const won = await ctx.db.selectFrom('pipeline_stages').select('stage_id').where('portal_id', '=', PORTAL).where('is_won', '=', true).orderBy('stage_id').execute();
+    const won = await ctx.db
+      .selectFrom('pipeline_stages')
+      .select('stage_id')
+      .where('portal_id', '=', PORTAL)
+      .where('is_won', '=', true)
+      .orderBy('stage_id')
+      .execute();
     expect(won.map((s) => s.stage_id)).toEqual(['75318647', 'closedwon']);
-    const lifecycle = await ctx.db.selectFrom('lifecycle_stages').select('stage_id').where('portal_id', '=', PORTAL).execute();
+    const lifecycle = await ctx.db
+      .selectFrom('lifecycle_stages')
+      .select('stage_id')
+      .where('portal_id', '=', PORTAL)
+      .execute();
     expect(lifecycle.length).toBe(9);
 
     const again = await runFullSync(deps, PORTAL, { restart: true });
     expect(again).toEqual(counts);
-    expect((await compareWithGroundTruth(ctx.db, PORTAL, world.sim.groundTruth(PORTAL))).differences).toEqual([]);
+    expect((await compareWithGroundTruth(ctx.db, PORTAL, world.sim.groundTruth(PORTAL))).differences).toEqual(
+      [],
+    );
   });
 
   it('marks records deleted since the last run as archived', async () => {
@@ -55,8 +71,15 @@ describe('full sync against the simulator', () => {
     if (!deal) throw new Error('no live deal');
     world.sim.admin.archiveRecord(PORTAL, 'deals', deal.id);
     await runFullSync(deps, PORTAL, { restart: true });
-    const row = await ctx.db.selectFrom('deals').select('archived').where('portal_id', '=', PORTAL).where('deal_id', '=', Number(deal.id)).executeTakeFirstOrThrow();
+    const row = await ctx.db
+      .selectFrom('deals')
+      .select('archived')
+      .where('portal_id', '=', PORTAL)
+      .where('deal_id', '=', Number(deal.id))
+      .executeTakeFirstOrThrow();
     expect(row.archived).toBe(true);
-    expect((await compareWithGroundTruth(ctx.db, PORTAL, world.sim.groundTruth(PORTAL))).differences).toEqual([]);
+    expect((await compareWithGroundTruth(ctx.db, PORTAL, world.sim.groundTruth(PORTAL))).differences).toEqual(
+      [],
+    );
   });
 });

@@ -20,9 +20,16 @@ export type SyncWorld = {
   close(): Promise<void>;
 };
 
-export async function startSyncWorld(options: Partial<SimulatorOptions> & { prefix: string; maxAttempts?: number }): Promise<SyncWorld> {
+export async function startSyncWorld(
+  options: Partial<SimulatorOptions> & { prefix: string; maxAttempts?: number },
+): Promise<SyncWorld> {
   const { prefix, maxAttempts, ...simOptions } = options;
-  const sim = await startSimulator({ seed: 'sync-tests', anchor: '2026-11-01T00:00:00Z', contacts: 60, ...simOptions });
+  const sim = await startSimulator({
+    seed: 'sync-tests',
+    anchor: '2026-11-01T00:00:00Z',
+    contacts: 60,
+    ...simOptions,
+  });
   const redis = new Redis(TEST_REDIS_URL);
   const budget = createRedisRateBudget({ redis, prefix });
   const tokens = new Map<number, string>();
@@ -77,7 +84,15 @@ export function seededRandom(seed: number): Random {
 }
 
 const SOURCES = ['ORGANIC_SEARCH', 'PAID_SEARCH', 'EMAIL_MARKETING', 'DIRECT_TRAFFIC', 'REFERRALS'];
-const STAGES = ['appointmentscheduled', 'qualifiedtobuy', 'presentationscheduled', 'closedwon', 'closedlost', '75318643', '75318647'];
+const STAGES = [
+  'appointmentscheduled',
+  'qualifiedtobuy',
+  'presentationscheduled',
+  'closedwon',
+  'closedlost',
+  '75318643',
+  '75318647',
+];
 const LIFECYCLE = ['lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer'];
 
 /**
@@ -85,7 +100,12 @@ const LIFECYCLE = ['lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'oppo
  * creates, updates, stage moves, merges, deletes, restores and association changes.
  * Returns how many were applied by kind.
  */
-export function mutateRandomly(sim: SimulatorHandle, portalId: number, count: number, seed: number): Record<string, number> {
+export function mutateRandomly(
+  sim: SimulatorHandle,
+  portalId: number,
+  count: number,
+  seed: number,
+): Record<string, number> {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(random.next() * items.length)];
   const applied: Record<string, number> = {};
@@ -101,22 +121,53 @@ export function mutateRandomly(sim: SimulatorHandle, portalId: number, count: nu
       if (r < 0.1) {
         kind = 'createContact';
         const source = pick(SOURCES) ?? 'DIRECT_TRAFFIC';
-        sim.admin.createRecord(portalId, 'contacts', { email: `new${attempt}-${seed}@example.com`, lifecyclestage: 'lead', hs_analytics_source: source, hs_latest_source: source });
+        sim.admin.createRecord(portalId, 'contacts', {
+          email: `new${attempt}-${seed}@example.com`,
+          lifecyclestage: 'lead',
+          hs_analytics_source: source,
+          hs_latest_source: source,
+        });
       } else if (r < 0.17) {
         kind = 'createDeal';
         const contact = pick(contacts);
-        sim.admin.createRecord(portalId, 'deals', { dealname: `Deal ${attempt}`, amount: String(1000 + attempt), pipeline: 'default', dealstage: 'appointmentscheduled' }, contact ? { associations: [{ objectType: 'contacts', id: contact }] } : {});
+        sim.admin.createRecord(
+          portalId,
+          'deals',
+          {
+            dealname: `Deal ${attempt}`,
+            amount: String(1000 + attempt),
+            pipeline: 'default',
+            dealstage: 'appointmentscheduled',
+          },
+          contact ? { associations: [{ objectType: 'contacts', id: contact }] } : {},
+        );
       } else if (r < 0.37) {
         kind = 'updateContact';
         const id = pick(contacts);
         if (!id) continue;
         const p = random.next();
-        sim.admin.updateRecord(portalId, 'contacts', id, p < 0.4 ? { lifecyclestage: pick(LIFECYCLE) ?? 'lead' } : p < 0.7 ? { hs_latest_source: pick(SOURCES) ?? 'DIRECT_TRAFFIC' } : { jobtitle: `Title ${attempt}` });
+        sim.admin.updateRecord(
+          portalId,
+          'contacts',
+          id,
+          p < 0.4
+            ? { lifecyclestage: pick(LIFECYCLE) ?? 'lead' }
+            : p < 0.7
+              ? { hs_latest_source: pick(SOURCES) ?? 'DIRECT_TRAFFIC' }
+              : { jobtitle: `Title ${attempt}` },
+        );
       } else if (r < 0.52) {
         kind = 'updateDeal';
         const id = pick(deals);
         if (!id) continue;
-        sim.admin.updateRecord(portalId, 'deals', id, random.next() < 0.5 ? { amount: String(Math.round(random.next() * 90_000) + 500) } : { dealname: `Renamed ${attempt}` });
+        sim.admin.updateRecord(
+          portalId,
+          'deals',
+          id,
+          random.next() < 0.5
+            ? { amount: String(Math.round(random.next() * 90_000) + 500) }
+            : { dealname: `Renamed ${attempt}` },
+        );
       } else if (r < 0.67) {
         kind = 'moveStage';
         const id = pick(deals);
@@ -147,17 +198,34 @@ export function mutateRandomly(sim: SimulatorHandle, portalId: number, count: nu
         if (!deal || !contact) continue;
         const remove = random.next() < 0.5;
         const changed = remove
-          ? sim.admin.removeAssociation(portalId, { objectType: 'deals', id: deal }, { objectType: 'contacts', id: contact })
-          : sim.admin.addAssociation(portalId, { objectType: 'contacts', id: contact }, { objectType: 'deals', id: deal });
+          ? sim.admin.removeAssociation(
+              portalId,
+              { objectType: 'deals', id: deal },
+              { objectType: 'contacts', id: contact },
+            )
+          : sim.admin.addAssociation(
+              portalId,
+              { objectType: 'contacts', id: contact },
+              { objectType: 'deals', id: deal },
+            );
         if (!changed) continue;
       } else {
         kind = 'meetingAssociation';
         const meeting = pick(meetings);
         const contact = pick(contacts);
         if (!meeting || !contact) continue;
-        const changed = random.next() < 0.5
-          ? sim.admin.removeAssociation(portalId, { objectType: 'contacts', id: contact }, { objectType: 'meetings', id: meeting })
-          : sim.admin.addAssociation(portalId, { objectType: 'contacts', id: contact }, { objectType: 'meetings', id: meeting });
+        const changed =
+          random.next() < 0.5
+            ? sim.admin.removeAssociation(
+                portalId,
+                { objectType: 'contacts', id: contact },
+                { objectType: 'meetings', id: meeting },
+              )
+            : sim.admin.addAssociation(
+                portalId,
+                { objectType: 'contacts', id: contact },
+                { objectType: 'meetings', id: meeting },
+              );
         if (!changed) continue;
       }
       applied[kind] = (applied[kind] ?? 0) + 1;

@@ -32,15 +32,35 @@ describe('incremental sync: webhooks and catch-up', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    world = await startSyncWorld({ prefix: ctx.config.queue.prefix, contacts: 100, deals: 30, meetings: 40, searchConsistencyMs: 300 });
+    world = await startSyncWorld({
+      prefix: ctx.config.queue.prefix,
+      contacts: 100,
+      deals: 30,
+      meetings: 40,
+      searchConsistencyMs: 300,
+    });
     await insertPortal(ctx.db, PORTAL);
-    const intake = createWebhookIntake({ db: ctx.db, redis: ctx.redis, producer: ctx.producer, prefix: ctx.config.queue.prefix, logger: ctx.logger });
+    const intake = createWebhookIntake({
+      db: ctx.db,
+      redis: ctx.redis,
+      producer: ctx.producer,
+      prefix: ctx.config.queue.prefix,
+      logger: ctx.logger,
+    });
     // Listen first: the public URL (part of what HubSpot signs) is known only then.
     server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const router = createWebhookRouter({ intake, clientSecret: world.sim.app.clientSecret, publicBaseUrl: url, logger: ctx.logger });
-    server.on('request', createApp({ logger: ctx.logger, bodyLimit: '1mb', trustProxy: false, routers: [router] }));
+    const router = createWebhookRouter({
+      intake,
+      clientSecret: world.sim.app.clientSecret,
+      publicBaseUrl: url,
+      logger: ctx.logger,
+    });
+    server.on(
+      'request',
+      createApp({ logger: ctx.logger, bodyLimit: '1mb', trustProxy: false, routers: [router] }),
+    );
 
     await runFullSync({ db: ctx.db, hubspot: world.hubspot, logger: ctx.logger }, PORTAL);
     const handlers = createSyncJobHandlers({
@@ -71,20 +91,34 @@ describe('incremental sync: webhooks and catch-up', () => {
   });
 
   const queueIdle = async () => {
-    const counts = await ctx.producer.queue('sync-live').getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+    const counts = await ctx.producer
+      .queue('sync-live')
+      .getJobCounts('waiting', 'delayed', 'active', 'prioritized');
     return Object.values(counts).every((n) => n === 0);
   };
 
   const post = (body: string, headers: Record<string, string>) =>
-    fetch(`${url}${WEBHOOK_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    fetch(`${url}${WEBHOOK_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
 
   const signed = (body: string, timestamp = String(Date.now())) => ({
-    'x-hubspot-signature-v3': signV3(world.sim.app.clientSecret, 'POST', `${url}${WEBHOOK_PATH}`, body, timestamp),
+    'x-hubspot-signature-v3': signV3(
+      world.sim.app.clientSecret,
+      'POST',
+      `${url}${WEBHOOK_PATH}`,
+      body,
+      timestamp,
+    ),
     'x-hubspot-request-timestamp': timestamp,
   });
 
   it('rejects bad signatures, stale timestamps and malformed batches; ignores unknown portals and event types', async () => {
-    const body = JSON.stringify([{ portalId: PORTAL, subscriptionType: 'contact.propertyChange', objectId: 1, occurredAt: Date.now() }]);
+    const body = JSON.stringify([
+      { portalId: PORTAL, subscriptionType: 'contact.propertyChange', objectId: 1, occurredAt: Date.now() },
+    ]);
     expect((await post(body, { ...signed(body), 'x-hubspot-signature-v3': 'AAAA' })).status).toBe(401);
     expect((await post(body, signed(body, String(Date.now() - 6 * 60_000)))).status).toBe(401);
     expect((await post(body, {})).status).toBe(401);
@@ -109,11 +143,18 @@ describe('incremental sync: webhooks and catch-up', () => {
     world.sim.admin.moveDealStage(PORTAL, deal.id, 'closedwon');
     await world.sim.webhooks.idle();
     await waitFor(async () => {
-      const row = await ctx.db.selectFrom('deals').select('stage_id').where('portal_id', '=', PORTAL).where('deal_id', '=', Number(deal.id)).executeTakeFirst();
+      const row = await ctx.db
+        .selectFrom('deals')
+        .select('stage_id')
+        .where('portal_id', '=', PORTAL)
+        .where('deal_id', '=', Number(deal.id))
+        .executeTakeFirst();
       return row?.stage_id === 'closedwon';
     }, 10_000);
     await waitFor(queueIdle, 10_000);
-    expect((await compareWithGroundTruth(ctx.db, PORTAL, world.sim.groundTruth(PORTAL))).differences).toEqual([]);
+    expect((await compareWithGroundTruth(ctx.db, PORTAL, world.sim.groundTruth(PORTAL))).differences).toEqual(
+      [],
+    );
   });
 
   it('after 1,000 random mutations delivered with duplicates, reordering and 10 % dropped, the catch-up ends in an exact match', async () => {

@@ -13,7 +13,14 @@ import {
 import { nextMidnightIn } from '../../../src/hubspot/rate-budget.redis';
 
 function object(over: Partial<CrmObject> & { properties?: Record<string, string | null> }): CrmObject {
-  return { id: '101', properties: {}, createdAt: '2026-01-10T09:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z', archived: false, ...over };
+  return {
+    id: '101',
+    properties: {},
+    createdAt: '2026-01-10T09:00:00.000Z',
+    updatedAt: '2026-02-01T00:00:00.000Z',
+    archived: false,
+    ...over,
+  };
 }
 
 describe('parseHubSpotTime', () => {
@@ -52,14 +59,25 @@ describe('mapDeal', () => {
       }),
       () => undefined,
     );
-    expect(row).toMatchObject({ portal_id: 7, deal_id: 55, amount: 12000.5, amount_home: 11000, currency: 'EUR', is_closed: true, is_won: true, stage_id: 'closedwon' });
+    expect(row).toMatchObject({
+      portal_id: 7,
+      deal_id: 55,
+      amount: 12000.5,
+      amount_home: 11000,
+      currency: 'EUR',
+      is_closed: true,
+      is_won: true,
+      stage_id: 'closedwon',
+    });
     expect(row.close_date?.getTime()).toBe(1767323045000);
     expect(row.properties).toEqual({ dealtype: 'newbusiness' });
   });
 
   it('stores a value that does not parse as null and reports it', () => {
     const warnings: MapWarning[] = [];
-    const row = mapDeal(7, object({ id: '56', properties: { amount: 'twelve', closedate: 'soon' } }), (w) => warnings.push(w));
+    const row = mapDeal(7, object({ id: '56', properties: { amount: 'twelve', closedate: 'soon' } }), (w) =>
+      warnings.push(w),
+    );
     expect(row.amount).toBeNull();
     expect(row.close_date).toBeNull();
     expect(warnings.map((w) => w.property).sort()).toEqual(['amount', 'closedate']);
@@ -71,17 +89,46 @@ describe('mapContact and mapMeeting', () => {
     const warnings: MapWarning[] = [];
     const row = mapContact(
       1,
-      object({ properties: { email: 'a@b.example', lifecyclestage: 'lead', hs_analytics_num_visits: '3.5', hs_analytics_first_timestamp: '2026-01-01T00:00:00Z', jobtitle: 'CTO' } }),
+      object({
+        properties: {
+          email: 'a@b.example',
+          lifecyclestage: 'lead',
+          hs_analytics_num_visits: '3.5',
+          hs_analytics_first_timestamp: '2026-01-01T00:00:00Z',
+          jobtitle: 'CTO',
+        },
+      }),
       (w) => warnings.push(w),
     );
-    expect(row).toMatchObject({ contact_id: 101, email: 'a@b.example', lifecycle_stage: 'lead', visits: null, properties: { jobtitle: 'CTO' } });
+    expect(row).toMatchObject({
+      contact_id: 101,
+      email: 'a@b.example',
+      lifecycle_stage: 'lead',
+      visits: null,
+      properties: { jobtitle: 'CTO' },
+    });
     expect(row.first_visit_at?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
     expect(warnings).toHaveLength(1);
   });
 
   it('maps a meeting', () => {
-    const row = mapMeeting(1, object({ id: '9', properties: { hs_timestamp: '2026-03-01T10:00:00Z', hs_meeting_source: 'MEETINGS_PUBLIC', hs_meeting_title: 'Demo' } }), () => undefined);
-    expect(row).toMatchObject({ meeting_id: 9, meeting_source: 'MEETINGS_PUBLIC', properties: { hs_meeting_title: 'Demo' } });
+    const row = mapMeeting(
+      1,
+      object({
+        id: '9',
+        properties: {
+          hs_timestamp: '2026-03-01T10:00:00Z',
+          hs_meeting_source: 'MEETINGS_PUBLIC',
+          hs_meeting_title: 'Demo',
+        },
+      }),
+      () => undefined,
+    );
+    expect(row).toMatchObject({
+      meeting_id: 9,
+      meeting_source: 'MEETINGS_PUBLIC',
+      properties: { hs_meeting_title: 'Demo' },
+    });
   });
 
   it('refuses an id that is not a HubSpot id', () => {
@@ -104,7 +151,12 @@ describe('histories', () => {
         ],
       },
     });
-    expect(mapLifecycleHistory(1, o, () => undefined).map((h) => [h.changed_at.toISOString().slice(0, 10), h.stage])).toEqual([
+    expect(
+      mapLifecycleHistory(1, o, () => undefined).map((h) => [
+        h.changed_at.toISOString().slice(0, 10),
+        h.stage,
+      ]),
+    ).toEqual([
       ['2026-01-10', 'lead'],
       ['2026-02-01', 'customer'],
       ['2026-03-01', null],
@@ -142,7 +194,9 @@ describe('deriveContactTouches', () => {
 
   it('derives visits (original source first, drill-downs on first and last) and form conversions on the channel then in effect', () => {
     const touches = deriveContactTouches(3, contact, () => undefined);
-    expect(touches.map((t) => [t.kind, t.occurred_at.toISOString().slice(0, 16), t.channel, t.detail_1])).toEqual([
+    expect(
+      touches.map((t) => [t.kind, t.occurred_at.toISOString().slice(0, 16), t.channel, t.detail_1]),
+    ).toEqual([
       ['visit', '2026-01-05T00:00', 'PAID_SEARCH', 'google'],
       ['visit', '2026-01-20T00:00', 'DIRECT_TRAFFIC', null],
       ['visit', '2026-02-10T00:00', 'EMAIL_MARKETING', 'newsletter-12'],
@@ -154,7 +208,9 @@ describe('deriveContactTouches', () => {
   });
 
   it('is deterministic (re-deriving gives the same ids)', () => {
-    expect(deriveContactTouches(3, contact, () => undefined)).toEqual(deriveContactTouches(3, contact, () => undefined));
+    expect(deriveContactTouches(3, contact, () => undefined)).toEqual(
+      deriveContactTouches(3, contact, () => undefined),
+    );
   });
 
   it('gives an offline contact without analytics no visit', () => {
@@ -176,7 +232,9 @@ describe('nextMidnightIn', () => {
     expect(new Date(nextMidnightIn('Europe/Berlin', now)).toISOString()).toBe('2026-11-23T23:00:00.000Z');
     expect(new Date(nextMidnightIn('America/New_York', now)).toISOString()).toBe('2026-11-24T05:00:00.000Z');
     // The night the clocks go back (New York, 2026-11-01): midnight is still 04:00Z that day.
-    expect(new Date(nextMidnightIn('America/New_York', Date.UTC(2026, 9, 31, 12))).toISOString()).toBe('2026-11-01T04:00:00.000Z');
+    expect(new Date(nextMidnightIn('America/New_York', Date.UTC(2026, 9, 31, 12))).toISOString()).toBe(
+      '2026-11-01T04:00:00.000Z',
+    );
     expect(new Date(nextMidnightIn('Not/AZone', now)).toISOString()).toBe('2026-11-24T00:00:00.000Z');
   });
 });
