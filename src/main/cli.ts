@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +10,8 @@ import { createLogger } from '../logger';
 import { runAttributionCommand } from '../kpi/attribution-command';
 import { KPI_USAGE, runKpiCommand } from '../kpi/kpi-command';
 import { HUBSPOT_PROJECT_USAGE, runHubSpotProjectCommand } from '../install/hubspot-project.command';
+import { PURGE_USAGE, runPurgeCommand, runRotateKeyCommand } from '../install/install.command';
+import type { AppContext } from '../context';
 import { createDb } from '../platform/db/database';
 import { runSimulatorCommand, SIMULATOR_USAGE } from '../simulator';
 import { startApi } from './api';
@@ -53,6 +56,28 @@ async function runServices(which: { api: boolean; worker: boolean }): Promise<vo
   }, logger);
 }
 
+/** Runs a one-shot command with the full context (db, redis, queues, HubSpot), closing it after. */
+async function withContext(run: (ctx: AppContext) => Promise<number>): Promise<number> {
+  const config = loadConfig();
+  const logger = rootLogger(config);
+  const ctx = createContext(config, logger);
+  try {
+    // The producer connection refuses commands until connected; give it a moment.
+    if (ctx.redis.status !== 'ready') {
+      await Promise.race([
+        once(ctx.redis, 'ready'),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('Redis is not reachable')), 5_000).unref(),
+        ),
+      ]);
+    }
+    return await run(ctx);
+  } finally {
+    await ctx.close();
+    logger.flush();
+  }
+}
+
 const commands: Record<string, Command> = {
   demo: {
     summary: 'see it work: a simulated HubSpot portal, the API and the worker (--once: run through and exit)',
@@ -65,9 +90,11 @@ const commands: Record<string, Command> = {
     run: (args) => runSimulatorCommand(args),
   },
   attribution: {
-    summary: 'credit conversions (JSON lines on stdin) or ChannelAttribution paths (--paths FILE) to channels',
+    summary:
+      'credit conversions (JSON lines on stdin) or ChannelAttribution paths (--paths FILE) to channels',
     usage: 'kpi-bridge attribution [--paths FILE] [--models a,b] < conversions.jsonl',
-    run: (args) => runAttributionCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }),
+    run: (args) =>
+      runAttributionCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }),
   },
   kpi: {
     summary: "recompute a portal's KPIs now (progress on stderr) and print the headline figures as JSON",
@@ -80,10 +107,25 @@ const commands: Record<string, Command> = {
         return { db, logger, close: () => db.destroy() };
       }),
   },
+  purge: {
+    summary:
+      'delete everything held about a portal now (--portal ID), or about portals past the uninstall grace period (--due)',
+    usage: PURGE_USAGE.replace(/^Usage: /, ''),
+    run: (args) =>
+      withContext((ctx) => runPurgeCommand(args, ctx, { stdout: process.stdout, stderr: process.stderr })),
+  },
+  'rotate-key': {
+    summary: 're-encrypt every stored OAuth token under the newest key of TOKEN_ENCRYPTION_KEYS',
+    usage: 'kpi-bridge rotate-key',
+    run: () =>
+      withContext((ctx) => runRotateKeyCommand(ctx, { stdout: process.stdout, stderr: process.stderr })),
+  },
   'hubspot-project': {
-    summary: 'generate the HubSpot developer project (hubspot-project/) from app-manifest.json (--check: verify only)',
+    summary:
+      'generate the HubSpot developer project (hubspot-project/) from app-manifest.json (--check: verify only)',
     usage: HUBSPOT_PROJECT_USAGE.replace(/^Usage: /, ''),
-    run: (args) => runHubSpotProjectCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env }),
+    run: (args) =>
+      runHubSpotProjectCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env }),
   },
   api: {
     summary: 'serve the HTTP API (OAuth, webhooks, cards, reports, health)',
