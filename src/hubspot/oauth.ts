@@ -39,15 +39,17 @@ export function createHubSpotOAuth(deps: HubSpotOAuthDeps): HubSpotOAuth {
   ): Promise<T> {
     const body = new URLSearchParams({ ...form, client_id: deps.clientId, client_secret: deps.clientSecret });
     let response: Response;
+    const signal = AbortSignal.timeout(timeoutMs);
     try {
       response = await fetch(new URL(path, deps.apiBaseUrl), {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal,
       });
-    } catch (err) {
-      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+    } catch {
+      // The signal says why; the error's class may come from another realm (DOMException).
+      const timedOut = signal.aborted;
       throw new HubSpotTransportError(
         timedOut ? 'timeout' : 'network',
         timedOut

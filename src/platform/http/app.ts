@@ -46,6 +46,14 @@ export function createApp(options: AppOptions): Express {
           method: req.method,
           url: sanitizeUrlForLog(req.url),
         }),
+        // Response headers can carry secrets too: the OAuth state in a redirect's Location,
+        // the install's state cookie. Only the status and harmless headers are logged.
+        res: (res: { statusCode: number; headers?: Record<string, unknown> }) => {
+          const headers = { ...res.headers };
+          if (typeof headers.location === 'string') headers.location = sanitizeUrlForLog(headers.location);
+          if (headers['set-cookie'] !== undefined) headers['set-cookie'] = '[redacted]';
+          return { statusCode: res.statusCode, headers };
+        },
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
