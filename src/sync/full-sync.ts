@@ -61,6 +61,8 @@ export type FullSyncCounts = {
 export type FullSyncOptions = SyncRunOptions & {
   /** Start over instead of resuming an unfinished run. */
   restart?: boolean;
+  /** Called on a fresh run with HubSpot's count of live records per list stream (for progress bars). */
+  onPlan?: (objectType: 'contacts' | 'deals', total: number) => void;
   /** Parallel id-range segments per list stream. */
   segments?: { contacts?: number; deals?: number };
 };
@@ -116,6 +118,7 @@ export async function runFullSync(
       const known = [...existing.keys()].filter((s) => s.startsWith(`${objectType}#`)).sort();
       if (known.length > 0) return known;
       const bounds = await idBounds(client, objectType, signal);
+      options.onPlan?.(objectType, bounds?.total ?? 0);
       const count = bounds
         ? Math.max(1, Math.min(wanted, Math.ceil((bounds.max - bounds.min + 1) / 100)))
         : 1;
@@ -252,7 +255,8 @@ async function idBounds(
   client: HubSpotClient,
   objectType: SyncObjectType,
   signal?: AbortSignal,
-): Promise<{ min: number; max: number } | null> {
+): Promise<{ min: number; max: number; total: number } | null> {
+  let total = 0;
   const edge = async (direction: 'ASCENDING' | 'DESCENDING') => {
     const page = await searchPage(client, {
       objectType,
@@ -262,11 +266,12 @@ async function idBounds(
       limit: 1,
       signal,
     });
+    total = page.total ?? total;
     const first = page.results[0];
     return first ? Number(first.id) : null;
   };
   const [min, max] = await Promise.all([edge('ASCENDING'), edge('DESCENDING')]);
-  return min === null || max === null ? null : { min, max };
+  return min === null || max === null ? null : { min, max, total };
 }
 
 type SegmentSpec = {
