@@ -60,5 +60,6 @@ describe('queue', () => {
     const handlers = createJobHandlers(ctx);
     delete handlers.health;
     expect(() => startWorker(ctx, { handlers })).toThrow(MissingJobHandlerError);
+    expect(() => startWorker(ctx, { handlers: {} })).toThrow(/health/);
   });
 });

@@ -21,6 +21,7 @@ describe('graceful shutdown', () => {
     const started = deferred();
     let finished = false;
     const workers = startWorker(ctx, {
+      queues: ['system'],
       handlers: {
         health: async () => {
           started.resolve();
@@ -44,6 +45,7 @@ describe('graceful shutdown', () => {
     const started = deferred();
     let aborted = false;
     const workers = startWorker(ctx, {
+      queues: ['system'],
       handlers: {
         health: (_payload, _job, signal) =>
           new Promise((_resolve, reject) => {
@@ -69,6 +71,7 @@ describe('graceful shutdown', () => {
     const started = deferred();
     const handlerDone = deferred();
     const workers = startWorker(ctx, {
+      queues: ['system'],
       handlers: {
         health: async () => {
           started.resolve();
