@@ -7,6 +7,7 @@ import type { HubSpotClientFactory } from './hubspot/client';
 import { createHubSpotOAuth } from './hubspot/oauth';
 import type { HubSpotOAuth } from './hubspot/oauth';
 import type { RateBudget } from './hubspot/rate-budget';
+import { createRedisRateBudget } from './hubspot/rate-budget.redis';
 import { loadManifest } from './install/manifest';
 import type { AppManifest } from './install/manifest';
 import { createTokenCipher } from './install/token-cipher';
@@ -64,7 +65,8 @@ export function createContext(config: Config, logger: Logger, options: { rateBud
     apiBaseUrl: config.hubspot.apiBaseUrl,
     getAccessToken: (portalId, opts) => tokens.getAccessToken(portalId, opts),
     logger,
-    ...(options.rateBudget ? { rateBudget: options.rateBudget } : {}),
+    // One budget per portal shared by every process (architecture §6): Redis, unless a caller brings its own.
+    rateBudget: options.rateBudget ?? createRedisRateBudget({ redis, prefix: config.queue.prefix }),
   });
 
   const readinessChecks: ReadinessCheck[] = [

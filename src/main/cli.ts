@@ -14,6 +14,7 @@ import { PURGE_USAGE, runPurgeCommand, runRotateKeyCommand } from '../install/in
 import type { AppContext } from '../context';
 import { createDb } from '../platform/db/database';
 import { runSimulatorCommand, SIMULATOR_USAGE } from '../simulator';
+import { runStatusCommand, runSyncCommand, STATUS_USAGE, SYNC_USAGE } from '../sync/sync-command';
 import { startApi } from './api';
 import { DEMO_USAGE, runDemoCommand } from './demo';
 import { stopOnSignals } from './lifecycle';
@@ -113,6 +114,18 @@ const commands: Record<string, Command> = {
     usage: PURGE_USAGE.replace(/^Usage: /, ''),
     run: (args) =>
       withContext((ctx) => runPurgeCommand(args, ctx, { stdout: process.stdout, stderr: process.stderr })),
+  },
+  sync: {
+    summary: 'sync a portal from HubSpot now (--full: start a full sync over); progress on stderr, counts as JSON',
+    usage: SYNC_USAGE.replace(/^Usage: /, ''),
+    run: (args) =>
+      withContext((ctx) => runSyncCommand(args, ctx, { stdout: process.stdout, stderr: process.stderr })),
+  },
+  status: {
+    summary: 'show the sync state per portal and stream (running, records, last success, last error)',
+    usage: STATUS_USAGE.replace(/^Usage: /, ''),
+    run: (args) =>
+      withContext((ctx) => runStatusCommand(args, ctx, { stdout: process.stdout, stderr: process.stderr })),
   },
   'rotate-key': {
     summary: 're-encrypt every stored OAuth token under the newest key of TOKEN_ENCRYPTION_KEYS',

@@ -1,5 +1,4 @@
 import type { AppContext } from '../context';
-import { UnrecoverableError } from 'bullmq';
 import { createKpiComputeHandler } from '../kpi/kpi.worker';
 import { createSyncJobHandlers } from '../sync/sync.worker';
 import { createRedis } from '../platform/queue/connection';
@@ -20,10 +19,7 @@ export function createJobHandlers(ctx: AppContext): JobHandlers {
       producer: ctx.producer,
       logger: ctx.logger,
       catchupEveryMs: ctx.config.sync.catchupEveryMs,
-      hubspot: () => {
-        if (!ctx.hubspot) throw new UnrecoverableError('the HubSpot client is not wired into the context');
-        return ctx.hubspot;
-      },
+      hubspot: () => ctx.hubspot,
     }),
   };
 }
