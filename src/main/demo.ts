@@ -9,6 +9,12 @@ import type { AppContext } from '../context';
 import { createLogger } from '../logger';
 import { deriveApp, startSimulator } from '../simulator';
 import type { SimulatorHandle } from '../simulator';
+import { installIntoSimulator } from '../install/simulator-install';
+import { readHeadline } from '../kpi/kpi.service';
+import { QUEUE_NAMES } from '../platform/queue/jobs';
+import { compareWithGroundTruth } from '../sync/compare';
+import { FULL_STREAM } from '../sync/full-sync';
+import { findSyncState } from '../sync/sync-state.repository';
 import { startApi } from './api';
 import type { ApiHandle } from './api';
 import { stopOnSignals } from './lifecycle';
@@ -22,6 +28,9 @@ export const DEMO_USAGE = `Usage: kpi-bridge demo [--once] [--seed 42] [--contac
   --once runs the demo flow to its end and prints a one-line JSON summary as its last line.`;
 
 export type DemoRun = {
+  /** Epoch ms when this demo started: older sync or KPI runs in the schema do not count. */
+  startedAt: number;
+  say(line: string): void;
   simulator: SimulatorHandle;
   ctx: AppContext;
   api: ApiHandle;
@@ -31,10 +40,35 @@ export type DemoRun = {
 };
 
 /**
- * The demo flow, step by step; each step adds its figures to the summary. Later features
- * (install, sync, KPIs, write-back) add a step here.
+ * The demo flow, step by step, as a user would live it: the admin installs the app, the
+ * first full sync (queued by the install) runs on the worker, the sync queues a KPI
+ * recompute. Each step waits for the real queue to get there and adds its figures.
  */
 type DemoStep = { name: string; run(demo: DemoRun): Promise<Record<string, unknown>> };
+
+const STEP_TIMEOUT_MS = 10 * 60_000;
+
+async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`demo: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function countRows(
+  demo: DemoRun,
+  table: 'contacts' | 'deals' | 'deal_contacts' | 'meetings' | 'touches',
+) {
+  const row = await demo.ctx.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('portal_id', '=', demo.portalId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
 
 const steps: DemoStep[] = [
   {
@@ -49,6 +83,101 @@ const steps: DemoStep[] = [
         },
       }),
   },
+  {
+    name: 'install',
+    run: async (demo) => {
+      const installed = await installIntoSimulator({ apiUrl: demo.api.url, portalId: demo.portalId });
+      demo.say(
+        `Installed into portal ${installed.portalId}: ${installed.scopes.length} scopes granted, ${installed.propertiesCreated} KPI properties created`,
+      );
+      return {
+        install: {
+          portalId: installed.portalId,
+          scopes: installed.scopes,
+          propertiesCreated: installed.propertiesCreated,
+        },
+      };
+    },
+  },
+  {
+    name: 'sync',
+    run: async (demo) => {
+      const started = Date.now();
+      await waitUntil('the first full sync', async () => {
+        const s = await findSyncState(demo.ctx.db, demo.portalId, FULL_STREAM);
+        if (s?.status === 'failed')
+          throw new Error(`demo: full sync failed: ${s.last_error ?? 'unknown error'}`);
+        return s?.status === 'done' && s.last_success_at && s.last_success_at.getTime() >= demo.startedAt
+          ? s
+          : undefined;
+      });
+      const comparison = await compareWithGroundTruth(
+        demo.ctx.db,
+        demo.portalId,
+        demo.simulator.groundTruth(demo.portalId),
+      );
+      const sync = {
+        contacts: await countRows(demo, 'contacts'),
+        deals: await countRows(demo, 'deals'),
+        associations: await countRows(demo, 'deal_contacts'),
+        meetings: await countRows(demo, 'meetings'),
+        touches: await countRows(demo, 'touches'),
+        matchesSimulator: comparison.matches,
+        seconds: Math.round((Date.now() - started) / 100) / 10,
+      };
+      demo.say(
+        `Synced ${sync.contacts} contacts, ${sync.deals} deals, ${sync.associations} associations, ${sync.meetings} meetings, ${sync.touches} touches; matches the simulator: ${sync.matchesSimulator}`,
+      );
+      return { sync };
+    },
+  },
+  {
+    name: 'kpi',
+    run: async (demo) => {
+      // The sync queued a debounced recompute; wait for it rather than start another.
+      await waitUntil('the KPI computation', async () => {
+        const run = await demo.ctx.db
+          .selectFrom('kpi_runs')
+          .select(['status', 'error', 'finished_at'])
+          .where('portal_id', '=', demo.portalId)
+          .where('started_at', '>=', new Date(demo.startedAt))
+          .orderBy('run_id', 'desc')
+          .executeTakeFirst();
+        if (run?.status === 'failed')
+          throw new Error(`demo: KPI computation failed: ${run.error ?? 'unknown error'}`);
+        return run?.status === 'succeeded' ? run : undefined;
+      });
+      const h = await readHeadline(demo.ctx.db, demo.portalId);
+      const kpi = {
+        period: h.period.label,
+        pipelineId: h.pipelineId,
+        velocityPerDay: h.velocityPerDay,
+        winRate: h.winRate,
+        averageWonDealSize: h.averageWonDealSize,
+        salesCycleDays: h.salesCycleDays,
+        qualifiedOpportunities: h.qualifiedOpportunities,
+        revenueBySource: h.revenueBySource,
+      };
+      const fmt = (n: number | null, digits = 0) =>
+        n === null ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits });
+      demo.say(
+        `Pipeline velocity (${kpi.period}, pipeline ${kpi.pipelineId ?? '-'}): ${fmt(kpi.velocityPerDay)} per day`,
+      );
+      demo.say(
+        `  = ${fmt(kpi.qualifiedOpportunities)} qualified opportunities × ${fmt(kpi.winRate === null ? null : kpi.winRate * 100, 1)} % win rate × ${fmt(kpi.averageWonDealSize)} average won deal ÷ ${fmt(kpi.salesCycleDays, 1)} days sales cycle`,
+      );
+      demo.say(
+        `Revenue by source: ${Object.entries(kpi.revenueBySource)
+          .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+          .map(([source, value]) => `${source} ${fmt(value)}`)
+          .join(', ')}`,
+      );
+      for (const [model, channels] of Object.entries(h.topChannels)) {
+        demo.say(`  top channels, ${model}: ${JSON.stringify(channels)}`);
+      }
+      return { kpi };
+    },
+  },
 ];
 
 async function freePort(): Promise<number> {
@@ -59,7 +188,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function demoConfig(env: NodeJS.ProcessEnv, port: number, simulator: { url: string; seed: number | string }): Config {
+function demoConfig(
+  env: NodeJS.ProcessEnv,
+  port: number,
+  simulator: { url: string; seed: number | string },
+): Config {
   // The demo plays the simulator's app (its credentials derive from the seed), with a
   // demo-only token key: nothing here is a real secret.
   const app = deriveApp(simulator.seed);
@@ -94,12 +227,17 @@ export async function runDemoCommand(args: string[]): Promise<number> {
   });
   const port = values.port ? Number(values.port) : values.once ? await freePort() : 3000;
   // Picked before the simulator starts: the config points the app at it.
-  const simulatorPort = values['simulator-port'] ? Number(values['simulator-port']) : values.once ? await freePort() : 4010;
+  const simulatorPort = values['simulator-port']
+    ? Number(values['simulator-port'])
+    : values.once
+      ? await freePort()
+      : 4010;
   const seed = Number.isFinite(Number(values.seed)) ? Number(values.seed) : values.seed;
   const config = demoConfig(process.env, port, { url: `http://127.0.0.1:${simulatorPort}`, seed });
   const log = createLogger({ level: config.log.level, format: config.log.format });
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
+  const startedAt = Date.now();
   await runMigrations(config, log, 'up');
   const simulator = await startSimulator({
     seed,
@@ -109,6 +247,9 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     logger: log.child({ name: 'simulator' }),
   });
   const ctx = createContext(config, log);
+  // Jobs left in the demo's own queues by an interrupted demo point at a simulator that
+  // no longer exists; start from empty queues.
+  for (const name of QUEUE_NAMES) await ctx.producer.queue(name).obliterate({ force: true });
   const api = await startApi(ctx);
   const workers = startWorker(ctx);
   simulator.setWebhookTarget(`${config.http.publicBaseUrl}/webhooks/hubspot`);
@@ -125,15 +266,20 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     await simulator.close();
   };
 
-  const demo: DemoRun = { simulator, ctx, api, workers, portalId, log };
+  const demo: DemoRun = { startedAt, say, simulator, ctx, api, workers, portalId, log };
   if (!values.once) {
-    for (const step of steps) await step.run(demo);
-    say('Ctrl-C stops all three.');
     stopOnSignals(stop, log);
+    for (const step of steps) await step.run(demo);
+    say(
+      `Ctrl-C stops all three. Meanwhile: ${api.url}/readyz, or change data in the simulator (${simulator.url}/_sim) and watch it sync.`,
+    );
     return 0;
   }
   try {
-    const summary: Record<string, unknown> = { api: api.url, worker: { queues: workers.workers.map((w) => w.name) } };
+    const summary: Record<string, unknown> = {
+      api: api.url,
+      worker: { queues: workers.workers.map((w) => w.name) },
+    };
     for (const step of steps) Object.assign(summary, await step.run(demo));
     say(JSON.stringify(summary));
     return 0;
