@@ -3,10 +3,8 @@ import type { Logger } from 'pino';
 
 import type { Database } from '../platform/db/database';
 import type { Executor } from '../platform/db/executor';
-import type { ConversionKind, MarkovModel } from './models/attribution';
-import { ATTRIBUTION_MODELS, buildMarkovModel, createMarkovAccumulator } from './models/attribution';
-import { createCreditWriter } from './queries/credit-writer';
-import { loadAggregatedPaths, streamContactConversions, streamDealConversions } from './queries/conversions';
+import type { ChannelTotal } from './attribution-pass';
+import { runAttributionPass } from './attribution-pass';
 import { createDealFactsTables } from './queries/deal-facts';
 import { loadKpiSettings } from './queries/portal-settings';
 import type { KpiSettings } from './queries/portal-settings';
@@ -20,8 +18,6 @@ import {
   insertTrafficAndMeetingSnapshots,
   insertVelocitySnapshots,
 } from './queries/snapshot-queries';
-import type { ChannelTotalsAccumulator } from './wide-credits';
-import { createChannelTotalsAccumulator, creditConversionWide } from './wide-credits';
 
 export interface KpiProgress {
   readonly stage: string;
@@ -36,7 +32,7 @@ export interface RecomputeOptions {
   readonly onProgress?: (progress: KpiProgress) => void;
   /** Aborts between batches (worker shutdown); the transaction rolls back. */
   readonly signal?: AbortSignal;
-  /** Conversions read per query; bounds memory. */
+  /** Ignored (conversions are streamed in one read); kept for callers of the batched reader. */
   readonly batchSize?: number;
 }
 
@@ -73,7 +69,6 @@ export interface KpiServiceDeps {
   readonly logger: Logger;
 }
 
-const CONVERSION_KINDS: readonly ConversionKind[] = ['contact_create', 'deal_create', 'revenue'];
 const RESULT_TABLES = [
   'kpi_snapshots',
   'kpi_deal_rows',
@@ -88,7 +83,6 @@ export function createKpiService(deps: KpiServiceDeps) {
 
   async function recompute(portalId: number, options: RecomputeOptions = {}): Promise<KpiRunSummary> {
     const now = options.now ?? Date.now();
-    const batchSize = options.batchSize ?? 5_000;
     const started = Date.now();
     const run = await deps.db
       .insertInto('kpi_runs')
@@ -114,6 +108,13 @@ export function createKpiService(deps: KpiServiceDeps) {
           trx,
         );
         stage('lock');
+        // For this transaction only. No JIT: compiling the big statements costs more than it saves.
+        // Memory for the sorts and hashes of a million rows, instead of spilling them to disk.
+        // synchronous_commit off: a crash right after commit may lose this run, never corrupt
+        // anything, and every result is recomputed from the mirror by the next run anyway.
+        await sql`set local jit = off`.execute(trx);
+        await sql`set local work_mem = '256MB'`.execute(trx);
+        await sql`set local synchronous_commit = off`.execute(trx);
         for (const table of RESULT_TABLES)
           await trx.deleteFrom(table).where('portal_id', '=', portalId).execute();
         stage('delete previous results');
@@ -130,21 +131,17 @@ export function createKpiService(deps: KpiServiceDeps) {
         counts.lifecycleRows = await insertLifecycleSnapshots(trx, q);
         counts.trafficRows = await insertTrafficAndMeetingSnapshots(trx, q);
         stage('other snapshots');
-        const chains = await buildMarkovChains(trx, portalId);
-        stage('markov chains');
-        const totals = new Map(CONVERSION_KINDS.map((k) => [k, createChannelTotalsAccumulator()]));
-        const creditCounts = await writeCredits(trx, {
+        const pass = await runAttributionPass(trx, {
           portalId,
           runId,
-          batchSize,
-          chains,
-          totals,
           signal: options.signal,
-          onProgress: options.onProgress,
+          onProgress: (done, total) => options.onProgress?.({ stage: 'attribution credits', done, total }),
         });
-        Object.assign(counts, creditCounts);
-        stage('attribution credits');
-        counts.channelTotalRows = await insertChannelTotals(trx, portalId, runId, totals, chains);
+        Object.assign(counts, pass.counts);
+        stageStart += Object.values(pass.timings).reduce((a, b) => a + b, 0);
+        Object.assign(timings, pass.timings);
+        stage('channel totals');
+        counts.channelTotalRows = await insertChannelTotals(trx, portalId, runId, pass.channelTotals);
         const trailing = periods.find((p) => p.unit === TRAILING_90D)!.period;
         counts.dealRows = await insertDealRows(trx, { settings, runId, now, trailingStart: trailing.start });
         stage('deal rows');
@@ -282,96 +279,22 @@ export async function readHeadline(db: Executor, portalId: number): Promise<KpiH
   };
 }
 
-/** One Markov chain per conversion kind, from paths aggregated in SQL (converting and not). */
-export async function buildMarkovChains(
-  db: Executor,
-  portalId: number,
-): Promise<Map<ConversionKind, MarkovModel>> {
-  const chains = new Map<ConversionKind, MarkovModel>();
-  for (const kind of CONVERSION_KINDS) {
-    const accumulator = createMarkovAccumulator();
-    for (const p of await loadAggregatedPaths(db, portalId, kind))
-      accumulator.add(p.path, p.conversions, p.value, p.nulls);
-    chains.set(kind, buildMarkovModel(accumulator.snapshot()));
-  }
-  return chains;
-}
-
-async function writeCredits(
-  db: Executor,
-  args: {
-    portalId: number;
-    runId: number;
-    batchSize: number;
-    chains: Map<ConversionKind, MarkovModel>;
-    totals: Map<ConversionKind, ChannelTotalsAccumulator>;
-    signal: AbortSignal | undefined;
-    onProgress: ((p: KpiProgress) => void) | undefined;
-  },
-): Promise<Record<string, number>> {
-  const { portalId } = args;
-  const sizes = await sql<{ contacts: number; deals: number }>`
-    select (select count(*) from contacts where portal_id = ${portalId} and not archived and merged_into is null)::int as contacts,
-      (select count(*) from kpi_tmp_deal_base)::int as deals`.execute(db);
-  const total = (sizes.rows[0]?.contacts ?? 0) + (sizes.rows[0]?.deals ?? 0);
-  const writer = createCreditWriter(db, { portalId, runId: args.runId });
-  const counts: Record<string, number> = { contact_create: 0, deal_create: 0, revenue: 0 };
-  let done = 0;
-  const streams = [
-    streamContactConversions(db, portalId, args.batchSize),
-    streamDealConversions(db, portalId, args.batchSize),
-  ];
-  for (const stream of streams) {
-    for await (const batch of stream) {
-      if (args.signal?.aborted) throw new Error('kpi computation aborted');
-      for (const conversion of batch) {
-        const wide = creditConversionWide(conversion, args.chains.get(conversion.kind)!);
-        args.totals.get(conversion.kind)!.add(wide);
-        await writer.add(conversion, wide);
-        counts[conversion.kind]! += 1;
-        if (conversion.kind !== 'revenue') done += 1;
-      }
-      args.onProgress?.({ stage: 'attribution credits', done, total });
-    }
-  }
-  counts.creditRows = await writer.flush();
-  return counts;
-}
-
 async function insertChannelTotals(
   db: Executor,
   portalId: number,
   runId: number,
-  totals: Map<ConversionKind, ChannelTotalsAccumulator>,
-  chains: Map<ConversionKind, MarkovModel>,
+  totals: readonly ChannelTotal[],
 ): Promise<number> {
-  const rows: {
-    portal_id: number;
-    conversion_kind: string;
-    model: string;
-    channel: string;
-    credit: number;
-    conversions: number;
-    removal_effect: number | null;
-    run_id: number;
-  }[] = [];
-  for (const [kind, accumulator] of totals) {
-    const effects = chains.get(kind)?.removalEffects;
-    for (const model of ATTRIBUTION_MODELS) {
-      for (const [channel, t] of accumulator.totals().get(model) ?? []) {
-        rows.push({
-          portal_id: portalId,
-          conversion_kind: kind,
-          model,
-          channel,
-          credit: t.credit,
-          conversions: t.conversions,
-          removal_effect: model === 'markov' ? (effects?.get(channel) ?? null) : null,
-          run_id: runId,
-        });
-      }
-    }
-  }
+  const rows = totals.map((t) => ({
+    portal_id: portalId,
+    conversion_kind: t.kind,
+    model: t.model,
+    channel: t.channel,
+    credit: t.credit,
+    conversions: t.conversions,
+    removal_effect: t.removalEffect,
+    run_id: runId,
+  }));
   for (let i = 0; i < rows.length; i += 2_000)
     await db
       .insertInto('kpi_channel_totals')

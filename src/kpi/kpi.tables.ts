@@ -87,14 +87,31 @@ export interface KpiContactRowTable {
   run_id: number;
 }
 
+/**
+ * Credits of one conversion, packed: `credits[m][i]` is the credit of touch `touch_ids[i]` (channel
+ * `channels[i]`) under ATTRIBUTION_MODELS[m]. A conversion without counted touches has one entry,
+ * touch id '' and channel '(no touch)'. The view `kpi_credit_rows` unpacks a row per touch.
+ */
 export interface KpiCreditTable {
+  portal_id: number;
+  conversion_kind: string;
+  conversion_id: number;
+  converted_at: Timestamp;
+  value: number;
+  touch_ids: string[];
+  channels: string[];
+  credits: number[][];
+  run_id: number;
+}
+
+/** The view over kpi_credits: one row per conversion × counted touch, one column per model. */
+export interface KpiCreditRowView {
   portal_id: number;
   conversion_kind: string;
   conversion_id: number;
   touch_id: string;
   channel: string;
-  touch_at: Timestamp | null;
-  converted_at: Timestamp;
+  converted_at: Date;
   value: number;
   first_touch: number;
   last_touch: number;
@@ -126,6 +143,7 @@ export interface KpiTables {
   kpi_deal_rows: KpiDealRowTable;
   kpi_contact_rows: KpiContactRowTable;
   kpi_credits: KpiCreditTable;
+  kpi_credit_rows: KpiCreditRowView;
   kpi_channel_totals: KpiChannelTotalTable;
 }
 

@@ -32,23 +32,50 @@ export function creditConversionWide(
   conversion: Conversion,
   markov: Pick<MarkovModel, 'removalEffects'>,
 ): WideCredits {
+  return creditCountedTouches(conversion, selectCountedTouches(conversion), markov);
+}
+
+/**
+ * Position-model shares depend only on the number of touches and where the key roles fall, which
+ * repeat across millions of conversions: computed once per (kind, count, roles).
+ */
+export type PositionShareCache = Map<string, readonly (readonly number[] | null)[]>;
+
+/**
+ * `creditConversionWide` for touches already counted and ordered (`selectCountedTouches`' result:
+ * at or before the conversion, by time then id); `conversion.touches` is not read.
+ */
+export function creditCountedTouches(
+  conversion: Conversion,
+  counted: readonly Touch[],
+  markov: Pick<MarkovModel, 'removalEffects'>,
+  cache?: PositionShareCache,
+): WideCredits {
   const money = conversion.kind === 'revenue';
   const raw = conversionValue(conversion);
   const value = money ? toCents(raw) / 100 : raw;
-  const counted = selectCountedTouches(conversion);
   if (counted.length === 0) {
     const [whole] = splitValue([1], raw, money);
     return { touches: [], credits: ATTRIBUTION_MODELS.map(() => [whole!]), value };
   }
   const keyTouches = findKeyTouches(conversion, counted);
-  const credits = ATTRIBUTION_MODELS.map((model) => {
-    let shares: number[];
-    if (model === 'linear') shares = allocateLinearShares(counted.length);
-    else if (model === 'time_decay') shares = allocateTimeDecayShares(counted);
-    else if (model === 'markov') shares = allocateMarkovShares(counted, markov);
-    else
-      shares = allocatePositionShares(counted.length, keyTouches, selectPositionRule(model, conversion.kind));
-    return splitValue(shares, raw, money);
+  const key = `${conversion.kind}|${counted.length}|${keyTouches.leadCreation}|${keyTouches.dealCreation}`;
+  let positional = cache?.get(key);
+  if (positional === undefined) {
+    positional = ATTRIBUTION_MODELS.map((model) => {
+      if (model === 'linear') return allocateLinearShares(counted.length);
+      if (model === 'time_decay' || model === 'markov') return null;
+      return allocatePositionShares(counted.length, keyTouches, selectPositionRule(model, conversion.kind));
+    });
+    cache?.set(key, positional);
+  }
+  // A count worth 1 is credited its shares as they are (share × 1 is the share).
+  const asShares = !money && raw === 1;
+  const credits = ATTRIBUTION_MODELS.map((model, m) => {
+    const shares =
+      positional[m] ??
+      (model === 'time_decay' ? allocateTimeDecayShares(counted) : allocateMarkovShares(counted, markov));
+    return asShares ? shares : splitValue(shares, raw, money);
   });
   return { touches: counted, credits, value };
 }

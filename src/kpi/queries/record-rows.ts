@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 
 import type { Executor } from '../../platform/db/executor';
-import { ATTRIBUTION_MODELS } from '../models/attribution';
 import { SALES_ACTIVITY_KINDS } from '../models/metrics';
 import type { KpiSettings } from './portal-settings';
 import { contactFactsCtes } from './snapshot-queries';
@@ -26,10 +25,6 @@ export async function insertDealRows(
 ): Promise<number> {
   const p = args.settings.portalId;
   const now = new Date(args.now).toISOString();
-  const models = sql.join(
-    ATTRIBUTION_MODELS.map((m) => sql`${m}::text, jsonb_object_agg(channel, ${sql.ref(m)})`),
-  );
-  const sums = sql.join(ATTRIBUTION_MODELS.map((m) => sql`sum(${sql.ref(m)}) as ${sql.ref(m)}`));
   const result = await sql`
   with hist as (
     select h.deal_id, h.stage_id, h.changed_at,
@@ -63,21 +58,6 @@ export async function insertDealRows(
     where portal_id = ${p} and period_unit = ${TRAILING_90D} and breakdown = 'all'
       and period_start = ${new Date(args.trailingStart).toISOString()}::timestamptz
     group by pipeline_id
-  ),
-  deal_channel as (
-    select conversion_id, conversion_kind, channel, max(value) as value, ${sums}
-    from kpi_credits
-    where portal_id = ${p} and conversion_kind in ('revenue', 'deal_create')
-    group by conversion_id, conversion_kind, channel
-  ),
-  attribution as (
-    select distinct on (conversion_id) conversion_id,
-      jsonb_build_object('kind', conversion_kind, 'value', value, 'models', models) as attribution
-    from (
-      select conversion_id, conversion_kind, max(value) as value, jsonb_build_object(${models}) as models
-      from deal_channel group by conversion_id, conversion_kind
-    ) a
-    order by conversion_id, (conversion_kind = 'revenue') desc
   )
   insert into kpi_deal_rows (portal_id, deal_id, pipeline_id, stage_id, owner_id, source, outcome, amount_home,
     created_at, close_date, age_days, days_to_close, days_in_stage, stage_median_days, pipeline_velocity,
@@ -99,7 +79,7 @@ export async function insertDealRows(
   left join current_stay cs on cs.deal_id = d.deal_id
   left join stage_medians sm on sm.stage_id = d.stage_id
   left join factors f on f.pipeline_id = d.pipeline_id
-  left join attribution a on a.conversion_id = d.deal_id`.execute(db);
+  left join kpi_tmp_deal_attribution a on a.deal_id = d.deal_id`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
 
@@ -130,15 +110,6 @@ export async function insertContactRows(
     where dc.portal_id = ${p} and d.outcome = 'open'
     group by dc.contact_id
   ),
-  touch_count as (select contact_id, count(*)::int as n from touches where portal_id = ${p} group by contact_id),
-  first_touch as (
-    select distinct on (contact_id) contact_id, channel from touches where portal_id = ${p}
-    order by contact_id, occurred_at, touch_id collate "C"
-  ),
-  last_touch as (
-    select distinct on (contact_id) contact_id, channel from touches where portal_id = ${p}
-    order by contact_id, occurred_at desc, touch_id collate "C" desc
-  ),
   first_activity as (
     select a.contact_id, min(a.occurred_at) as at
     from activities a join contacts c on c.portal_id = a.portal_id and c.contact_id = a.contact_id
@@ -153,16 +124,14 @@ export async function insertContactRows(
     w.first_won,
     case when w.first_close >= coalesce(c.first_visit_at, c.created_at) then
       (extract(epoch from w.first_close) - extract(epoch from coalesce(c.first_visit_at, c.created_at)))::float8 / 86400 end,
-    coalesce(w.won, 0), w.revenue, coalesce(o.open, 0), o.amount, coalesce(tc.n, 0), ft.channel, lt.channel,
+    coalesce(w.won, 0), w.revenue, coalesce(o.open, 0), o.amount, coalesce(tc.touches, 0), tc.first_channel, tc.last_channel,
     (extract(epoch from fa.at) - extract(epoch from coalesce(c.first_conversion_at, c.created_at)))::float8 / 60,
     ${args.runId}
   from contact_base cb
   join contacts c on c.portal_id = ${p} and c.contact_id = cb.contact_id
   left join won w on w.contact_id = cb.contact_id
   left join open o on o.contact_id = cb.contact_id
-  left join touch_count tc on tc.contact_id = cb.contact_id
-  left join first_touch ft on ft.contact_id = cb.contact_id
-  left join last_touch lt on lt.contact_id = cb.contact_id
+  left join kpi_tmp_contact_touches tc on tc.contact_id = cb.contact_id
   left join first_activity fa on fa.contact_id = cb.contact_id`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }

@@ -240,16 +240,14 @@ function buildReference(portal: SeedPortal): Reference {
   }
   for (const c of live.values()) {
     if (!withDeal.has(String(c.id)))
-      nulls
-        .get('deal_create')!
-        .push(
-          selectCountedTouches({
-            id: '',
-            kind: 'contact_create',
-            convertedAt: Infinity,
-            touches: touchesOf(c.id),
-          }).map((t) => t.channel),
-        );
+      nulls.get('deal_create')!.push(
+        selectCountedTouches({
+          id: '',
+          kind: 'contact_create',
+          convertedAt: Infinity,
+          touches: touchesOf(c.id),
+        }).map((t) => t.channel),
+      );
   }
   return { pipelines, deals, changes, conversions, nulls };
 }
@@ -325,7 +323,7 @@ test('the SQL path gives the pure models’ figures and credits on the same rows
 
       // Credits: same rows, same numbers; each conversion's credits sum to its value.
       const credits = await ctx.db
-        .selectFrom('kpi_credits')
+        .selectFrom('kpi_credit_rows')
         .selectAll()
         .where('portal_id', '=', portal.portalId)
         .execute();

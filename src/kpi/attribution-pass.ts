@@ -1,0 +1,524 @@
+import { sql } from 'kysely';
+
+import type { Executor } from '../platform/db/executor';
+import type { Conversion, ConversionKind, MarkovModel, Touch } from './models/attribution';
+import {
+  ATTRIBUTION_MODELS,
+  buildMarkovModel,
+  createMarkovAccumulator,
+  NO_TOUCH_CHANNEL,
+} from './models/attribution';
+import type { MarkovAccumulator } from './models/attribution';
+import { BinaryCopyReader, BinaryCopyWriter, openCopyIn, openCopyOut } from './queries/pg-copy';
+import { ChannelCodes, TouchStore } from './touch-store';
+import type { PositionShareCache, WideCredits } from './wide-credits';
+import { creditCountedTouches } from './wide-credits';
+
+/**
+ * Attribution of every conversion of a portal, in one read of its touches:
+ * 1. contacts with all their touches, and deals with the touches of their live contacts, are
+ *    streamed out of Postgres (`COPY … TO STDOUT`, binary) into compact typed arrays, feeding the
+ *    three Markov chains (which need every path before any conversion can be credited) and the
+ *    per-contact touch facts on the way;
+ * 2. every conversion is credited under the ten models (`creditCountedTouches`, the pure models'
+ *    numbers) and written packed, one `kpi_credits` row per conversion, with a binary `COPY`;
+ * 3. channel totals per kind and model, and each deal's attribution for its card, are summed on
+ *    the way and returned / written to temp tables for the statements that follow.
+ * Conversions, paths and rules are those of ./queries/conversions.ts (the former batched reader,
+ * kept as the readable statement of them): contact_create at each live contact's createdate over
+ * its own touches; deal_create at each live deal's createdate over its live contacts' touches;
+ * revenue at the closedate of won deals with a closedate and a home amount. Markov
+ * non-converting journeys: live contacts without a live deal (deal creation), closed-lost deals
+ * (revenue). Runs inside the computation's transaction; reads `kpi_tmp_deal_base`.
+ */
+
+export interface AttributionPassArgs {
+  readonly portalId: number;
+  readonly runId: number;
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ((done: number, total: number) => void) | undefined;
+}
+
+export interface ChannelTotal {
+  readonly kind: ConversionKind;
+  readonly model: string;
+  readonly channel: string;
+  readonly credit: number;
+  readonly conversions: number;
+  readonly removalEffect: number | null;
+}
+
+export interface AttributionPassResult {
+  readonly counts: Record<string, number>;
+  readonly channelTotals: readonly ChannelTotal[];
+  /** Wall ms of the read and of the crediting + write. */
+  readonly timings: Record<string, number>;
+}
+
+const OUTCOME_OPEN = 0;
+const OUTCOME_WON = 1;
+const OUTCOME_LOST = 2;
+const KINDS: readonly ConversionKind[] = ['contact_create', 'deal_create', 'revenue'];
+const MODEL_COUNT = ATTRIBUTION_MODELS.length;
+const REVENUE_CHECK_EVERY = 4_096;
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new Error('kpi computation aborted');
+}
+
+function assertPortalId(portalId: number): void {
+  // Inlined into COPY statements, which take no parameters.
+  if (!Number.isSafeInteger(portalId) || portalId <= 0) throw new RangeError(`bad portal id ${portalId}`);
+}
+
+/** Contacts as read: one entry per live contact, its touches a sorted range of the store. */
+interface ContactBuffer {
+  ids: number[];
+  createdAt: number[];
+  touchFrom: number[];
+  touchTo: number[];
+}
+
+interface DealBuffer {
+  ids: number[];
+  createdAt: number[];
+  closeAt: number[];
+  contactCreatedAt: number[];
+  outcome: number[];
+  amountHome: number[];
+  touchFrom: number[];
+  touchTo: number[];
+}
+
+async function forEachTuple(
+  reader: BinaryCopyReader,
+  signal: AbortSignal | undefined,
+  each: () => void,
+): Promise<void> {
+  let rows = 0;
+  for (;;) {
+    let more = reader.tryNext();
+    if (more === null) more = await reader.next();
+    if (!more) return;
+    each();
+    if (++rows % 65_536 === 0) checkAborted(signal);
+  }
+}
+
+async function readStream(
+  db: Executor,
+  statement: string,
+  signal: AbortSignal | undefined,
+  each: (reader: BinaryCopyReader) => void,
+): Promise<void> {
+  const reader = new BinaryCopyReader(await openCopyOut(db, statement));
+  try {
+    await forEachTuple(reader, signal, () => each(reader));
+  } catch (err) {
+    await reader.discard();
+    throw err;
+  }
+}
+
+function pathOf(store: TouchStore, channels: ChannelCodes, from: number, to: number): string[] {
+  const path = new Array<string>(to - from);
+  for (let i = from; i < to; i++) path[i - from] = channels.names[store.channel[i]!]!;
+  return path;
+}
+
+export async function runAttributionPass(
+  db: Executor,
+  args: AttributionPassArgs,
+): Promise<AttributionPassResult> {
+  const { portalId, signal } = args;
+  assertPortalId(portalId);
+  const timings: Record<string, number> = {};
+  let t0 = Date.now();
+  const store = new TouchStore();
+  const channels = new ChannelCodes();
+  const accumulators = new Map<ConversionKind, MarkovAccumulator>(
+    KINDS.map((k) => [k, createMarkovAccumulator()]),
+  );
+
+  // 1a. Contacts with all their touches (touch facts for the contact rows need them all).
+  const contacts: ContactBuffer = { ids: [], createdAt: [], touchFrom: [], touchTo: [] };
+  const touchFacts: { ids: number[]; touches: number[]; first: number[]; last: number[] } = {
+    ids: [],
+    touches: [],
+    first: [],
+    last: [],
+  };
+  let current = Number.NaN;
+  let hasDeal = false;
+  const closeContact = () => {
+    if (Number.isNaN(current)) return;
+    const c = contacts.ids.length - 1;
+    const from = contacts.touchFrom[c]!;
+    const to = store.count;
+    contacts.touchTo[c] = to;
+    store.sortRange(from, to);
+    const counted = store.countAtOrBefore(from, to, contacts.createdAt[c]!);
+    if (counted > 0)
+      accumulators.get('contact_create')!.add(pathOf(store, channels, from, from + counted), 1, 1, 0);
+    if (!hasDeal && to > from)
+      accumulators.get('deal_create')!.add(pathOf(store, channels, from, to), 0, 0, 1);
+    if (to > from) {
+      touchFacts.ids.push(current);
+      touchFacts.touches.push(to - from);
+      touchFacts.first.push(store.channel[from]!);
+      touchFacts.last.push(store.channel[to - 1]!);
+    }
+  };
+  await readStream(
+    db,
+    `copy (
+      select c.contact_id, c.created_at, c.has_deal, t.touch_id, t.occurred_at, t.channel
+      from (
+        select contact_id, created_at, contact_id in (
+            select dc.contact_id from deal_contacts dc join kpi_tmp_deal_base d on d.deal_id = dc.deal_id
+            where dc.portal_id = ${portalId}) as has_deal
+        from contacts where portal_id = ${portalId} and not archived and merged_into is null
+      ) c
+      left join touches t on t.portal_id = ${portalId} and t.contact_id = c.contact_id
+      order by c.contact_id, t.occurred_at, t.touch_id
+    ) to stdout with (format binary)`,
+    signal,
+    (r) => {
+      const id = r.readInt8();
+      const createdAt = r.readTimestampMs();
+      const deal = r.readBool() === true;
+      if (id !== current) {
+        closeContact();
+        current = id;
+        hasDeal = deal;
+        contacts.ids.push(id);
+        contacts.createdAt.push(createdAt);
+        contacts.touchFrom.push(store.count);
+        contacts.touchTo.push(store.count);
+      }
+      const touchId = r.readBytes();
+      if (touchId === null) return;
+      const at = r.readTimestampMs();
+      store.push(at, channels.code(r.readText()!), touchId);
+    },
+  );
+  closeContact();
+
+  // 1b. Deals with the touches of their live contacts.
+  const deals: DealBuffer = {
+    ids: [],
+    createdAt: [],
+    closeAt: [],
+    contactCreatedAt: [],
+    outcome: [],
+    amountHome: [],
+    touchFrom: [],
+    touchTo: [],
+  };
+  current = Number.NaN;
+  const closeDeal = () => {
+    if (Number.isNaN(current)) return;
+    const d = deals.ids.length - 1;
+    const from = deals.touchFrom[d]!;
+    const to = store.count;
+    deals.touchTo[d] = to;
+    store.sortRange(from, to);
+    const created = store.countAtOrBefore(from, to, deals.createdAt[d]!);
+    if (created > 0)
+      accumulators.get('deal_create')!.add(pathOf(store, channels, from, from + created), 1, 1, 0);
+    const outcome = deals.outcome[d]!;
+    const close = deals.closeAt[d]!;
+    const amount = deals.amountHome[d]!;
+    if (outcome === OUTCOME_WON && !Number.isNaN(close) && !Number.isNaN(amount)) {
+      const won = store.countAtOrBefore(from, to, close);
+      if (won > 0) accumulators.get('revenue')!.add(pathOf(store, channels, from, from + won), 1, amount, 0);
+    } else if (outcome === OUTCOME_LOST) {
+      const lost = Number.isNaN(close) ? to - from : store.countAtOrBefore(from, to, close);
+      if (lost > 0) accumulators.get('revenue')!.add(pathOf(store, channels, from, from + lost), 0, 0, 1);
+    }
+  };
+  await readStream(
+    db,
+    `copy (
+      select d.deal_id, d.created_at, d.close_date, d.contact_created_at,
+        case d.outcome when 'won' then ${OUTCOME_WON} when 'lost' then ${OUTCOME_LOST} else ${OUTCOME_OPEN} end::int4,
+        d.amount_home::float8, t.touch_id, t.occurred_at, t.channel
+      from kpi_tmp_deal_base d
+      left join (deal_contacts dc
+        join contacts c on c.portal_id = dc.portal_id and c.contact_id = dc.contact_id
+          and not c.archived and c.merged_into is null
+        join touches t on t.portal_id = c.portal_id and t.contact_id = c.contact_id)
+        on dc.portal_id = ${portalId} and dc.deal_id = d.deal_id
+      order by d.deal_id, t.occurred_at, t.touch_id
+    ) to stdout with (format binary)`,
+    signal,
+    (r) => {
+      const id = r.readInt8();
+      if (id !== current) {
+        closeDeal();
+        current = id;
+        deals.ids.push(id);
+        deals.createdAt.push(r.readTimestampMs());
+        deals.closeAt.push(r.readTimestampMs());
+        deals.contactCreatedAt.push(r.readTimestampMs());
+        deals.outcome.push(readInt4(r));
+        deals.amountHome.push(r.readFloat8());
+        deals.touchFrom.push(store.count);
+        deals.touchTo.push(store.count);
+      } else {
+        for (let f = 0; f < 5; f++) r.readBytes();
+      }
+      const touchId = r.readBytes();
+      if (touchId === null) return;
+      const at = r.readTimestampMs();
+      store.push(at, channels.code(r.readText()!), touchId);
+    },
+  );
+  closeDeal();
+  timings['attribution read'] = Date.now() - t0;
+  t0 = Date.now();
+
+  const chains = new Map<ConversionKind, MarkovModel>(
+    KINDS.map((k) => [k, buildMarkovModel(accumulators.get(k)!.snapshot())]),
+  );
+  const noTouch = channels.code(NO_TOUCH_CHANNEL);
+  const channelCount = channels.names.length;
+  const totals = new Map(
+    KINDS.map((k) => [
+      k,
+      {
+        credit: new Float64Array(MODEL_COUNT * channelCount),
+        conversions: new Float64Array(channelCount),
+        seen: new Int32Array(channelCount).fill(-1),
+        used: new Uint8Array(channelCount),
+        serial: 0,
+      },
+    ]),
+  );
+
+  // 2. Credit and write.
+  const copy = await openCopyIn(
+    db,
+    `copy kpi_credits (portal_id, conversion_kind, conversion_id, converted_at, value, touch_ids, channels, credits, run_id)
+     from stdin with (format binary)`,
+  );
+  const writer = new BinaryCopyWriter(copy);
+  const cache: PositionShareCache = new Map();
+  const emptyId = Buffer.alloc(0);
+  const total = contacts.ids.length + deals.ids.length;
+  let done = 0;
+  const counts: Record<string, number> = { contact_create: 0, deal_create: 0, revenue: 0 };
+  const attributions: { ids: number[]; json: string[] } = { ids: [], json: [] };
+
+  const touchesOf = (from: number, n: number): Touch[] => {
+    const touches = new Array<Touch>(n);
+    for (let i = 0; i < n; i++)
+      touches[i] = { id: '', at: store.at[from + i]!, channel: channels.names[store.channel[from + i]!]! };
+    return touches;
+  };
+
+  const emit = async (
+    kind: ConversionKind,
+    id: number,
+    convertedAt: number,
+    from: number,
+    wide: WideCredits,
+  ): Promise<void> => {
+    const n = wide.touches.length;
+    const rows = Math.max(1, n);
+    writer.beginTuple(9);
+    writer.writeInt8(portalId);
+    writer.writeText(kind);
+    writer.writeInt8(id);
+    writer.writeTimestampMs(convertedAt);
+    writer.writeFloat8(wide.value);
+    writer.writeTextArray(rows, (i) => (n === 0 ? emptyId : store.id(from + i)));
+    writer.writeTextArray(rows, (i) => channels.bytes[n === 0 ? noTouch : store.channel[from + i]!]!);
+    writer.writeFloat8Matrix(MODEL_COUNT, rows, (m, i) => wide.credits[m]![i]!);
+    writer.writeInt8(args.runId);
+    const t = totals.get(kind)!;
+    const serial = t.serial++;
+    for (let i = 0; i < rows; i++) {
+      const ch = n === 0 ? noTouch : store.channel[from + i]!;
+      t.used[ch] = 1;
+      if (t.seen[ch] !== serial) {
+        t.seen[ch] = serial;
+        t.conversions[ch]! += 1;
+      }
+      for (let m = 0; m < MODEL_COUNT; m++) t.credit[m * channelCount + ch]! += wide.credits[m]![i]!;
+    }
+    counts[kind]! += 1;
+    await writer.flushIfFull();
+  };
+
+  try {
+    const contactChain = chains.get('contact_create')!;
+    for (let c = 0; c < contacts.ids.length; c++) {
+      const from = contacts.touchFrom[c]!;
+      const createdAt = contacts.createdAt[c]!;
+      const n = store.countAtOrBefore(from, contacts.touchTo[c]!, createdAt);
+      const conversion: Conversion = {
+        id: '',
+        kind: 'contact_create',
+        convertedAt: createdAt,
+        contactCreatedAt: createdAt,
+        touches: [],
+      };
+      await emit(
+        'contact_create',
+        contacts.ids[c]!,
+        createdAt,
+        from,
+        creditCountedTouches(conversion, touchesOf(from, n), contactChain, cache),
+      );
+      if (++done % REVENUE_CHECK_EVERY === 0) {
+        checkAborted(signal);
+        args.onProgress?.(done, total);
+      }
+    }
+    const dealChain = chains.get('deal_create')!;
+    const revenueChain = chains.get('revenue')!;
+    for (let d = 0; d < deals.ids.length; d++) {
+      const from = deals.touchFrom[d]!;
+      const to = deals.touchTo[d]!;
+      const id = deals.ids[d]!;
+      const createdAt = deals.createdAt[d]!;
+      const contactCreatedAt = deals.contactCreatedAt[d]!;
+      const base = {
+        id: '',
+        dealCreatedAt: createdAt,
+        touches: [],
+        ...(Number.isNaN(contactCreatedAt) ? {} : { contactCreatedAt }),
+      };
+      const n = store.countAtOrBefore(from, to, createdAt);
+      let wide = creditCountedTouches(
+        { ...base, kind: 'deal_create', convertedAt: createdAt },
+        touchesOf(from, n),
+        dealChain,
+        cache,
+      );
+      await emit('deal_create', id, createdAt, from, wide);
+      let kind: ConversionKind = 'deal_create';
+      const close = deals.closeAt[d]!;
+      const amount = deals.amountHome[d]!;
+      if (deals.outcome[d] === OUTCOME_WON && !Number.isNaN(close) && !Number.isNaN(amount)) {
+        const w = store.countAtOrBefore(from, to, close);
+        wide = creditCountedTouches(
+          { ...base, kind: 'revenue', convertedAt: close, value: amount },
+          touchesOf(from, w),
+          revenueChain,
+          cache,
+        );
+        await emit('revenue', id, close, from, wide);
+        kind = 'revenue';
+      }
+      attributions.ids.push(id);
+      attributions.json.push(describeAttribution(kind, wide, channels, store, from, noTouch));
+      if (++done % REVENUE_CHECK_EVERY === 0) {
+        checkAborted(signal);
+        args.onProgress?.(done, total);
+      }
+    }
+    counts.creditRows = await writer.finish();
+  } catch (err) {
+    copy.destroy(err instanceof Error ? err : new Error(String(err)));
+    await new Promise((resolve) => copy.once('close', resolve));
+    throw err;
+  }
+  args.onProgress?.(done, total);
+  timings['attribution credits'] = Date.now() - t0;
+  t0 = Date.now();
+
+  await writeTempFacts(db, channels, touchFacts, attributions);
+  timings['attribution facts'] = Date.now() - t0;
+
+  const channelTotals: ChannelTotal[] = [];
+  for (const kind of KINDS) {
+    const t = totals.get(kind)!;
+    const effects = chains.get(kind)!.removalEffects;
+    for (let ch = 0; ch < channelCount; ch++) {
+      if (t.used[ch] !== 1) continue;
+      const channel = channels.names[ch]!;
+      ATTRIBUTION_MODELS.forEach((model, m) =>
+        channelTotals.push({
+          kind,
+          model,
+          channel,
+          credit: t.credit[m * channelCount + ch]!,
+          conversions: t.conversions[ch]!,
+          removalEffect: model === 'markov' ? (effects.get(channel) ?? null) : null,
+        }),
+      );
+    }
+  }
+  counts.touchesRead = store.count;
+  return { counts, channelTotals, timings };
+}
+
+function readInt4(r: BinaryCopyReader): number {
+  const bytes = r.readBytes();
+  return bytes === null ? Number.NaN : bytes.readInt32BE(0);
+}
+
+/** The deal card's attribution: {"kind", "value", "models": {model: {channel: credit}}}. */
+function describeAttribution(
+  kind: ConversionKind,
+  wide: WideCredits,
+  channels: ChannelCodes,
+  store: TouchStore,
+  from: number,
+  noTouch: number,
+): string {
+  const n = wide.touches.length;
+  const models: Record<string, Record<string, number>> = {};
+  ATTRIBUTION_MODELS.forEach((model, m) => {
+    const byChannel: Record<string, number> = {};
+    for (let i = 0; i < Math.max(1, n); i++) {
+      const channel = channels.names[n === 0 ? noTouch : store.channel[from + i]!]!;
+      byChannel[channel] = (byChannel[channel] ?? 0) + wide.credits[m]![i]!;
+    }
+    models[model] = byChannel;
+  });
+  return JSON.stringify({ kind, value: wide.value, models });
+}
+
+/**
+ * Per-contact touch facts and per-deal attributions into temp tables (dropped at commit) for the
+ * contact and deal row statements, so those do not scan touches or credits again.
+ */
+async function writeTempFacts(
+  db: Executor,
+  channels: ChannelCodes,
+  touchFacts: { ids: number[]; touches: number[]; first: number[]; last: number[] },
+  attributions: { ids: number[]; json: string[] },
+): Promise<void> {
+  await sql`drop table if exists kpi_tmp_contact_touches, kpi_tmp_deal_attribution`.execute(db);
+  await sql`create temp table kpi_tmp_contact_touches (contact_id bigint primary key, touches int4 not null,
+    first_channel text not null, last_channel text not null) on commit drop`.execute(db);
+  let writer = new BinaryCopyWriter(
+    await openCopyIn(db, 'copy kpi_tmp_contact_touches from stdin with (format binary)'),
+  );
+  for (let i = 0; i < touchFacts.ids.length; i++) {
+    writer.beginTuple(4);
+    writer.writeInt8(touchFacts.ids[i]!);
+    writer.writeInt4(touchFacts.touches[i]!);
+    writer.writeBytes(channels.bytes[touchFacts.first[i]!]!);
+    writer.writeBytes(channels.bytes[touchFacts.last[i]!]!);
+    await writer.flushIfFull();
+  }
+  await writer.finish();
+  await sql`create temp table kpi_tmp_deal_attribution (deal_id bigint primary key, attribution jsonb not null)
+    on commit drop`.execute(db);
+  writer = new BinaryCopyWriter(
+    await openCopyIn(db, 'copy kpi_tmp_deal_attribution from stdin with (format binary)'),
+  );
+  for (let i = 0; i < attributions.ids.length; i++) {
+    writer.beginTuple(2);
+    writer.writeInt8(attributions.ids[i]!);
+    writer.writeJsonb(attributions.json[i]!);
+    await writer.flushIfFull();
+  }
+  await writer.finish();
+  await sql`analyze kpi_tmp_contact_touches`.execute(db);
+  await sql`analyze kpi_tmp_deal_attribution`.execute(db);
+}
