@@ -1,5 +1,6 @@
 import { compareWithGroundTruth } from '../../../src/sync/compare';
 import { runFullSync } from '../../../src/sync/full-sync';
+import { runStatusCommand, runSyncCommand } from '../../../src/sync/sync-command';
 import { listSyncStates } from '../../../src/sync/sync-state.repository';
 import { createTestContext, type TestContext } from '../../helpers/test-context';
 import { insertPortal, startSyncWorld, type SyncWorld } from './helpers';
@@ -81,5 +82,38 @@ describe('full sync against the simulator', () => {
     expect((await compareWithGroundTruth(ctx.db, PORTAL, world.sim.groundTruth(PORTAL))).differences).toEqual(
       [],
     );
+  });
+
+  it('kpi-bridge status and sync (catch-up once a full sync is done) print the state and the counts', async () => {
+    const sink = () => {
+      const out = { text: '', write: (chunk: string) => ((out.text += chunk), true) };
+      return out;
+    };
+    const stdout = sink();
+    const stderr = sink();
+    const io = {
+      stdout: stdout as unknown as NodeJS.WritableStream,
+      stderr: stderr as unknown as NodeJS.WritableStream,
+    };
+    expect(await runStatusCommand(['--portal', String(PORTAL)], { db: ctx.db }, io)).toBe(0);
+    expect(stdout.text).toMatch(/portal 101/);
+    expect(stdout.text).toMatch(/contacts#0\s+done/);
+    stdout.text = '';
+    expect(
+      await runSyncCommand(
+        ['--portal', String(PORTAL)],
+        { db: ctx.db, hubspot: world.hubspot, logger: ctx.logger },
+        io,
+      ),
+    ).toBe(0);
+    expect(JSON.parse(stdout.text)).toMatchObject({ portalId: PORTAL, mode: 'catchup' });
+    expect(
+      await runSyncCommand(
+        ['--portal', 'abc'],
+        { db: ctx.db, hubspot: world.hubspot, logger: ctx.logger },
+        io,
+      ),
+    ).toBe(2);
+    expect(stderr.text).toMatch(/--portal needs a portal id/);
   });
 });
