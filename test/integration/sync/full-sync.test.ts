@@ -1,6 +1,10 @@
+import { createRedis } from '../../../src/platform/queue/connection';
+import { startWorkers } from '../../../src/platform/queue/worker-runner';
 import { compareWithGroundTruth } from '../../../src/sync/compare';
 import { runFullSync } from '../../../src/sync/full-sync';
 import { runStatusCommand, runSyncCommand } from '../../../src/sync/sync-command';
+import { enqueueFullSync } from '../../../src/sync/sync-queue';
+import { createSyncJobHandlers } from '../../../src/sync/sync.worker';
 import { listSyncStates } from '../../../src/sync/sync-state.repository';
 import { createTestContext, type TestContext } from '../../helpers/test-context';
 import { insertPortal, startSyncWorld, type SyncWorld } from './helpers';
@@ -115,5 +119,48 @@ describe('full sync against the simulator', () => {
       ),
     ).toBe(2);
     expect(stderr.text).toMatch(/--portal needs a portal id/);
+  });
+
+  it("runs as a sync.full job on BullMQ, then schedules the portal's catch-up", async () => {
+    const handlers = createSyncJobHandlers({
+      db: ctx.db,
+      redis: ctx.redis,
+      prefix: ctx.config.queue.prefix,
+      producer: ctx.producer,
+      logger: ctx.logger,
+      hubspot: () => world.hubspot,
+      recomputeKpis: false,
+    });
+    const workers = startWorkers({
+      queues: ['sync'],
+      handlers,
+      createConnection: () => createRedis(ctx.config.redis.url, 'worker'),
+      prefix: ctx.config.queue.prefix,
+      concurrency: 1,
+      logger: ctx.logger,
+    });
+    try {
+      const queue = ctx.producer.queue('sync');
+      const done = new Promise<unknown>((resolve, reject) => {
+        const worker = workers.workers[0];
+        worker?.once('completed', (_job, result) => resolve(result));
+        worker?.once('failed', (_job, err) => reject(err));
+      });
+      const jobId = await enqueueFullSync(ctx.producer, PORTAL, { restart: true });
+      expect(jobId).toBe(`sync-${PORTAL}-full`);
+      // A second request while the first waits or runs collapses into it.
+      await enqueueFullSync(ctx.producer, PORTAL);
+      const result = await done;
+      expect(result).toMatchObject({ contacts: world.sim.groundTruth(PORTAL).counts.contacts.active });
+      const schedulers = await ctx.producer.queue('sync-live').getJobSchedulers();
+      expect(schedulers.map((j) => j.key)).toContain(`sync-${PORTAL}-catchup`);
+      expect(await queue.getJobCounts('waiting', 'delayed', 'active')).toMatchObject({
+        waiting: 0,
+        delayed: 0,
+        active: 0,
+      });
+    } finally {
+      await workers.close(5_000);
+    }
   });
 });

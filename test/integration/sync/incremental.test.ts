@@ -157,6 +157,42 @@ describe('incremental sync: webhooks and catch-up', () => {
     );
   });
 
+  it('freshness: a change reaches Postgres through webhooks in under 5 s at p95', async () => {
+    const truth = world.sim.groundTruth(PORTAL);
+    const deals = truth.deals.filter((d) => !d.archived && d.mergedInto === null).slice(0, 20);
+    const changed = new Map<number, { amount: number; at: number }>();
+    for (const [i, deal] of deals.entries()) {
+      const amount = 777_000 + i;
+      world.sim.admin.updateRecord(PORTAL, 'deals', deal.id, { amount: String(amount) });
+      changed.set(Number(deal.id), { amount, at: performance.now() });
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const latencies: number[] = [];
+    await waitFor(async () => {
+      const rows = await ctx.db
+        .selectFrom('deals')
+        .select(['deal_id', 'amount'])
+        .where('portal_id', '=', PORTAL)
+        .where('deal_id', 'in', [...changed.keys()])
+        .execute();
+      for (const row of rows) {
+        const want = changed.get(row.deal_id);
+        if (want && row.amount === want.amount) {
+          latencies.push(performance.now() - want.at);
+          changed.delete(row.deal_id);
+        }
+      }
+      return changed.size === 0;
+    }, 15_000);
+    latencies.sort((a, b) => a - b);
+    const p95 = latencies[Math.ceil(latencies.length * 0.95) - 1] ?? Infinity;
+    process.stderr.write(
+      `webhook freshness over ${latencies.length} changes: median ${Math.round(latencies[latencies.length >> 1] ?? 0)} ms, p95 ${Math.round(p95)} ms\n`,
+    );
+    expect(p95).toBeLessThan(5_000);
+    await waitFor(queueIdle, 10_000);
+  });
+
   it('after 1,000 random mutations delivered with duplicates, reordering and 10 % dropped, the catch-up ends in an exact match', async () => {
     world.sim.webhooks.setOptions({ dropRate: 0.1, duplicateRate: 0.2, reorder: true });
     const applied = mutateRandomly(world.sim, PORTAL, 1000, Number(process.env.SYNC_TEST_SEED ?? 7));
