@@ -308,7 +308,7 @@ export async function runAttributionPass(
   const total = contacts.ids.length + deals.ids.length;
   let done = 0;
   const counts: Record<string, number> = { contact_create: 0, deal_create: 0, revenue: 0 };
-  const attributions: { ids: number[]; json: string[] } = { ids: [], json: [] };
+  const attributions = new DealAttributions();
 
   const touchesOf = (from: number, n: number): Touch[] => {
     const touches = new Array<Touch>(n);
@@ -412,8 +412,7 @@ export async function runAttributionPass(
         await emit('revenue', id, close, from, wide);
         kind = 'revenue';
       }
-      attributions.ids.push(id);
-      attributions.json.push(describeAttribution(kind, wide, channels, store, from, noTouch));
+      attributions.add(id, kind, wide, store, from, noTouch);
       if (++done % REVENUE_CHECK_EVERY === 0) {
         checkAborted(signal);
         args.onProgress?.(done, total);
@@ -460,26 +459,50 @@ function readInt4(r: BinaryCopyReader): number {
   return bytes === null ? Number.NaN : bytes.readInt32BE(0);
 }
 
-/** The deal card's attribution: {"kind", "value", "models": {model: {channel: credit}}}. */
-function describeAttribution(
-  kind: ConversionKind,
-  wide: WideCredits,
-  channels: ChannelCodes,
-  store: TouchStore,
-  from: number,
-  noTouch: number,
-): string {
-  const n = wide.touches.length;
-  const models: Record<string, Record<string, number>> = {};
-  ATTRIBUTION_MODELS.forEach((model, m) => {
-    const byChannel: Record<string, number> = {};
+/**
+ * Each deal's attribution for its card, kept as numbers until written (a JSON text per deal
+ * would hold a few hundred megabytes at a million contacts): per deal, its kind, value and a
+ * range of (channel, credit under each model) entries.
+ */
+class DealAttributions {
+  readonly ids: number[] = [];
+  readonly revenue: boolean[] = [];
+  readonly values: number[] = [];
+  readonly from: number[] = [];
+  channels: number[] = [];
+  credits: number[] = [];
+
+  add(id: number, kind: ConversionKind, wide: WideCredits, store: TouchStore, from: number, noTouch: number): void {
+    this.ids.push(id);
+    this.revenue.push(kind === 'revenue');
+    this.values.push(wide.value);
+    const start = this.channels.length;
+    this.from.push(start);
+    const n = wide.touches.length;
     for (let i = 0; i < Math.max(1, n); i++) {
-      const channel = channels.names[n === 0 ? noTouch : store.channel[from + i]!]!;
-      byChannel[channel] = (byChannel[channel] ?? 0) + wide.credits[m]![i]!;
+      const channel = n === 0 ? noTouch : store.channel[from + i]!;
+      let entry = this.channels.indexOf(channel, start);
+      if (entry === -1) {
+        entry = this.channels.length;
+        this.channels.push(channel);
+        for (let m = 0; m < MODEL_COUNT; m++) this.credits.push(0);
+      }
+      for (let m = 0; m < MODEL_COUNT; m++) this.credits[entry * MODEL_COUNT + m]! += wide.credits[m]![i]!;
     }
-    models[model] = byChannel;
-  });
-  return JSON.stringify({ kind, value: wide.value, models });
+  }
+
+  /** {"kind", "value", "models": {model: {channel: credit}}} of the i-th deal. */
+  json(i: number, names: readonly string[]): string {
+    const start = this.from[i]!;
+    const end = this.from[i + 1] ?? this.channels.length;
+    const models: Record<string, Record<string, number>> = {};
+    ATTRIBUTION_MODELS.forEach((model, m) => {
+      const byChannel: Record<string, number> = {};
+      for (let e = start; e < end; e++) byChannel[names[this.channels[e]!]!] = this.credits[e * MODEL_COUNT + m]!;
+      models[model] = byChannel;
+    });
+    return JSON.stringify({ kind: this.revenue[i] ? 'revenue' : 'deal_create', value: this.values[i], models });
+  }
 }
 
 /**
@@ -490,7 +513,7 @@ async function writeTempFacts(
   db: Executor,
   channels: ChannelCodes,
   touchFacts: { ids: number[]; touches: number[]; first: number[]; last: number[] },
-  attributions: { ids: number[]; json: string[] },
+  attributions: DealAttributions,
 ): Promise<void> {
   await sql`drop table if exists kpi_tmp_contact_touches, kpi_tmp_deal_attribution`.execute(db);
   await sql`create temp table kpi_tmp_contact_touches (contact_id bigint primary key, touches int4 not null,
@@ -515,7 +538,7 @@ async function writeTempFacts(
   for (let i = 0; i < attributions.ids.length; i++) {
     writer.beginTuple(2);
     writer.writeInt8(attributions.ids[i]!);
-    writer.writeJsonb(attributions.json[i]!);
+    writer.writeJsonb(attributions.json(i, channels.names));
     await writer.flushIfFull();
   }
   await writer.finish();

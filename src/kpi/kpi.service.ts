@@ -5,6 +5,7 @@ import type { Database } from '../platform/db/database';
 import type { Executor } from '../platform/db/executor';
 import type { ChannelTotal } from './attribution-pass';
 import { runAttributionPass } from './attribution-pass';
+import { createContactFactsTable } from './queries/contact-facts';
 import { createDealFactsTables } from './queries/deal-facts';
 import { loadKpiSettings } from './queries/portal-settings';
 import type { KpiSettings } from './queries/portal-settings';
@@ -121,6 +122,8 @@ export function createKpiService(deps: KpiServiceDeps) {
         const settings = await loadKpiSettings(trx, portalId);
         counts.deals = await createDealFactsTables(trx, settings);
         stage('deal facts');
+        counts.contacts = await createContactFactsTable(trx, settings, now);
+        stage('contact facts');
         const periods = listSnapshotPeriods(now, settings.timeZone);
         const q = { settings, periods, runId, now };
         counts.velocityRows = await insertVelocitySnapshots(trx, q);

@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/executor';
 import { SALES_ACTIVITY_KINDS } from '../models/metrics';
 import type { KpiSettings } from './portal-settings';
-import { contactFactsCtes } from './snapshot-queries';
 import { TRAILING_90D } from './snapshot-periods';
 
 /**
@@ -96,8 +95,7 @@ export async function insertContactRows(
 ): Promise<number> {
   const p = args.settings.portalId;
   const result = await sql`
-  with ${contactFactsCtes(args.settings)},
-  won as (
+  with won as (
     select dc.contact_id, count(*)::int as won, sum(d.amount_home) as revenue,
       (array_agg(d.deal_id order by d.close_date, d.deal_id))[1] as first_won, min(d.close_date) as first_close
     from deal_contacts dc join kpi_tmp_deal_base d on d.deal_id = dc.deal_id
@@ -112,7 +110,7 @@ export async function insertContactRows(
   ),
   first_activity as (
     select a.contact_id, min(a.occurred_at) as at
-    from activities a join contacts c on c.portal_id = a.portal_id and c.contact_id = a.contact_id
+    from activities a join kpi_tmp_contact_base c on c.contact_id = a.contact_id
     where a.portal_id = ${p} and a.kind = any(${[...SALES_ACTIVITY_KINDS]}::text[])
       and a.occurred_at >= coalesce(c.first_conversion_at, c.created_at)
     group by a.contact_id
@@ -120,15 +118,14 @@ export async function insertContactRows(
   insert into kpi_contact_rows (portal_id, contact_id, source, lifecycle_stage, created_at, customer_since,
     first_won_deal_id, days_to_deal, won_deals, won_revenue, open_deals, open_amount, touches,
     first_touch_channel, last_touch_channel, minutes_to_first_activity, run_id)
-  select ${p}, cb.contact_id, cb.source_key, c.lifecycle_stage, cb.created_at, cb.customer_since,
+  select ${p}, cb.contact_id, cb.source_key, cb.lifecycle_stage, cb.created_at, cb.customer_since,
     w.first_won,
-    case when w.first_close >= coalesce(c.first_visit_at, c.created_at) then
-      (extract(epoch from w.first_close) - extract(epoch from coalesce(c.first_visit_at, c.created_at)))::float8 / 86400 end,
+    case when w.first_close >= coalesce(cb.first_visit_at, cb.created_at) then
+      (extract(epoch from w.first_close) - extract(epoch from coalesce(cb.first_visit_at, cb.created_at)))::float8 / 86400 end,
     coalesce(w.won, 0), w.revenue, coalesce(o.open, 0), o.amount, coalesce(tc.touches, 0), tc.first_channel, tc.last_channel,
-    (extract(epoch from fa.at) - extract(epoch from coalesce(c.first_conversion_at, c.created_at)))::float8 / 60,
+    (extract(epoch from fa.at) - extract(epoch from coalesce(cb.first_conversion_at, cb.created_at)))::float8 / 60,
     ${args.runId}
-  from contact_base cb
-  join contacts c on c.portal_id = ${p} and c.contact_id = cb.contact_id
+  from kpi_tmp_contact_base cb
   left join won w on w.contact_id = cb.contact_id
   left join open o on o.contact_id = cb.contact_id
   left join kpi_tmp_contact_touches tc on tc.contact_id = cb.contact_id

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { RawBuilder } from 'kysely';
 
 import type { Executor } from '../../platform/db/executor';
-import { ALL_SOURCES, CUSTOMER_STAGE, NO_SOURCE } from '../models/metrics';
+import { ALL_SOURCES, NO_SOURCE } from '../models/metrics';
 import type { KpiSettings } from './portal-settings';
 import type { SnapshotPeriod } from './snapshot-periods';
 import { periodsRelation } from './snapshot-periods';
@@ -198,52 +198,27 @@ export async function insertRevenueSnapshots(db: Executor, q: SnapshotQueryConte
 }
 
 /**
- * Lifecycle facts per live contact (append after `with`): `customer_entry(contact_id, at)` the
- * first entry into `customer` or a later stage of the order (history; without history the
- * current stage since createdate), and `contact_base` with `customer_since` (the
- * hs_v2_date_entered_customer property first) and `source_key`.
- */
-export function contactFactsCtes(settings: KpiSettings): RawBuilder<unknown> {
-  const p = settings.portalId;
-  const order = [...settings.lifecycleOrder];
-  return sql`
-  lc_with_history as (select distinct contact_id from contact_lifecycle_history where portal_id = ${p}),
-  customer_entry as (
-    select h.contact_id, min(h.changed_at) as at
-    from contact_lifecycle_history h
-    where h.portal_id = ${p} and (h.stage = ${CUSTOMER_STAGE}
-      or array_position(${order}::text[], h.stage) >= array_position(${order}::text[], ${CUSTOMER_STAGE}::text))
-    group by h.contact_id
-    union all
-    select c.contact_id, c.created_at from contacts c
-    where c.portal_id = ${p} and not exists (select 1 from lc_with_history w where w.contact_id = c.contact_id)
-      and (c.lifecycle_stage = ${CUSTOMER_STAGE}
-        or array_position(${order}::text[], c.lifecycle_stage) >= array_position(${order}::text[], ${CUSTOMER_STAGE}::text))
-  ),
-  contact_base as (
-    select c.contact_id, c.created_at, c.owner_id, coalesce(c.owner_id, '(no owner)') as owner_key,
-      case when btrim(coalesce(c.analytics_source, ''), E' \t\n\r') <> '' then c.analytics_source else ${NO_SOURCE} end
-        as source_key,
-      coalesce(c.became_customer_at, ce.at) as customer_since
-    from contacts c left join customer_entry ce using (contact_id)
-    where c.portal_id = ${p} and not c.archived and c.merged_into is null
-  )`;
-}
-
-/**
  * New customers (customer date in the period) and new contacts (createdate in the period: the
  * funnel's leads) per period × breakdown (all, source, owner), by the contact's original source.
  */
 export async function insertContactSnapshots(db: Executor, q: SnapshotQueryContext): Promise<number> {
   const result = await sql`
   with periods as (${periodsRelation(q.periods)}),
-  ${contactFactsCtes(q.settings)},
-  facts as (
-    select pe.unit, pe.label, pe.start_at, pe.end_at, c.source_key, c.owner_key, 'new_customers' as kpi
-    from contact_base c join periods pe on c.customer_since >= pe.start_at and c.customer_since < pe.end_at
+  ${boundsCte()},
+  per_bucket as (
+    select 'new_customers' as kpi, width_bucket(c.customer_since, (select b from bounds)) as bucket,
+      c.source_key, c.owner_key, count(*) as n
+    from kpi_tmp_contact_base c where c.customer_since is not null
+    group by 1, 2, 3, 4
     union all
-    select pe.unit, pe.label, pe.start_at, pe.end_at, c.source_key, c.owner_key, 'new_contacts'
-    from contact_base c join periods pe on c.created_at >= pe.start_at and c.created_at < pe.end_at
+    select 'new_contacts', width_bucket(c.created_at, (select b from bounds)), c.source_key, c.owner_key, count(*)
+    from kpi_tmp_contact_base c
+    group by 1, 2, 3, 4
+  ),
+  facts as (
+    select pe.unit, pe.label, pe.start_at, pe.end_at, f.source_key, f.owner_key, f.kpi, f.n
+    from per_bucket f cross join bounds
+    join periods pe on pe.start_at <= bounds.b[f.bucket] and bounds.b[f.bucket + 1] <= pe.end_at
   ),
   frame as (
     select pe.*, k.kpi from periods pe cross join (values ('new_customers'), ('new_contacts')) k(kpi)
@@ -254,7 +229,7 @@ export async function insertContactSnapshots(db: Executor, q: SnapshotQueryConte
         as breakdown,
       coalesce(case when grouping(source_key) = 0 then source_key end,
         case when grouping(owner_key) = 0 then owner_key end, ${ALL_SOURCES}) as breakdown_value,
-      count(*) as n
+      sum(n) as n
     from facts
     group by grouping sets ((kpi, unit, label, start_at, end_at), (kpi, unit, label, start_at, end_at, source_key),
       (kpi, unit, label, start_at, end_at, owner_key))
@@ -271,6 +246,18 @@ export async function insertContactSnapshots(db: Executor, q: SnapshotQueryConte
     n, null, jsonb_build_object('count', n), ${q.runId}::bigint
   from rows`.execute(db);
   return Number(result.numAffectedRows ?? 0);
+}
+
+/**
+ * `bounds(b)`: every period start and end, sorted. `width_bucket(t, b)` puts an instant between
+ * two consecutive bounds, and each such slice lies wholly inside or outside every period, so rows
+ * are counted per slice first (a few dozen groups) and slices are joined to periods afterwards,
+ * instead of comparing every row with every period.
+ */
+function boundsCte(): RawBuilder<unknown> {
+  return sql`bounds as (
+    select array_agg(t order by t) as b from (select start_at as t from periods union select end_at from periods) x
+  )`;
 }
 
 /**
@@ -345,24 +332,11 @@ export async function insertLifecycleSnapshots(db: Executor, q: SnapshotQueryCon
   const p = q.settings.portalId;
   const asOf = new Date(q.now).toISOString();
   const result = await sql`
-  with last_change as (
-    select distinct on (h.contact_id) h.contact_id, h.stage
-    from contact_lifecycle_history h
-    where h.portal_id = ${p} and h.changed_at <= ${asOf}::timestamptz
-    order by h.contact_id, h.changed_at desc
-  ),
-  with_history as (select distinct contact_id from contact_lifecycle_history where portal_id = ${p}),
-  staged as (
-    select case when wh.contact_id is null then c.lifecycle_stage else lc.stage end as stage
-    from contacts c
-    left join with_history wh using (contact_id)
-    left join last_change lc using (contact_id)
-    where c.portal_id = ${p} and not c.archived and c.merged_into is null and c.created_at <= ${asOf}::timestamptz
-  )
   ${INSERT_COLUMNS}
   select ${p}::bigint, 'contacts_in_stage', 'now', ${asOf}::timestamptz, ${asOf}::timestamptz, 'now', '', 'stage',
-    coalesce(stage, '(no stage)'), count(*), null, jsonb_build_object('count', count(*)), ${q.runId}::bigint
-  from staged group by stage`.execute(db);
+    coalesce(stage_now, '(no stage)'), count(*), null, jsonb_build_object('count', count(*)), ${q.runId}::bigint
+  from kpi_tmp_contact_base where created_at <= ${asOf}::timestamptz
+  group by stage_now`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
 
