@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 'use strict';
-// Runs the compiled CLI (npm ci builds it through the `prepare` script).
+// Runs the compiled CLI (npm install builds it through the `prepare` script).
 const path = require('node:path');
 const fs = require('node:fs');
 const entry = path.join(__dirname, '..', 'dist', 'src', 'main', 'cli.js');
 if (!fs.existsSync(entry)) {
-  console.error('kpi-bridge: not built yet; run `npm run build` (npm ci does it for you).');
+  console.error('kpi-bridge: not built yet; run `npm run build` (npm install does it for you).');
   process.exit(1);
 }
 require(entry)
