@@ -6,6 +6,9 @@ import type { Kysely } from 'kysely';
  * The same numbers (every touch's credit under every model), in a fifth of the rows: a portal of a
  * million contacts has some 6 million conversion × touch pairs, too many to write (and index) in
  * the KPI computation's time budget. `kpi_credit_rows` unpacks them into the former shape.
+ * The deal card's attribution (channel credits per model) is read from the same rows through the
+ * view `kpi_deal_attribution` instead of a JSON copy per deal in kpi_deal_rows (1.4 kB per deal,
+ * written again on every run).
  * Results are recomputed from the mirror on every run, so the old rows are dropped, not moved.
  * Frozen in time: no src/ imports (the model order below is spelled out).
  */
@@ -41,10 +44,26 @@ export async function up(db: Kysely<any>): Promise<void> {
     cross join lateral unnest(k.touch_ids, k.channels) with ordinality as u(touch_id, channel, i)`.execute(
     db,
   );
+  // A deal's attribution: its revenue conversion when it has one, else its deal creation.
+  await sql`
+    create view kpi_deal_attribution as
+    select r.portal_id, r.conversion_id as deal_id, r.conversion_kind, r.value, m.model, r.channel,
+      sum(m.credit) as credit
+    from kpi_credit_rows r
+    cross join lateral (values ('first_touch', r.first_touch), ('last_touch', r.last_touch), ('linear', r.linear),
+      ('u_shaped', r.u_shaped), ('w_shaped', r.w_shaped), ('full_path', r.full_path), ('time_decay', r.time_decay),
+      ('j_shaped', r.j_shaped), ('inverse_j', r.inverse_j), ('markov', r.markov)) as m(model, credit)
+    where r.conversion_kind = 'revenue'
+      or (r.conversion_kind = 'deal_create' and not exists (select 1 from kpi_credits v
+        where v.portal_id = r.portal_id and v.conversion_kind = 'revenue' and v.conversion_id = r.conversion_id))
+    group by r.portal_id, r.conversion_id, r.conversion_kind, r.value, m.model, r.channel`.execute(db);
+  await db.schema.alterTable('kpi_deal_rows').dropColumn('attribution').execute();
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('kpi_deal_rows').addColumn('attribution', 'jsonb').execute();
+  await sql`drop view kpi_deal_attribution`.execute(db);
   await sql`drop view kpi_credit_rows`.execute(db);
   await db.schema.dropTable('kpi_credits').execute();
   await db.schema

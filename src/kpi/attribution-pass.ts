@@ -22,8 +22,8 @@ import { creditCountedTouches } from './wide-credits';
  *    per-contact touch facts on the way;
  * 2. every conversion is credited under the ten models (`creditCountedTouches`, the pure models'
  *    numbers) and written packed, one `kpi_credits` row per conversion, with a binary `COPY`;
- * 3. channel totals per kind and model, and each deal's attribution for its card, are summed on
- *    the way and returned / written to temp tables for the statements that follow.
+ * 3. channel totals per kind and model are summed on the way; per-contact touch facts (count,
+ *    first and last channel) go to a temp table for the contact rows.
  * Conversions, paths and rules are those of ./queries/conversions.ts (the former batched reader,
  * kept as the readable statement of them): contact_create at each live contact's createdate over
  * its own touches; deal_create at each live deal's createdate over its live contacts' touches;
@@ -308,7 +308,6 @@ export async function runAttributionPass(
   const total = contacts.ids.length + deals.ids.length;
   let done = 0;
   const counts: Record<string, number> = { contact_create: 0, deal_create: 0, revenue: 0 };
-  const attributions = new DealAttributions();
 
   const touchesOf = (from: number, n: number): Touch[] => {
     const touches = new Array<Touch>(n);
@@ -398,7 +397,6 @@ export async function runAttributionPass(
         cache,
       );
       await emit('deal_create', id, createdAt, from, wide);
-      let kind: ConversionKind = 'deal_create';
       const close = deals.closeAt[d]!;
       const amount = deals.amountHome[d]!;
       if (deals.outcome[d] === OUTCOME_WON && !Number.isNaN(close) && !Number.isNaN(amount)) {
@@ -410,9 +408,7 @@ export async function runAttributionPass(
           cache,
         );
         await emit('revenue', id, close, from, wide);
-        kind = 'revenue';
       }
-      attributions.add(id, kind, wide, store, from, noTouch);
       if (++done % REVENUE_CHECK_EVERY === 0) {
         checkAborted(signal);
         args.onProgress?.(done, total);
@@ -428,7 +424,7 @@ export async function runAttributionPass(
   timings['attribution credits'] = Date.now() - t0;
   t0 = Date.now();
 
-  await writeTempFacts(db, channels, touchFacts, attributions);
+  await writeTouchFacts(db, channels, touchFacts);
   timings['attribution facts'] = Date.now() - t0;
 
   const channelTotals: ChannelTotal[] = [];
@@ -460,65 +456,18 @@ function readInt4(r: BinaryCopyReader): number {
 }
 
 /**
- * Each deal's attribution for its card, kept as numbers until written (a JSON text per deal
- * would hold a few hundred megabytes at a million contacts): per deal, its kind, value and a
- * range of (channel, credit under each model) entries.
+ * Per-contact touch facts into a temp table (dropped at commit) for the contact rows statement,
+ * so that it does not scan the touches again.
  */
-class DealAttributions {
-  readonly ids: number[] = [];
-  readonly revenue: boolean[] = [];
-  readonly values: number[] = [];
-  readonly from: number[] = [];
-  channels: number[] = [];
-  credits: number[] = [];
-
-  add(id: number, kind: ConversionKind, wide: WideCredits, store: TouchStore, from: number, noTouch: number): void {
-    this.ids.push(id);
-    this.revenue.push(kind === 'revenue');
-    this.values.push(wide.value);
-    const start = this.channels.length;
-    this.from.push(start);
-    const n = wide.touches.length;
-    for (let i = 0; i < Math.max(1, n); i++) {
-      const channel = n === 0 ? noTouch : store.channel[from + i]!;
-      let entry = this.channels.indexOf(channel, start);
-      if (entry === -1) {
-        entry = this.channels.length;
-        this.channels.push(channel);
-        for (let m = 0; m < MODEL_COUNT; m++) this.credits.push(0);
-      }
-      for (let m = 0; m < MODEL_COUNT; m++) this.credits[entry * MODEL_COUNT + m]! += wide.credits[m]![i]!;
-    }
-  }
-
-  /** {"kind", "value", "models": {model: {channel: credit}}} of the i-th deal. */
-  json(i: number, names: readonly string[]): string {
-    const start = this.from[i]!;
-    const end = this.from[i + 1] ?? this.channels.length;
-    const models: Record<string, Record<string, number>> = {};
-    ATTRIBUTION_MODELS.forEach((model, m) => {
-      const byChannel: Record<string, number> = {};
-      for (let e = start; e < end; e++) byChannel[names[this.channels[e]!]!] = this.credits[e * MODEL_COUNT + m]!;
-      models[model] = byChannel;
-    });
-    return JSON.stringify({ kind: this.revenue[i] ? 'revenue' : 'deal_create', value: this.values[i], models });
-  }
-}
-
-/**
- * Per-contact touch facts and per-deal attributions into temp tables (dropped at commit) for the
- * contact and deal row statements, so those do not scan touches or credits again.
- */
-async function writeTempFacts(
+async function writeTouchFacts(
   db: Executor,
   channels: ChannelCodes,
   touchFacts: { ids: number[]; touches: number[]; first: number[]; last: number[] },
-  attributions: DealAttributions,
 ): Promise<void> {
-  await sql`drop table if exists kpi_tmp_contact_touches, kpi_tmp_deal_attribution`.execute(db);
+  await sql`drop table if exists kpi_tmp_contact_touches`.execute(db);
   await sql`create temp table kpi_tmp_contact_touches (contact_id bigint primary key, touches int4 not null,
     first_channel text not null, last_channel text not null) on commit drop`.execute(db);
-  let writer = new BinaryCopyWriter(
+  const writer = new BinaryCopyWriter(
     await openCopyIn(db, 'copy kpi_tmp_contact_touches from stdin with (format binary)'),
   );
   for (let i = 0; i < touchFacts.ids.length; i++) {
@@ -530,18 +479,5 @@ async function writeTempFacts(
     await writer.flushIfFull();
   }
   await writer.finish();
-  await sql`create temp table kpi_tmp_deal_attribution (deal_id bigint primary key, attribution jsonb not null)
-    on commit drop`.execute(db);
-  writer = new BinaryCopyWriter(
-    await openCopyIn(db, 'copy kpi_tmp_deal_attribution from stdin with (format binary)'),
-  );
-  for (let i = 0; i < attributions.ids.length; i++) {
-    writer.beginTuple(2);
-    writer.writeInt8(attributions.ids[i]!);
-    writer.writeJsonb(attributions.json(i, channels.names));
-    await writer.flushIfFull();
-  }
-  await writer.finish();
   await sql`analyze kpi_tmp_contact_touches`.execute(db);
-  await sql`analyze kpi_tmp_deal_attribution`.execute(db);
 }

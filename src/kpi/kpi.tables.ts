@@ -3,7 +3,6 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
 /** Typed shape of the KPI results (migration 20261123T200400Z-create-kpi-results). */
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type Json<T> = ColumnType<T, string | T, string | T>;
 type DefaultedJson<T> = ColumnType<T, string | T | undefined, string | T>;
 
 export type KpiRunStatus = 'running' | 'succeeded' | 'failed';
@@ -56,7 +55,6 @@ export interface KpiDealRowTable {
   pipeline_win_rate: number | null;
   pipeline_avg_won_size: number | null;
   pipeline_cycle_days: number | null;
-  attribution: Json<DealAttribution> | null;
   run_id: number;
 }
 
@@ -126,6 +124,17 @@ export interface KpiCreditRowView {
   run_id: number;
 }
 
+/** The view over kpi_credits: a deal's credit per model and channel (revenue, else deal creation). */
+export interface KpiDealAttributionView {
+  portal_id: number;
+  deal_id: number;
+  conversion_kind: string;
+  value: number;
+  model: string;
+  channel: string;
+  credit: number;
+}
+
 export interface KpiChannelTotalTable {
   portal_id: number;
   conversion_kind: string;
@@ -144,6 +153,7 @@ export interface KpiTables {
   kpi_contact_rows: KpiContactRowTable;
   kpi_credits: KpiCreditTable;
   kpi_credit_rows: KpiCreditRowView;
+  kpi_deal_attribution: KpiDealAttributionView;
   kpi_channel_totals: KpiChannelTotalTable;
 }
 

@@ -16,7 +16,11 @@ import type { KpiSettings } from './portal-settings';
  * - `source_key` (original source, else `(no source)`), `owner_key`, and the columns the contact
  *   rows show. Must run inside a transaction.
  */
-export async function createContactFactsTable(db: Executor, settings: KpiSettings, now: number): Promise<number> {
+export async function createContactFactsTable(
+  db: Executor,
+  settings: KpiSettings,
+  now: number,
+): Promise<number> {
   const p = settings.portalId;
   const order = [...settings.lifecycleOrder];
   const asOf = new Date(now).toISOString();

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 
 import type { Executor } from '../../platform/db/executor';
+import type { DealAttribution } from '../kpi.tables';
 import { SALES_ACTIVITY_KINDS } from '../models/metrics';
 import type { KpiSettings } from './portal-settings';
 import { TRAILING_90D } from './snapshot-periods';
@@ -60,7 +61,7 @@ export async function insertDealRows(
   )
   insert into kpi_deal_rows (portal_id, deal_id, pipeline_id, stage_id, owner_id, source, outcome, amount_home,
     created_at, close_date, age_days, days_to_close, days_in_stage, stage_median_days, pipeline_velocity,
-    pipeline_qualified, pipeline_win_rate, pipeline_avg_won_size, pipeline_cycle_days, attribution, run_id)
+    pipeline_qualified, pipeline_win_rate, pipeline_avg_won_size, pipeline_cycle_days, run_id)
   select ${p}, d.deal_id, d.pipeline_id, d.stage_id, d.owner_id, d.source_key, d.outcome, d.amount_home,
     d.created_at, d.close_date,
     greatest(0, extract(epoch from ${now}::timestamptz) - extract(epoch from d.created_at))::float8 / 86400,
@@ -73,12 +74,11 @@ export async function insertDealRows(
         greatest(0, extract(epoch from ${now}::timestamptz) - extract(epoch from cs.from_at))::float8 / 86400
       end
     end,
-    sm.median_days, f.velocity, f.qualified, f.win_rate, f.avg_size, f.cycle, a.attribution, ${args.runId}
+    sm.median_days, f.velocity, f.qualified, f.win_rate, f.avg_size, f.cycle, ${args.runId}
   from kpi_tmp_deal_base d
   left join current_stay cs on cs.deal_id = d.deal_id
   left join stage_medians sm on sm.stage_id = d.stage_id
-  left join factors f on f.pipeline_id = d.pipeline_id
-  left join kpi_tmp_deal_attribution a on a.deal_id = d.deal_id`.execute(db);
+  left join factors f on f.pipeline_id = d.pipeline_id`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
 
@@ -131,4 +131,30 @@ export async function insertContactRows(
   left join kpi_tmp_contact_touches tc on tc.contact_id = cb.contact_id
   left join first_activity fa on fa.contact_id = cb.contact_id`.execute(db);
   return Number(result.numAffectedRows ?? 0);
+}
+
+/**
+ * A deal's attribution as the deal card shows it: credit per model and channel of its revenue
+ * conversion when it has one, else of its creation; null when the deal has no stored credits.
+ */
+export async function readDealAttribution(
+  db: Executor,
+  portalId: number,
+  dealId: number,
+): Promise<DealAttribution | null> {
+  const rows = await db
+    .selectFrom('kpi_deal_attribution')
+    .select(['conversion_kind', 'value', 'model', 'channel', 'credit'])
+    .where('portal_id', '=', portalId)
+    .where('deal_id', '=', dealId)
+    .execute();
+  const first = rows[0];
+  if (first === undefined) return null;
+  const models: Record<string, Record<string, number>> = {};
+  for (const r of rows) (models[r.model] ??= {})[r.channel] = r.credit;
+  return {
+    kind: first.conversion_kind === 'revenue' ? 'revenue' : 'deal_create',
+    value: first.value,
+    models,
+  };
 }

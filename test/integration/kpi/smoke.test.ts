@@ -1,4 +1,5 @@
 import { createKpiService, readHeadline } from '../../../src/kpi/kpi.service';
+import { readDealAttribution } from '../../../src/kpi/queries/record-rows';
 import { createTestContext, silentLogger } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
 import { seedPortal } from './seed';
@@ -86,6 +87,14 @@ test('a small portal computes without errors', async () => {
     .where('deal_id', '=', 102)
     .executeTakeFirstOrThrow();
   expect(deal.days_in_stage).toBeCloseTo(20);
+  // The deal card's attribution: the won deal's revenue credits, summing to its amount under every model.
+  const won = await readDealAttribution(ctx.db, 11, 100);
+  expect(won?.kind).toBe('revenue');
+  expect(won?.value).toBe(1000);
+  expect(Object.keys(won?.models ?? {})).toHaveLength(10);
+  for (const byChannel of Object.values(won?.models ?? {}))
+    expect(Object.values(byChannel).reduce((a, b) => a + b, 0)).toBeCloseTo(1000, 6);
+  expect((await readDealAttribution(ctx.db, 11, 102))?.kind).toBe('deal_create');
   const contacts = await ctx.db
     .selectFrom('kpi_contact_rows')
     .selectAll()
