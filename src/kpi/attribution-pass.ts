@@ -16,16 +16,15 @@ import { creditCountedTouches } from './wide-credits';
 
 /**
  * Attribution of every conversion of a portal, in one read of its touches:
- * 1. contacts with all their touches, and deals with the touches of their live contacts, are
- *    streamed out of Postgres (`COPY … TO STDOUT`, binary) into compact typed arrays, feeding the
- *    three Markov chains (which need every path before any conversion can be credited) and the
- *    per-contact touch facts on the way;
+ * 1. live contacts, then every touch (one sequential scan), then deals with their live contacts are
+ *    streamed out of Postgres (`COPY … TO STDOUT`, binary) into compact typed arrays; touches are
+ *    grouped and ordered here, not in Postgres. On the way they feed the three Markov chains
+ *    (which need every path before any conversion can be credited) and the per-contact touch facts;
  * 2. every conversion is credited under the ten models (`creditCountedTouches`, the pure models'
  *    numbers) and written packed, one `kpi_credits` row per conversion, with a binary `COPY`;
  * 3. channel totals per kind and model are summed on the way; per-contact touch facts (count,
  *    first and last channel) go to a temp table for the contact rows.
- * Conversions, paths and rules are those of ./queries/conversions.ts (the former batched reader,
- * kept as the readable statement of them): contact_create at each live contact's createdate over
+ * Conversions: contact_create at each live contact's createdate over
  * its own touches; deal_create at each live deal's createdate over its live contacts' touches;
  * revenue at the closedate of won deals with a closedate and a home amount. Markov
  * non-converting journeys: live contacts without a live deal (deal creation), closed-lost deals
@@ -71,7 +70,7 @@ function assertPortalId(portalId: number): void {
   if (!Number.isSafeInteger(portalId) || portalId <= 0) throw new RangeError(`bad portal id ${portalId}`);
 }
 
-/** Contacts as read: one entry per live contact, its touches a sorted range of the store. */
+/** Live contacts as read, each with its touches as a sorted range of the store. */
 interface ContactBuffer {
   ids: number[];
   createdAt: number[];
@@ -140,71 +139,77 @@ export async function runAttributionPass(
     KINDS.map((k) => [k, createMarkovAccumulator()]),
   );
 
-  // 1a. Contacts with all their touches (touch facts for the contact rows need them all).
+  // 1a. Live contacts; whether they have a live deal (deal creation's non-converting journeys).
   const contacts: ContactBuffer = { ids: [], createdAt: [], touchFrom: [], touchTo: [] };
+  const hasDeal: boolean[] = [];
+  const contactIndex = new Map<number, number>();
+  await readStream(
+    db,
+    `copy (
+      select contact_id, created_at, contact_id in (
+          select dc.contact_id from deal_contacts dc join kpi_tmp_deal_base d on d.deal_id = dc.deal_id
+          where dc.portal_id = ${portalId})
+      from contacts where portal_id = ${portalId} and not archived and merged_into is null
+    ) to stdout with (format binary)`,
+    signal,
+    (r) => {
+      const id = r.readInt8();
+      contactIndex.set(id, contacts.ids.length);
+      contacts.ids.push(id);
+      contacts.createdAt.push(r.readTimestampMs());
+      hasDeal.push(r.readBool() === true);
+    },
+  );
+
+  // 1b. Every touch of the portal in one sequential scan (no join, no sort in Postgres), grouped
+  // by contact here with a counting sort, then each contact's touches sorted by time then id.
+  let owner = new Int32Array(1 << 16);
+  await readStream(
+    db,
+    `copy (select contact_id, touch_id, occurred_at, channel from touches where portal_id = ${portalId})
+     to stdout with (format binary)`,
+    signal,
+    (r) => {
+      const c = contactIndex.get(r.readInt8());
+      if (c === undefined) return; // archived or merged-away contact
+      if (store.count === owner.length) {
+        const grown = new Int32Array(owner.length * 2);
+        grown.set(owner);
+        owner = grown;
+      }
+      owner[store.count] = c;
+      const touchId = r.readBytes()!;
+      const at = r.readTimestampMs();
+      store.push(at, channels.code(r.readText()!), touchId);
+    },
+  );
+  const starts = store.groupBy(owner, contacts.ids.length);
+  owner = new Int32Array(0);
   const touchFacts: { ids: number[]; touches: number[]; first: number[]; last: number[] } = {
     ids: [],
     touches: [],
     first: [],
     last: [],
   };
-  let current = Number.NaN;
-  let hasDeal = false;
-  const closeContact = () => {
-    if (Number.isNaN(current)) return;
-    const c = contacts.ids.length - 1;
-    const from = contacts.touchFrom[c]!;
-    const to = store.count;
-    contacts.touchTo[c] = to;
+  for (let c = 0; c < contacts.ids.length; c++) {
+    const from = starts[c]!;
+    const to = starts[c + 1]!;
+    contacts.touchFrom.push(from);
+    contacts.touchTo.push(to);
+    if (to === from) continue;
     store.sortRange(from, to);
     const counted = store.countAtOrBefore(from, to, contacts.createdAt[c]!);
     if (counted > 0)
       accumulators.get('contact_create')!.add(pathOf(store, channels, from, from + counted), 1, 1, 0);
-    if (!hasDeal && to > from)
-      accumulators.get('deal_create')!.add(pathOf(store, channels, from, to), 0, 0, 1);
-    if (to > from) {
-      touchFacts.ids.push(current);
-      touchFacts.touches.push(to - from);
-      touchFacts.first.push(store.channel[from]!);
-      touchFacts.last.push(store.channel[to - 1]!);
-    }
-  };
-  await readStream(
-    db,
-    `copy (
-      select c.contact_id, c.created_at, c.has_deal, t.touch_id, t.occurred_at, t.channel
-      from (
-        select contact_id, created_at, contact_id in (
-            select dc.contact_id from deal_contacts dc join kpi_tmp_deal_base d on d.deal_id = dc.deal_id
-            where dc.portal_id = ${portalId}) as has_deal
-        from contacts where portal_id = ${portalId} and not archived and merged_into is null
-      ) c
-      left join touches t on t.portal_id = ${portalId} and t.contact_id = c.contact_id
-      order by c.contact_id, t.occurred_at, t.touch_id
-    ) to stdout with (format binary)`,
-    signal,
-    (r) => {
-      const id = r.readInt8();
-      const createdAt = r.readTimestampMs();
-      const deal = r.readBool() === true;
-      if (id !== current) {
-        closeContact();
-        current = id;
-        hasDeal = deal;
-        contacts.ids.push(id);
-        contacts.createdAt.push(createdAt);
-        contacts.touchFrom.push(store.count);
-        contacts.touchTo.push(store.count);
-      }
-      const touchId = r.readBytes();
-      if (touchId === null) return;
-      const at = r.readTimestampMs();
-      store.push(at, channels.code(r.readText()!), touchId);
-    },
-  );
-  closeContact();
+    if (!hasDeal[c]) accumulators.get('deal_create')!.add(pathOf(store, channels, from, to), 0, 0, 1);
+    touchFacts.ids.push(contacts.ids[c]!);
+    touchFacts.touches.push(to - from);
+    touchFacts.first.push(store.channel[from]!);
+    touchFacts.last.push(store.channel[to - 1]!);
+  }
+  checkAborted(signal);
 
-  // 1b. Deals with the touches of their live contacts.
+  // 1c. Deals with their live contacts; a deal's touches are copies of its contacts' ones.
   const deals: DealBuffer = {
     ids: [],
     createdAt: [],
@@ -215,7 +220,7 @@ export async function runAttributionPass(
     touchFrom: [],
     touchTo: [],
   };
-  current = Number.NaN;
+  let current = Number.NaN;
   const closeDeal = () => {
     if (Number.isNaN(current)) return;
     const d = deals.ids.length - 1;
@@ -242,14 +247,13 @@ export async function runAttributionPass(
     `copy (
       select d.deal_id, d.created_at, d.close_date, d.contact_created_at,
         case d.outcome when 'won' then ${OUTCOME_WON} when 'lost' then ${OUTCOME_LOST} else ${OUTCOME_OPEN} end::int4,
-        d.amount_home::float8, t.touch_id, t.occurred_at, t.channel
+        d.amount_home::float8, c.contact_id
       from kpi_tmp_deal_base d
       left join (deal_contacts dc
         join contacts c on c.portal_id = dc.portal_id and c.contact_id = dc.contact_id
-          and not c.archived and c.merged_into is null
-        join touches t on t.portal_id = c.portal_id and t.contact_id = c.contact_id)
+          and not c.archived and c.merged_into is null)
         on dc.portal_id = ${portalId} and dc.deal_id = d.deal_id
-      order by d.deal_id, t.occurred_at, t.touch_id
+      order by d.deal_id
     ) to stdout with (format binary)`,
     signal,
     (r) => {
@@ -268,13 +272,14 @@ export async function runAttributionPass(
       } else {
         for (let f = 0; f < 5; f++) r.readBytes();
       }
-      const touchId = r.readBytes();
-      if (touchId === null) return;
-      const at = r.readTimestampMs();
-      store.push(at, channels.code(r.readText()!), touchId);
+      const contactId = r.readInt8();
+      if (Number.isNaN(contactId)) return;
+      const c = contactIndex.get(contactId)!;
+      for (let i = contacts.touchFrom[c]!; i < contacts.touchTo[c]!; i++) store.pushCopy(i);
     },
   );
   closeDeal();
+  contactIndex.clear();
   timings['attribution read'] = Date.now() - t0;
   t0 = Date.now();
 

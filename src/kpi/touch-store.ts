@@ -44,6 +44,44 @@ export class TouchStore {
     this.idLength = idLength;
   }
 
+  /** Appends a copy of entry i (sharing its id bytes). */
+  pushCopy(i: number): void {
+    if (this.count === this.at.length) this.grow();
+    const j = this.count++;
+    this.at[j] = this.at[i]!;
+    this.channel[j] = this.channel[i]!;
+    this.idStart[j] = this.idStart[i]!;
+    this.idLength[j] = this.idLength[i]!;
+  }
+
+  /**
+   * Groups the entries by owner (`owner[i]` in [0, owners)), keeping arrival order within an owner
+   * (a counting sort: linear). Returns where each owner's range starts; owner o's range is
+   * [starts[o], starts[o + 1]).
+   */
+  groupBy(owner: Int32Array, owners: number): Uint32Array {
+    const starts = new Uint32Array(owners + 1);
+    for (let i = 0; i < this.count; i++) starts[owner[i]! + 1]! += 1;
+    for (let o = 0; o < owners; o++) starts[o + 1]! += starts[o]!;
+    const next = starts.slice(0, owners);
+    const at = new Float64Array(this.at.length);
+    const channel = new Int32Array(this.at.length);
+    const idStart = new Uint32Array(this.at.length);
+    const idLength = new Uint32Array(this.at.length);
+    for (let i = 0; i < this.count; i++) {
+      const j = next[owner[i]!]!++;
+      at[j] = this.at[i]!;
+      channel[j] = this.channel[i]!;
+      idStart[j] = this.idStart[i]!;
+      idLength[j] = this.idLength[i]!;
+    }
+    this.at = at;
+    this.channel = channel;
+    this.idStart = idStart;
+    this.idLength = idLength;
+    return starts;
+  }
+
   id(i: number): Buffer {
     return this.ids.subarray(this.idStart[i], this.idStart[i]! + this.idLength[i]!);
   }
