@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { parseConfig } from '../config';
 import type { Config } from '../config';
@@ -22,7 +23,7 @@ import { runMigrations } from './migrate';
 import { startWorker } from './worker';
 import type { WorkerGroup } from '../platform/queue/worker-runner';
 
-export const DEMO_USAGE = `Usage: kpi-bridge demo [--once] [--seed 42] [--contacts 2000] [--deals 400] [--port 3000] [--simulator-port 4010]
+export const DEMO_USAGE = `Usage: kpi-bridge demo [--once] [--seed 42] [--contacts 2000] [--deals 400] [--port 3000] [--simulator-port 4010] [--schema kpi_bridge_demo] [--queue-prefix {kpi-bridge-demo}]
   Starts a simulated HubSpot portal, the API and the worker against the local Postgres and
   Redis (schema kpi_bridge_demo, queue prefix {kpi-bridge-demo}) and prints where each listens.
   --once runs the demo flow to its end and prints a one-line JSON summary as its last line.`;
@@ -58,16 +59,33 @@ async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>): 
   }
 }
 
-async function countRows(
-  demo: DemoRun,
-  table: 'contacts' | 'deals' | 'deal_contacts' | 'meetings' | 'touches',
-) {
-  const row = await demo.ctx.db
-    .selectFrom(table)
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('portal_id', '=', demo.portalId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+/** Live records only: archived and merged-away rows stay in the mirror but leave every figure. */
+async function countLiveRecords(demo: DemoRun) {
+  const { rows } = await sql<{
+    contacts: number;
+    deals: number;
+    associations: number;
+    meetings: number;
+    touches: number;
+  }>`
+    with live_contacts as (
+      select contact_id from contacts where portal_id = ${demo.portalId} and not archived and merged_into is null
+    ), live_deals as (
+      select deal_id from deals where portal_id = ${demo.portalId} and not archived
+    )
+    select
+      (select count(*) from live_contacts)::int as contacts,
+      (select count(*) from live_deals)::int as deals,
+      (select count(*) from deal_contacts dc
+         where dc.portal_id = ${demo.portalId}
+           and dc.deal_id in (select deal_id from live_deals)
+           and dc.contact_id in (select contact_id from live_contacts))::int as associations,
+      (select count(*) from meetings where portal_id = ${demo.portalId} and not archived)::int as meetings,
+      (select count(*) from touches t
+         where t.portal_id = ${demo.portalId} and t.contact_id in (select contact_id from live_contacts))::int as touches`.execute(
+    demo.ctx.db,
+  );
+  return rows[0]!;
 }
 
 const steps: DemoStep[] = [
@@ -117,11 +135,7 @@ const steps: DemoStep[] = [
         demo.simulator.groundTruth(demo.portalId),
       );
       const sync = {
-        contacts: await countRows(demo, 'contacts'),
-        deals: await countRows(demo, 'deals'),
-        associations: await countRows(demo, 'deal_contacts'),
-        meetings: await countRows(demo, 'meetings'),
-        touches: await countRows(demo, 'touches'),
+        ...(await countLiveRecords(demo)),
         matchesSimulator: comparison.matches,
         seconds: Math.round((Date.now() - started) / 100) / 10,
       };
@@ -192,6 +206,7 @@ function demoConfig(
   env: NodeJS.ProcessEnv,
   port: number,
   simulator: { url: string; seed: number | string },
+  isolation: { schema: string; queuePrefix: string },
 ): Config {
   // The demo plays the simulator's app (its credentials derive from the seed), with a
   // demo-only token key: nothing here is a real secret.
@@ -207,8 +222,9 @@ function demoConfig(
     PORT: String(port),
     HTTP_HOST: '127.0.0.1',
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    DATABASE_SCHEMA: env.DATABASE_SCHEMA || 'kpi_bridge_demo',
-    QUEUE_PREFIX: '{kpi-bridge-demo}',
+    // Its own schema and queues: the demo never touches a real installation's data.
+    DATABASE_SCHEMA: isolation.schema,
+    QUEUE_PREFIX: isolation.queuePrefix,
     LOG_LEVEL: env.LOG_LEVEL || 'warn',
   });
 }
@@ -223,6 +239,8 @@ export async function runDemoCommand(args: string[]): Promise<number> {
       deals: { type: 'string', default: '400' },
       port: { type: 'string' },
       'simulator-port': { type: 'string' },
+      schema: { type: 'string', default: 'kpi_bridge_demo' },
+      'queue-prefix': { type: 'string', default: '{kpi-bridge-demo}' },
     },
   });
   const port = values.port ? Number(values.port) : values.once ? await freePort() : 3000;
@@ -233,7 +251,12 @@ export async function runDemoCommand(args: string[]): Promise<number> {
       ? await freePort()
       : 4010;
   const seed = Number.isFinite(Number(values.seed)) ? Number(values.seed) : values.seed;
-  const config = demoConfig(process.env, port, { url: `http://127.0.0.1:${simulatorPort}`, seed });
+  const config = demoConfig(
+    process.env,
+    port,
+    { url: `http://127.0.0.1:${simulatorPort}`, seed },
+    { schema: values.schema, queuePrefix: values['queue-prefix'] },
+  );
   const log = createLogger({ level: config.log.level, format: config.log.format });
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
