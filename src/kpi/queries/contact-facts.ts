@@ -30,13 +30,26 @@ export async function createContactFactsTable(
   await sql`drop table if exists kpi_tmp_contact_base`.execute(db);
   await sql`
   create temp table kpi_tmp_contact_base on commit drop as
-  with history as (
-    select h.contact_id,
-      min(h.changed_at) filter (where ${isCustomer(sql.ref('h.stage'))}) as customer_at,
-      (array_agg(h.stage order by h.changed_at desc) filter (where h.changed_at <= ${asOf}::timestamptz))[1] as stage_then
+  with latest as (
+    -- The latest change of each contact, in the history key's order (no sort); rarely after now.
+    select distinct on (h.contact_id) h.contact_id, h.changed_at, h.stage
     from contact_lifecycle_history h
     where h.portal_id = ${p}
+    order by h.contact_id desc, h.changed_at desc
+  ),
+  customer as (
+    select h.contact_id, min(h.changed_at) as at
+    from contact_lifecycle_history h
+    where h.portal_id = ${p} and ${isCustomer(sql.ref('h.stage'))}
     group by h.contact_id
+  ),
+  history as (
+    select l.contact_id, cu.at as customer_at,
+      case when l.changed_at <= ${asOf}::timestamptz then l.stage
+        else (select h.stage from contact_lifecycle_history h
+              where h.portal_id = ${p} and h.contact_id = l.contact_id and h.changed_at <= ${asOf}::timestamptz
+              order by h.changed_at desc limit 1) end as stage_then
+    from latest l left join customer cu on cu.contact_id = l.contact_id
   )
   select c.contact_id, c.created_at, c.owner_id, coalesce(c.owner_id, ${NO_OWNER}) as owner_key,
     case when btrim(coalesce(c.analytics_source, ''), E' \t\n\r') <> '' then c.analytics_source else ${NO_SOURCE} end
@@ -49,7 +62,6 @@ export async function createContactFactsTable(
   from contacts c
   left join history h on h.contact_id = c.contact_id
   where c.portal_id = ${p} and not c.archived and c.merged_into is null`.execute(db);
-  await sql`alter table kpi_tmp_contact_base add primary key (contact_id)`.execute(db);
   await sql`analyze kpi_tmp_contact_base`.execute(db);
   const count = await sql<{ n: number }>`select count(*)::int as n from kpi_tmp_contact_base`.execute(db);
   return count.rows[0]?.n ?? 0;

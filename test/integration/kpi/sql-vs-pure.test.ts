@@ -9,9 +9,12 @@ import {
   createMarkovAccumulator,
   selectCountedTouches,
 } from '../../../src/kpi/models/attribution';
-import type { Deal, DealStageChange, Pipeline } from '../../../src/kpi/models/metrics';
+import type { Contact, Deal, DealStageChange, Pipeline } from '../../../src/kpi/models/metrics';
 import {
   buildStageCatalog,
+  computeFunnel,
+  countContactsByLifecycleStage,
+  DEFAULT_LIFECYCLE_ORDER,
   computeOpenPipeline,
   computePipelineVelocity,
   getDealOutcome,
@@ -377,6 +380,120 @@ test('the SQL path gives the pure models’ figures and credits on the same rows
         const expected = amounts.length === 0 ? null : amounts.reduce((s, d) => s + d.amountHome!, 0);
         close(find('won_revenue', 'trailing_90d', trailing.start, '', 'source', source)?.value, expected);
       }
+    }),
+    { numRuns: 25 },
+  );
+}, 120_000);
+
+const LIFECYCLE = ['subscriber', 'lead', 'opportunity', 'customer', 'evangelist', 'custom-7', null];
+
+const lifecyclePortalArb = fc
+  .record({
+    contacts: fc.array(
+      fc.record({
+        createdAt: time,
+        source: fc.constantFrom(...SOURCES),
+        archived: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
+        stage: fc.constantFrom(...LIFECYCLE),
+      }),
+      { minLength: 1, maxLength: 10 },
+    ),
+    history: fc.uniqueArray(
+      fc.record({
+        contact: fc.integer({ min: 0, max: 9 }),
+        // Some changes after NOW: the stage "now" must ignore them.
+        at: fc.integer({ min: -4, max: 400 }).map((h) => NOW - h * (DAY / 2)),
+        stage: fc.constantFrom(...LIFECYCLE),
+      }),
+      { maxLength: 25, selector: (h) => `${h.contact}|${h.at}` },
+    ),
+  })
+  .map((r): SeedPortal => {
+    const portalId = nextPortal++;
+    const contacts = r.contacts.map((c, i) => ({
+      id: i + 1,
+      createdAt: c.createdAt,
+      source: c.source,
+      archived: c.archived,
+      lifecycleStage: c.stage,
+    }));
+    const lifecycleHistory = r.history
+      .filter((h) => h.contact < contacts.length)
+      .map((h) => ({ contactId: h.contact + 1, stage: h.stage, at: h.at }));
+    return { portalId, pipelines: [], contacts, deals: [], touches: [], lifecycleHistory };
+  });
+
+test('the SQL path gives the pure models’ new customers, new contacts and lifecycle counts', async () => {
+  const service = createKpiService({ db: ctx.db, logger: silentLogger() });
+  await fc.assert(
+    fc.asyncProperty(lifecyclePortalArb, async (portal) => {
+      await seedPortal(ctx.db, portal);
+      await service.recompute(portal.portalId, { now: NOW });
+      const contacts: Contact[] = portal.contacts.map((c) => ({
+        id: String(c.id),
+        createdAt: c.createdAt,
+        firstVisitAt: null,
+        firstConversionAt: null,
+        source: c.source !== null && c.source.trim() !== '' ? c.source : null,
+        lifecycleStage: c.lifecycleStage ?? null,
+        becameCustomerAt: null,
+        ownerId: null,
+        deleted: c.archived === true,
+      }));
+      const changes = (portal.lifecycleHistory ?? []).map((h) => ({
+        contactId: String(h.contactId),
+        stage: h.stage,
+        at: h.at,
+      }));
+      const snapshots = await ctx.db
+        .selectFrom('kpi_snapshots')
+        .select(['kpi', 'period_unit', 'period_start', 'breakdown', 'breakdown_value', 'value'])
+        .where('portal_id', '=', portal.portalId)
+        .where('kpi', 'in', ['new_customers', 'new_contacts', 'contacts_in_stage'])
+        .execute();
+      const value = (kpi: string, unit: string, start: number, breakdown: string, breakdownValue: string) =>
+        Number(
+          snapshots.find(
+            (s) =>
+              s.kpi === kpi &&
+              s.period_unit === unit &&
+              s.period_start.getTime() === start &&
+              s.breakdown === breakdown &&
+              s.breakdown_value === breakdownValue,
+          )?.value ?? 0,
+        );
+
+      for (const { unit, period } of listSnapshotPeriods(NOW, 'UTC').filter(
+        (p) => p.unit === 'trailing_90d' || p.unit === 'month' || p.unit === 'week',
+      )) {
+        const funnel = computeFunnel({
+          period,
+          traffic: [],
+          contacts,
+          lifecycleChanges: changes,
+          lifecycleOrder: DEFAULT_LIFECYCLE_ORDER,
+        });
+        expect(value('new_customers', unit, period.start, 'all', '(all sources)')).toBe(
+          funnel.total.customers.value,
+        );
+        expect(value('new_contacts', unit, period.start, 'all', '(all sources)')).toBe(
+          funnel.total.contacts.value,
+        );
+        for (const row of funnel.bySource) {
+          expect(value('new_customers', unit, period.start, 'source', row.source)).toBe(row.customers.value);
+          expect(value('new_contacts', unit, period.start, 'source', row.source)).toBe(row.contacts.value);
+        }
+      }
+
+      const counts = countContactsByLifecycleStage({
+        contacts,
+        changes,
+        order: DEFAULT_LIFECYCLE_ORDER,
+        at: NOW,
+      });
+      for (const row of counts.byStage)
+        expect(value('contacts_in_stage', 'now', NOW, 'stage', row.stage)).toBe(row.count.value);
+      expect(value('contacts_in_stage', 'now', NOW, 'stage', '(no stage)')).toBe(counts.withoutStage.value);
     }),
     { numRuns: 25 },
   );
