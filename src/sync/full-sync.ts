@@ -119,8 +119,13 @@ export async function runFullSync(
       if (known.length > 0) return known;
       const bounds = await idBounds(client, objectType, signal);
       options.onPlan?.(objectType, bounds?.total ?? 0);
+      // Big portals get more segments (pages of big portals take longer to serve and write,
+      // and a segment has one request in flight); never more than one per 100 ids.
+      const scaled =
+        options.segments?.[objectType] ??
+        Math.min(wanted * 2, Math.max(wanted, Math.ceil((bounds?.total ?? 0) / 12_500)));
       const count = bounds
-        ? Math.max(1, Math.min(wanted, Math.ceil((bounds.max - bounds.min + 1) / 100)))
+        ? Math.max(1, Math.min(scaled, Math.ceil((bounds.max - bounds.min + 1) / 100)))
         : 1;
       const streams: string[] = [];
       for (let i = 0; i < count; i++) {
