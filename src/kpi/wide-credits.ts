@@ -1,4 +1,4 @@
-import type { AttributionModel, Conversion, MarkovModel, Touch } from './models/attribution';
+import type { Conversion, MarkovModel, Touch } from './models/attribution';
 import {
   allocateLinearShares,
   allocateMarkovShares,
@@ -7,7 +7,6 @@ import {
   ATTRIBUTION_MODELS,
   conversionValue,
   findKeyTouches,
-  NO_TOUCH_CHANNEL,
   selectCountedTouches,
   selectPositionRule,
   splitValue,
@@ -78,39 +77,4 @@ export function creditCountedTouches(
     return asShares ? shares : splitValue(shares, raw, money);
   });
   return { touches: counted, credits, value };
-}
-
-/** Channel totals per model over a stream of conversions (the "top channels" of a report). */
-export interface ChannelTotalsAccumulator {
-  add(wide: WideCredits): void;
-  /** model → channel → { credit, conversions touching the channel }. */
-  totals(): Map<AttributionModel, Map<string, { credit: number; conversions: number }>>;
-}
-
-export function createChannelTotalsAccumulator(): ChannelTotalsAccumulator {
-  const byModel = new Map<AttributionModel, Map<string, { credit: number; conversions: number }>>(
-    ATTRIBUTION_MODELS.map((m) => [m, new Map()]),
-  );
-  return {
-    add(wide) {
-      const channels = wide.touches.length === 0 ? [NO_TOUCH_CHANNEL] : wide.touches.map((t) => t.channel);
-      ATTRIBUTION_MODELS.forEach((model, m) => {
-        const totals = byModel.get(model)!;
-        const seen = new Set<string>();
-        channels.forEach((channel, i) => {
-          let entry = totals.get(channel);
-          if (entry === undefined) {
-            entry = { credit: 0, conversions: 0 };
-            totals.set(channel, entry);
-          }
-          entry.credit += wide.credits[m]![i]!;
-          if (!seen.has(channel)) {
-            seen.add(channel);
-            entry.conversions += 1;
-          }
-        });
-      });
-    },
-    totals: () => byModel,
-  };
 }
