@@ -18,6 +18,12 @@ export async function removeQueuedJobsOfPortal(producer: Producer, portalId: num
         if ((job.data as { portalId?: unknown } | undefined)?.portalId === portalId) doomed.push(job);
       if (jobs.length < PAGE) break;
     }
+    // Recurring work (the sync's catch-up) would otherwise keep coming back for the portal.
+    const schedulers = await queue.getJobSchedulers(0, -1);
+    for (const scheduler of schedulers) {
+      const data = scheduler.template?.data as { portalId?: unknown } | undefined;
+      if (data?.portalId === portalId && (await queue.removeJobScheduler(scheduler.key))) removed++;
+    }
     for (const job of doomed) {
       // A job that started meanwhile is locked and cannot be removed: leave it.
       await job.remove().then(

@@ -19,7 +19,7 @@ import { startApi } from './api';
 import { DEMO_USAGE, runDemoCommand } from './demo';
 import { stopOnSignals } from './lifecycle';
 import { runMigrations } from './migrate';
-import { startWorker } from './worker';
+import { scheduleRecurringJobs, startWorker } from './worker';
 
 /**
  * A subcommand of `kpi-bridge`. `run` resolves when a one-shot command is done (with
@@ -48,6 +48,10 @@ async function runServices(which: { api: boolean; worker: boolean }): Promise<vo
   const ctx = createContext(config, logger);
   const api = which.api ? await startApi(ctx) : undefined;
   const workers = which.worker ? startWorker(ctx) : undefined;
+  if (workers) {
+    await waitForRedis(ctx);
+    await scheduleRecurringJobs(ctx);
+  }
   stopOnSignals(async () => {
     // Order matters: stop taking new work, let active work finish, then close connections.
     await api?.close();
@@ -57,21 +61,22 @@ async function runServices(which: { api: boolean; worker: boolean }): Promise<vo
   }, logger);
 }
 
+/** The producer connection refuses commands until connected (it fails fast by design); give it a moment. */
+async function waitForRedis(ctx: AppContext): Promise<void> {
+  if (ctx.redis.status === 'ready') return;
+  await Promise.race([
+    once(ctx.redis, 'ready'),
+    new Promise((_, reject) => setTimeout(() => reject(new Error('Redis is not reachable')), 5_000).unref()),
+  ]);
+}
+
 /** Runs a one-shot command with the full context (db, redis, queues, HubSpot), closing it after. */
 async function withContext(run: (ctx: AppContext) => Promise<number>): Promise<number> {
   const config = loadConfig();
   const logger = rootLogger(config);
   const ctx = createContext(config, logger);
   try {
-    // The producer connection refuses commands until connected; give it a moment.
-    if (ctx.redis.status !== 'ready') {
-      await Promise.race([
-        once(ctx.redis, 'ready'),
-        new Promise((_, reject) =>
-          setTimeout(() => reject(new Error('Redis is not reachable')), 5_000).unref(),
-        ),
-      ]);
-    }
+    await waitForRedis(ctx);
     return await run(ctx);
   } finally {
     await ctx.close();

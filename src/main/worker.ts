@@ -2,7 +2,9 @@ import type { AppContext } from '../context';
 import { createKpiComputeHandler } from '../kpi/kpi.worker';
 import { createSyncJobHandlers } from '../sync/sync.worker';
 import { createRedis } from '../platform/queue/connection';
-import { jobNamesOfQueue, QUEUE_NAMES } from '../platform/queue/jobs';
+import { jobNamesOfQueue, jobRegistry, QUEUE_NAMES } from '../platform/queue/jobs';
+import { removeQueuedJobsOfPortal } from '../install/portal-jobs';
+import { purgeDuePortals } from '../install/purge';
 import type { QueueName } from '../platform/queue/jobs';
 import { startWorkers } from '../platform/queue/worker-runner';
 import type { JobHandlers, WorkerGroup } from '../platform/queue/worker-runner';
@@ -11,6 +13,12 @@ import type { JobHandlers, WorkerGroup } from '../platform/queue/worker-runner';
 export function createJobHandlers(ctx: AppContext): JobHandlers {
   return {
     health: (payload) => Promise.resolve({ ok: true, requestedAt: payload.requestedAt, answeredAt: new Date().toISOString() }),
+    'install.purge-due': async () => {
+      const purged = await purgeDuePortals(ctx.db, { graceDays: ctx.config.uninstallGraceDays, now: new Date() });
+      for (const portalId of purged) await removeQueuedJobsOfPortal(ctx.producer, portalId);
+      if (purged.length > 0) ctx.logger.child({ name: 'install' }).info({ portals: purged }, 'purged uninstalled portals');
+      return { purged };
+    },
     'kpi.compute': createKpiComputeHandler({ db: ctx.db, logger: ctx.logger }),
     ...createSyncJobHandlers({
       db: ctx.db,
@@ -22,6 +30,19 @@ export function createJobHandlers(ctx: AppContext): JobHandlers {
       hubspot: () => ctx.hubspot,
     }),
   };
+}
+
+export const PURGE_SCHEDULER_ID = 'install-purge-due';
+
+/**
+ * Recurring jobs that belong to no portal. BullMQ upserts schedulers by id, so every worker
+ * process may call this at start-up and there is still one schedule.
+ */
+export async function scheduleRecurringJobs(ctx: AppContext): Promise<void> {
+  const data = jobRegistry['install.purge-due'].schema.parse({});
+  await ctx.producer
+    .queue('system')
+    .upsertJobScheduler(PURGE_SCHEDULER_ID, { pattern: '17 3 * * *', tz: 'UTC' }, { name: 'install.purge-due', data });
 }
 
 export function startWorker(

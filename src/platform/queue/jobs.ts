@@ -26,6 +26,12 @@ export const jobRegistry = {
     schema: z.object({ requestedAt: z.iso.datetime() }).strict(),
     defaults: { attempts: 1 },
   }),
+  /** Daily: deletes the data of portals uninstalled longer ago than the grace period (src/install/purge.ts). */
+  'install.purge-due': defineJob({
+    queue: 'system',
+    schema: z.object({}).strict(),
+    defaults: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
+  }),
   /** Recompute every KPI of one portal (src/kpi); enqueue through `requestKpiRecompute`, which debounces. */
   'kpi.compute': defineJob({
     queue: 'kpi',

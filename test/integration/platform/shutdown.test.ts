@@ -1,4 +1,4 @@
-import { startWorker } from '../../../src/main/worker';
+import { createJobHandlers, startWorker } from '../../../src/main/worker';
 import { createTestContext } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
 
@@ -23,6 +23,7 @@ describe('graceful shutdown', () => {
     const workers = startWorker(ctx, {
       queues: ['system'],
       handlers: {
+        ...createJobHandlers(ctx),
         health: async () => {
           started.resolve();
           await new Promise((r) => setTimeout(r, 1_000));
@@ -47,6 +48,7 @@ describe('graceful shutdown', () => {
     const workers = startWorker(ctx, {
       queues: ['system'],
       handlers: {
+        ...createJobHandlers(ctx),
         health: (_payload, _job, signal) =>
           new Promise((_resolve, reject) => {
             started.resolve();
@@ -73,6 +75,7 @@ describe('graceful shutdown', () => {
     const workers = startWorker(ctx, {
       queues: ['system'],
       handlers: {
+        ...createJobHandlers(ctx),
         health: async () => {
           started.resolve();
           await new Promise((r) => setTimeout(r, 2_500));
