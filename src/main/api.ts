@@ -6,6 +6,7 @@ import { createHealthRouter } from '../platform/http/health.routes';
 import { createInstallService } from '../install/install.service';
 import { createOAuthRouter } from '../install/oauth.routes';
 import { createSyncAdminRouter } from '../sync/admin.routes';
+import { createQueueDashboardRouter } from '../platform/queue/dashboard.routes';
 import { createWebhookIntake } from '../sync/webhook-intake';
 import { createWebhookRouter } from '../sync/webhook.routes';
 
@@ -42,6 +43,7 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
         logger: ctx.logger,
       }),
       createSyncAdminRouter({ db: ctx.db, adminToken: ctx.config.admin.token }),
+      createQueueDashboardRouter({ producer: ctx.producer, adminToken: ctx.config.admin.token }),
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -1,8 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../platform/db/database';
-import { BadRequestError, NotFoundError, UnauthorizedError } from '../platform/http/errors';
+import { requireAdminToken } from '../platform/http/admin-auth';
+import { BadRequestError } from '../platform/http/errors';
 import { getSyncStatus } from './sync-status';
 
 /**
@@ -12,18 +12,9 @@ import { getSyncStatus } from './sync-status';
  */
 const query = z.object({ portalId: z.coerce.number().int().positive().optional() }).strict();
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '', 'utf8');
-  const expected = Buffer.from(token, 'utf8');
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 export function createSyncAdminRouter(deps: { db: Database; adminToken: string | undefined }): Router {
   const router = Router();
-  router.get('/admin/sync/status', async (req, res) => {
-    if (!deps.adminToken) throw new NotFoundError(`no route for ${req.method} ${req.path}`);
-    if (!tokenMatches(req.headers.authorization, deps.adminToken))
-      throw new UnauthorizedError('admin token required');
+  router.get('/admin/sync/status', requireAdminToken(deps.adminToken), async (req, res) => {
     const parsed = query.safeParse(req.query);
     if (!parsed.success)
       throw new BadRequestError(
