@@ -5,6 +5,7 @@ import type { Database } from '../platform/db/database';
 import type { Executor } from '../platform/db/executor';
 import type { ChannelTotal } from './attribution-pass';
 import { runAttributionPass } from './attribution-pass';
+import { insertVelocityChangeSnapshots } from './queries/change-snapshots';
 import { createContactFactsTable } from './queries/contact-facts';
 import { createDealFactsTables } from './queries/deal-facts';
 import { loadKpiSettings } from './queries/portal-settings';
@@ -128,6 +129,8 @@ export function createKpiService(deps: KpiServiceDeps) {
         const q = { settings, periods, runId, now };
         counts.velocityRows = await insertVelocitySnapshots(trx, q);
         stage('velocity snapshots');
+        counts.velocityChangeRows = await insertVelocityChangeSnapshots(trx, q);
+        stage('velocity changes');
         counts.revenueRows = await insertRevenueSnapshots(trx, q);
         counts.contactRows = await insertContactSnapshots(trx, q);
         counts.openPipelineRows = await insertOpenPipelineSnapshots(trx, q);

@@ -1,0 +1,69 @@
+import { sql } from 'kysely';
+
+import type { Executor } from '../../platform/db/executor';
+import type { SnapshotQueryContext } from './snapshot-queries';
+
+/** The velocity figures whose change against the previous period tells which lever moved. */
+export const VELOCITY_CHANGE_KPIS = [
+  'pipeline_velocity',
+  'qualified_opportunities',
+  'win_rate',
+  'average_won_deal_size',
+  'sales_cycle_days',
+] as const;
+
+/**
+ * For each velocity snapshot of this run that has a previous period of the same unit among the
+ * stored periods (the one ending where it starts), two rows: `<kpi>_change` (current − previous,
+ * in the KPI's unit) and `<kpi>_change_relative` (that ÷ |previous|, a fraction), the rules of
+ * `computeChange`. Reads the rows insertVelocitySnapshots wrote, so it must run after it; one pass
+ * over this run's velocity rows (a self-join on the snapshot key), no per-row work.
+ *
+ * A breakdown value (owner, source) without a row in the previous period had no qualified deal
+ * and no closed deal there: its previous qualified count is 0 when the pipeline's qualified stage
+ * is usable (the `all` row of that period is known), every other factor is unknown, exactly what
+ * the pure model computes over that owner's or source's deals. The oldest period of each unit has
+ * no change rows.
+ */
+export async function insertVelocityChangeSnapshots(db: Executor, q: SnapshotQueryContext): Promise<number> {
+  const p = q.settings.portalId;
+  const kpis = [...VELOCITY_CHANGE_KPIS];
+  const result = await sql`
+  with cur as (
+    select * from kpi_snapshots
+    where portal_id = ${p} and run_id = ${q.runId} and kpi = any(${kpis}::text[])
+  ),
+  pairs as (
+    select c.kpi, c.period_unit, c.period_start, c.period_end, c.period_label, c.pipeline_id, c.breakdown,
+      c.breakdown_value, c.value as cur_value, c.reason as cur_reason,
+      case when pr.kpi is not null then pr.value
+        when c.kpi = 'qualified_opportunities' and pa.value is not null then 0 end as prev_value,
+      case when pr.kpi is not null then pr.reason
+        when c.kpi = 'qualified_opportunities' and pa.value is not null then null
+        when c.kpi = 'qualified_opportunities' then pa.reason
+        else 'no deals of this ' || c.breakdown || ' in period' end as prev_reason
+    from cur c
+    join cur pa on pa.kpi = c.kpi and pa.period_unit = c.period_unit and pa.period_end = c.period_start
+      and pa.pipeline_id = c.pipeline_id and pa.breakdown = 'all'
+    left join cur pr on pr.kpi = c.kpi and pr.period_unit = c.period_unit and pr.period_end = c.period_start
+      and pr.pipeline_id = c.pipeline_id and pr.breakdown = c.breakdown and pr.breakdown_value = c.breakdown_value
+  ),
+  changes as (
+    select pairs.*, cur_value - prev_value as absolute,
+      case when cur_value is null then 'current period unknown: ' || coalesce(cur_reason, '')
+        when prev_value is null then 'previous period unknown: ' || coalesce(prev_reason, '') end as unknown_reason
+    from pairs
+  )
+  insert into kpi_snapshots (portal_id, kpi, period_unit, period_start, period_end,
+    period_label, pipeline_id, breakdown, breakdown_value, value, reason, inputs, run_id)
+  select ${p}::bigint, c.kpi || x.suffix, c.period_unit, c.period_start, c.period_end, c.period_label,
+    c.pipeline_id, c.breakdown, c.breakdown_value, x.value,
+    case when x.value is null then coalesce(c.unknown_reason, 'previous period value is 0') end,
+    jsonb_build_object('current', c.cur_value, 'previous', c.prev_value), ${q.runId}::bigint
+  from changes c
+  cross join lateral (values
+    ('_change', c.absolute),
+    ('_change_relative', case when c.prev_value <> 0 then c.absolute / abs(c.prev_value) end)
+  ) as x(suffix, value)`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
