@@ -7,6 +7,7 @@ import type { ChannelTotal } from './attribution-pass';
 import { runAttributionPass } from './attribution-pass';
 import { insertVelocityChangeSnapshots } from './queries/change-snapshots';
 import { createContactFactsTable } from './queries/contact-facts';
+import { insertDaysToDealSnapshots } from './queries/days-to-deal-snapshots';
 import { createDealFactsTables } from './queries/deal-facts';
 import { loadKpiSettings } from './queries/portal-settings';
 import type { KpiSettings } from './queries/portal-settings';
@@ -153,6 +154,8 @@ export function createKpiService(deps: KpiServiceDeps) {
         stage('deal rows');
         counts.contactKpiRows = await insertContactRows(trx, { settings, runId });
         stage('contact rows');
+        counts.daysToDealRows = await insertDaysToDealSnapshots(trx, q);
+        stage('days to deal snapshots');
         await trx
           .updateTable('kpi_runs')
           .set({
