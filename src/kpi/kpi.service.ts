@@ -9,6 +9,10 @@ import { insertVelocityChangeSnapshots } from './queries/change-snapshots';
 import { createContactFactsTable } from './queries/contact-facts';
 import { insertDaysToDealSnapshots } from './queries/days-to-deal-snapshots';
 import { createDealFactsTables } from './queries/deal-facts';
+import {
+  insertPeriodEndLifecycleSnapshots,
+  insertPeriodEndOpenPipelineSnapshots,
+} from './queries/period-end-snapshots';
 import { loadKpiSettings } from './queries/portal-settings';
 import type { KpiSettings } from './queries/portal-settings';
 import { insertContactRows, insertDealRows } from './queries/record-rows';
@@ -138,6 +142,9 @@ export function createKpiService(deps: KpiServiceDeps) {
         counts.lifecycleRows = await insertLifecycleSnapshots(trx, q);
         counts.trafficRows = await insertTrafficAndMeetingSnapshots(trx, q);
         stage('other snapshots');
+        counts.periodEndOpenPipelineRows = await insertPeriodEndOpenPipelineSnapshots(trx, q);
+        counts.periodEndLifecycleRows = await insertPeriodEndLifecycleSnapshots(trx, q);
+        stage('period-end snapshots');
         const pass = await runAttributionPass(trx, {
           portalId,
           runId,
