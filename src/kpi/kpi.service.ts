@@ -9,6 +9,7 @@ import { insertVelocityChangeSnapshots } from './queries/change-snapshots';
 import { createContactFactsTable } from './queries/contact-facts';
 import { insertDaysToDealSnapshots } from './queries/days-to-deal-snapshots';
 import { createDealFactsTables } from './queries/deal-facts';
+import { insertFunnelSnapshots } from './queries/funnel-snapshots';
 import {
   insertPeriodEndLifecycleSnapshots,
   insertPeriodEndOpenPipelineSnapshots,
@@ -138,6 +139,7 @@ export function createKpiService(deps: KpiServiceDeps) {
         stage('velocity changes');
         counts.revenueRows = await insertRevenueSnapshots(trx, q);
         counts.contactRows = await insertContactSnapshots(trx, q);
+        counts.funnelRows = await insertFunnelSnapshots(trx, q);
         counts.openPipelineRows = await insertOpenPipelineSnapshots(trx, q);
         counts.lifecycleRows = await insertLifecycleSnapshots(trx, q);
         counts.trafficRows = await insertTrafficAndMeetingSnapshots(trx, q);
