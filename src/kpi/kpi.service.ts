@@ -18,6 +18,7 @@ import { loadKpiSettings } from './queries/portal-settings';
 import type { KpiSettings } from './queries/portal-settings';
 import { insertContactRows, insertDealRows } from './queries/record-rows';
 import { listSnapshotPeriods, TRAILING_90D } from './queries/snapshot-periods';
+import { insertSpeedToLeadSnapshots } from './queries/speed-to-lead-snapshots';
 import {
   insertContactSnapshots,
   insertLifecycleSnapshots,
@@ -140,6 +141,7 @@ export function createKpiService(deps: KpiServiceDeps) {
         counts.revenueRows = await insertRevenueSnapshots(trx, q);
         counts.contactRows = await insertContactSnapshots(trx, q);
         counts.funnelRows = await insertFunnelSnapshots(trx, q);
+        counts.speedToLeadRows = await insertSpeedToLeadSnapshots(trx, q);
         counts.openPipelineRows = await insertOpenPipelineSnapshots(trx, q);
         counts.lifecycleRows = await insertLifecycleSnapshots(trx, q);
         counts.trafficRows = await insertTrafficAndMeetingSnapshots(trx, q);
