@@ -6,6 +6,7 @@ import type { Executor } from '../platform/db/executor';
 import type { ChannelTotal } from './attribution-pass';
 import { runAttributionPass } from './attribution-pass';
 import { insertVelocityChangeSnapshots } from './queries/change-snapshots';
+import { insertClvSnapshots } from './queries/clv-snapshots';
 import { createContactFactsTable } from './queries/contact-facts';
 import { insertDaysToDealSnapshots } from './queries/days-to-deal-snapshots';
 import { createDealFactsTables } from './queries/deal-facts';
@@ -142,6 +143,7 @@ export function createKpiService(deps: KpiServiceDeps) {
         counts.contactRows = await insertContactSnapshots(trx, q);
         counts.funnelRows = await insertFunnelSnapshots(trx, q);
         counts.speedToLeadRows = await insertSpeedToLeadSnapshots(trx, q);
+        counts.clvRows = await insertClvSnapshots(trx, q);
         counts.openPipelineRows = await insertOpenPipelineSnapshots(trx, q);
         counts.lifecycleRows = await insertLifecycleSnapshots(trx, q);
         counts.trafficRows = await insertTrafficAndMeetingSnapshots(trx, q);

@@ -17,7 +17,7 @@ export const VELOCITY_CHANGE_KPIS = [
  * stored periods (the one ending where it starts), two rows: `<kpi>_change` (current − previous,
  * in the KPI's unit) and `<kpi>_change_relative` (that ÷ |previous|, a fraction), the rules of
  * `computeChange`. Reads the rows insertVelocitySnapshots wrote, so it must run after it; one pass
- * over this run's velocity rows (a self-join on the snapshot key), no per-row work.
+ * over this run's velocity rows (a window over the snapshot key), no per-row work.
  *
  * A breakdown value (owner, source) without a row in the previous period had no qualified deal
  * and no closed deal there: its previous qualified count is 0 when the pipeline's qualified stage
@@ -30,23 +30,30 @@ export async function insertVelocityChangeSnapshots(db: Executor, q: SnapshotQue
   const kpis = [...VELOCITY_CHANGE_KPIS];
   const result = await sql`
   with cur as (
-    select * from kpi_snapshots
-    where portal_id = ${p} and run_id = ${q.runId} and kpi = any(${kpis}::text[])
+    -- The previous row of the same key comes from a window, not a self-join: the planner's
+    -- estimates for rows written a moment ago are far off and a self-join became a nested loop.
+    select s.*, lag(s.value) over w as lag_value, lag(s.reason) over w as lag_reason,
+      lag(s.period_end) over w as lag_end
+    from kpi_snapshots s
+    where s.portal_id = ${p} and s.run_id = ${q.runId} and s.kpi = any(${kpis}::text[])
+    window w as (partition by s.kpi, s.period_unit, s.pipeline_id, s.breakdown, s.breakdown_value
+      order by s.period_start)
+  ),
+  alls as (
+    select kpi, period_unit, period_end, pipeline_id, value, reason from cur where breakdown = 'all'
   ),
   pairs as (
     select c.kpi, c.period_unit, c.period_start, c.period_end, c.period_label, c.pipeline_id, c.breakdown,
       c.breakdown_value, c.value as cur_value, c.reason as cur_reason,
-      case when pr.kpi is not null then pr.value
+      case when c.lag_end = c.period_start then c.lag_value
         when c.kpi = 'qualified_opportunities' and pa.value is not null then 0 end as prev_value,
-      case when pr.kpi is not null then pr.reason
+      case when c.lag_end = c.period_start then c.lag_reason
         when c.kpi = 'qualified_opportunities' and pa.value is not null then null
         when c.kpi = 'qualified_opportunities' then pa.reason
         else 'no deals of this ' || c.breakdown || ' in period' end as prev_reason
     from cur c
-    join cur pa on pa.kpi = c.kpi and pa.period_unit = c.period_unit and pa.period_end = c.period_start
-      and pa.pipeline_id = c.pipeline_id and pa.breakdown = 'all'
-    left join cur pr on pr.kpi = c.kpi and pr.period_unit = c.period_unit and pr.period_end = c.period_start
-      and pr.pipeline_id = c.pipeline_id and pr.breakdown = c.breakdown and pr.breakdown_value = c.breakdown_value
+    join alls pa on pa.kpi = c.kpi and pa.period_unit = c.period_unit and pa.period_end = c.period_start
+      and pa.pipeline_id = c.pipeline_id
   ),
   changes as (
     select pairs.*, cur_value - prev_value as absolute,

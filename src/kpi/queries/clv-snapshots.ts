@@ -1,0 +1,76 @@
+import { sql } from 'kysely';
+
+import type { Executor } from '../../platform/db/executor';
+import { ALL_SOURCES } from '../models/metrics';
+import type { SnapshotQueryContext } from './snapshot-queries';
+
+/**
+ * Customer lifetime value (`computeCustomerLifetimeValue`, measured factors, no overrides) for
+ * the portal as of the computation time (`period_unit` `now`, breakdown `all`):
+ * - `clv_average_order_value`: mean home amount of won deals closed by then;
+ * - a customer is the primary contact of a won deal (is_primary, else the lowest live contact
+ *   id, as for the deal source); won deals without a live contact count only in the average;
+ * - `clv_years_as_customer`: mean over customers of (now − first won closedate) in years of
+ *   365.25 days; `clv_orders_per_year`: Σ won deals of customers ÷ Σ customer years;
+ * - `customer_lifetime_value` = the product of the three.
+ * One grouped pass over the won deals; needs `kpi_tmp_deal_base`.
+ */
+export async function insertClvSnapshots(db: Executor, q: SnapshotQueryContext): Promise<number> {
+  const p = q.settings.portalId;
+  const asOf = new Date(q.now).toISOString();
+  const result = await sql`
+  with won as (
+    select d.deal_id, d.amount_home, d.close_date from kpi_tmp_deal_base d
+    where d.outcome = 'won' and d.close_date is not null and d.close_date <= ${asOf}::timestamptz
+  ),
+  primary_contact as (
+    select distinct on (dc.deal_id) dc.deal_id, dc.contact_id
+    from deal_contacts dc
+    join won w on w.deal_id = dc.deal_id
+    join contacts c on c.portal_id = dc.portal_id and c.contact_id = dc.contact_id
+    where dc.portal_id = ${p} and not c.archived and c.merged_into is null
+    order by dc.deal_id, dc.is_primary desc, dc.contact_id
+  ),
+  per_customer as (
+    select pc.contact_id, count(*) as orders, min(w.close_date) as first_close
+    from won w join primary_contact pc on pc.deal_id = w.deal_id
+    group by pc.contact_id
+  ),
+  t as (
+    select w.won, w.sized, w.amount_sum, w.aov, c.customers, c.orders, c.customer_years
+    from (select count(*) as won, count(amount_home) as sized, sum(amount_home) as amount_sum,
+            avg(amount_home) as aov from won) w
+    cross join (select count(*) as customers, coalesce(sum(orders), 0) as orders,
+      coalesce(sum((extract(epoch from ${asOf}::timestamptz) - extract(epoch from first_close)) / (365.25 * 86400)), 0)
+        as customer_years
+      from per_customer) c
+  ),
+  f as (
+    select t.*,
+      case when customers > 0 then customer_years / customers end as years,
+      case when customers > 0 and customer_years > 0 then orders / customer_years end as per_year,
+      case when won = 0 then 'no won deals' else 'no won deal has a contact' end as no_customers
+    from t
+  )
+  insert into kpi_snapshots (portal_id, kpi, period_unit, period_start, period_end,
+    period_label, pipeline_id, breakdown, breakdown_value, value, reason, inputs, run_id)
+  select ${p}::bigint, x.kpi, 'now', ${asOf}::timestamptz, ${asOf}::timestamptz, 'now', '', 'all', ${ALL_SOURCES},
+    x.value, case when x.value is null then x.reason end, x.inputs, ${q.runId}::bigint
+  from f
+  cross join lateral (values
+    ('clv_average_order_value', f.aov,
+      case when f.won = 0 then 'no won deals' else 'no won deal has an amount in the home currency' end,
+      jsonb_build_object('count', f.sized, 'sum', coalesce(f.amount_sum, 0), 'excluded', f.won - f.sized)),
+    ('clv_years_as_customer', f.years::numeric, f.no_customers,
+      jsonb_build_object('customers', f.customers, 'customerYears', f.customer_years)),
+    ('clv_orders_per_year', f.per_year::numeric,
+      case when f.customers = 0 then f.no_customers else 'customers have no time as customers yet' end,
+      jsonb_build_object('orders', f.orders, 'customerYears', f.customer_years)),
+    ('customer_lifetime_value', (f.aov * f.per_year * f.years)::numeric,
+      case when f.aov is null then 'average order value unknown'
+        when f.per_year is null then 'orders per year unknown'
+        else 'years as customer unknown' end,
+      jsonb_build_object('averageOrderValue', f.aov, 'ordersPerYear', f.per_year, 'yearsAsCustomer', f.years))
+  ) as x(kpi, value, reason, inputs)`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
