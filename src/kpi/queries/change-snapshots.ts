@@ -30,8 +30,8 @@ export async function insertVelocityChangeSnapshots(db: Executor, q: SnapshotQue
   const kpis = [...VELOCITY_CHANGE_KPIS];
   const result = await sql`
   with cur as (
-    -- The previous row of the same key comes from a window, not a self-join: the planner's
-    -- estimates for rows written a moment ago are far off and a self-join became a nested loop.
+    -- The previous row of the same key comes from a window, not a self-join: joins over a CTE
+    -- were planned as nested loops (1.1 s for 3,500 rows at 100k contacts).
     select s.*, lag(s.value) over w as lag_value, lag(s.reason) over w as lag_reason,
       lag(s.period_end) over w as lag_end
     from kpi_snapshots s
@@ -39,21 +39,26 @@ export async function insertVelocityChangeSnapshots(db: Executor, q: SnapshotQue
     window w as (partition by s.kpi, s.period_unit, s.pipeline_id, s.breakdown, s.breakdown_value
       order by s.period_start)
   ),
-  alls as (
-    select kpi, period_unit, period_end, pipeline_id, value, reason from cur where breakdown = 'all'
+  keyed as (
+    -- The previous period's all row of the same KPI and pipeline, also by window (no join).
+    select c.*,
+      max(c.lag_end) filter (where c.breakdown = 'all') over k as all_prev_end,
+      max(c.lag_value) filter (where c.breakdown = 'all') over k as all_prev_value,
+      max(c.lag_reason) filter (where c.breakdown = 'all') over k as all_prev_reason
+    from cur c
+    window k as (partition by c.kpi, c.period_unit, c.pipeline_id, c.period_start)
   ),
   pairs as (
     select c.kpi, c.period_unit, c.period_start, c.period_end, c.period_label, c.pipeline_id, c.breakdown,
       c.breakdown_value, c.value as cur_value, c.reason as cur_reason,
       case when c.lag_end = c.period_start then c.lag_value
-        when c.kpi = 'qualified_opportunities' and pa.value is not null then 0 end as prev_value,
+        when c.kpi = 'qualified_opportunities' and c.all_prev_value is not null then 0 end as prev_value,
       case when c.lag_end = c.period_start then c.lag_reason
-        when c.kpi = 'qualified_opportunities' and pa.value is not null then null
-        when c.kpi = 'qualified_opportunities' then pa.reason
+        when c.kpi = 'qualified_opportunities' and c.all_prev_value is not null then null
+        when c.kpi = 'qualified_opportunities' then c.all_prev_reason
         else 'no deals of this ' || c.breakdown || ' in period' end as prev_reason
-    from cur c
-    join alls pa on pa.kpi = c.kpi and pa.period_unit = c.period_unit and pa.period_end = c.period_start
-      and pa.pipeline_id = c.pipeline_id
+    from keyed c
+    where c.all_prev_end = c.period_start
   ),
   changes as (
     select pairs.*, cur_value - prev_value as absolute,
