@@ -28,8 +28,21 @@ const DURATION_MS = 5000;
 const HUBSPOT_ALLOWED_RPS = 11;
 
 type RequestSpec = { method: 'GET' | 'POST'; path: string; body?: string };
-type LoadJob = { baseUrl: string; token: string; requests: RequestSpec[]; concurrency: number; warmupMs: number; durationMs: number };
-type LoadResult = { completed: number; errors: number; statuses: Record<string, number>; bytes: number; wallMs: number };
+type LoadJob = {
+  baseUrl: string;
+  token: string;
+  requests: RequestSpec[];
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+};
+type LoadResult = {
+  completed: number;
+  errors: number;
+  statuses: Record<string, number>;
+  bytes: number;
+  wallMs: number;
+};
 
 /** The load generator: runs in a child process so that its CPU is not the server's; one job per message. */
 function runLoadGenerator(): void {
@@ -50,7 +63,12 @@ function runLoadGenerator(): void {
             port: url.port,
             method: spec.method,
             path: spec.path,
-            headers: { authorization: `Bearer ${job.token}`, ...(spec.body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(spec.body) } : {}) },
+            headers: {
+              authorization: `Bearer ${job.token}`,
+              ...(spec.body
+                ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(spec.body) }
+                : {}),
+            },
           },
           (res) => {
             let bytes = 0;
@@ -95,10 +113,20 @@ function runLoadGenerator(): void {
   });
 }
 
-type Measurement = { rps: number; rpsPerCpuSecond: number; serverCpuMs: number; meanBytes: number; errors: number; statuses: Record<string, number> };
+type Measurement = {
+  rps: number;
+  rpsPerCpuSecond: number;
+  serverCpuMs: number;
+  meanBytes: number;
+  errors: number;
+  statuses: Record<string, number>;
+};
 
 /** Runs one scenario: the server's CPU is counted only while the load generator measures. */
-async function measure(generator: ChildProcess, job: Omit<LoadJob, 'concurrency' | 'warmupMs' | 'durationMs'>): Promise<Measurement> {
+async function measure(
+  generator: ChildProcess,
+  job: Omit<LoadJob, 'concurrency' | 'warmupMs' | 'durationMs'>,
+): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     let cpuStart: NodeJS.CpuUsage | null = null;
     const onMessage = (message: { kind: 'measuring' } | { kind: 'done'; result: LoadResult }) => {
@@ -130,7 +158,9 @@ function spawnGenerator(): ChildProcess {
 }
 
 /** A bare express app answering a fixed payload with res.json, the floor any JSON API over express pays. */
-async function startBaseline(payloads: Record<string, unknown>): Promise<{ url: string; close: () => Promise<void> }> {
+async function startBaseline(
+  payloads: Record<string, unknown>,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -168,14 +198,25 @@ async function main(): Promise<void> {
   // 1. Generation.
   const rssBefore = process.memoryUsage().rss;
   const started = performance.now();
-  const sim = await startSimulator({ seed: 42, contacts, deals, rateScale: 0, anchor: '2026-11-01T00:00:00Z', searchConsistencyMs: 0 });
+  const sim = await startSimulator({
+    seed: 42,
+    contacts,
+    deals,
+    rateScale: 0,
+    anchor: '2026-11-01T00:00:00Z',
+    searchConsistencyMs: 0,
+  });
   const startMs = performance.now() - started;
   gc?.();
   const memory = process.memoryUsage();
   const peakRss = process.resourceUsage().maxRSS * 1024;
   const summary = sim.generation.portals[101]!;
-  console.log(`generation: ${summary.contacts} contacts, ${summary.deals} deals, ${summary.meetings} meetings in ${sim.generation.durationMs} ms (listening after ${startMs.toFixed(0)} ms)`);
-  console.log(`memory: rss ${mib(memory.rss)} (before ${mib(rssBefore)}, peak ${mib(peakRss)}), heap used ${mib(memory.heapUsed)}${gc ? ' after gc' : ''}`);
+  console.log(
+    `generation: ${summary.contacts} contacts, ${summary.deals} deals, ${summary.meetings} meetings in ${sim.generation.durationMs} ms (listening after ${startMs.toFixed(0)} ms)`,
+  );
+  console.log(
+    `memory: rss ${mib(memory.rss)} (before ${mib(rssBefore)}, peak ${mib(peakRss)}), heap used ${mib(memory.heapUsed)}${gc ? ' after gc' : ''}`,
+  );
 
   // 2. Throughput.
   const token = sim.admin.issueTokens(101).access_token;
@@ -183,11 +224,18 @@ async function main(): Promise<void> {
   const firstId = Number(sim.admin.getRecord(101, 'contacts', 100_000_000_001)?.id ?? 100_000_000_001);
   const ids = Array.from({ length: 1000 }, (_, i) => String(firstId + Math.floor((i / 1000) * contacts * 2)));
   const anchor = Date.parse('2026-11-01T00:00:00Z');
-  const yearTimes = Array.from({ length: 1000 }, (_, i) => anchor - 365 * 86_400_000 + Math.floor((i / 1000) * 358 * 86_400_000));
+  const yearTimes = Array.from(
+    { length: 1000 },
+    (_, i) => anchor - 365 * 86_400_000 + Math.floor((i / 1000) * 358 * 86_400_000),
+  );
   const dealTimes = yearTimes;
   let seed = 1;
-  const pick = <T>(items: readonly T[]): T => items[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % items.length]!;
-  const listRequests: RequestSpec[] = Array.from({ length: 500 }, () => ({ method: 'GET', path: `${API_PATHS.objects('contacts')}?limit=100&after=${pick(ids)}` }));
+  const pick = <T>(items: readonly T[]): T =>
+    items[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % items.length]!;
+  const listRequests: RequestSpec[] = Array.from({ length: 500 }, () => ({
+    method: 'GET',
+    path: `${API_PATHS.objects('contacts')}?limit=100&after=${pick(ids)}`,
+  }));
   const historyRequests: RequestSpec[] = Array.from({ length: 500 }, () => ({
     method: 'GET',
     path: `${API_PATHS.objects('contacts')}?limit=50&after=${pick(ids)}&properties=email,lifecyclestage,hs_analytics_source,hubspot_owner_id&propertiesWithHistory=lifecyclestage,hs_latest_source`,
@@ -199,7 +247,18 @@ async function main(): Promise<void> {
       method: 'POST',
       path: API_PATHS.search('deals'),
       body: JSON.stringify({
-        filterGroups: [{ filters: [{ propertyName: 'hs_lastmodifieddate', operator: 'BETWEEN', value: String(from), highValue: String(from + 7 * 86_400_000) }] }],
+        filterGroups: [
+          {
+            filters: [
+              {
+                propertyName: 'hs_lastmodifieddate',
+                operator: 'BETWEEN',
+                value: String(from),
+                highValue: String(from + 7 * 86_400_000),
+              },
+            ],
+          },
+        ],
         sorts: [{ propertyName: 'hs_lastmodifieddate', direction: 'ASCENDING' }],
         properties: ['dealstage', 'amount', 'pipeline', 'hs_is_closed_won'],
         limit: 200,
@@ -212,7 +271,18 @@ async function main(): Promise<void> {
       method: 'POST',
       path: API_PATHS.search('contacts'),
       body: JSON.stringify({
-        filterGroups: [{ filters: [{ propertyName: 'lastmodifieddate', operator: 'BETWEEN', value: String(from), highValue: String(from + 86_400_000) }] }],
+        filterGroups: [
+          {
+            filters: [
+              {
+                propertyName: 'lastmodifieddate',
+                operator: 'BETWEEN',
+                value: String(from),
+                highValue: String(from + 86_400_000),
+              },
+            ],
+          },
+        ],
         sorts: [{ propertyName: 'lastmodifieddate', direction: 'ASCENDING' }],
         properties: ['lifecyclestage', 'hs_analytics_source', 'hubspot_owner_id'],
         limit: 200,
@@ -222,11 +292,26 @@ async function main(): Promise<void> {
   const pagedRequests: RequestSpec[] = Array.from({ length: 50 }, (_, page) => ({
     method: 'POST',
     path: API_PATHS.search('contacts'),
-    body: JSON.stringify({ filterGroups: [{ filters: [{ propertyName: 'lifecyclestage', operator: 'IN', values: ['lead', 'marketingqualifiedlead'] }] }], sorts: [{ propertyName: 'createdate', direction: 'ASCENDING' }], limit: 100, after: String(page * 100) }),
+    body: JSON.stringify({
+      filterGroups: [
+        {
+          filters: [
+            { propertyName: 'lifecyclestage', operator: 'IN', values: ['lead', 'marketingqualifiedlead'] },
+          ],
+        },
+      ],
+      sorts: [{ propertyName: 'createdate', direction: 'ASCENDING' }],
+      limit: 100,
+      after: String(page * 100),
+    }),
   }));
 
   const sample = async (spec: RequestSpec): Promise<unknown> => {
-    const response = await fetch(`${sim.url}${spec.path}`, { method: spec.method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(spec.body ? { body: spec.body } : {}) });
+    const response = await fetch(`${sim.url}${spec.path}`, {
+      method: spec.method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(spec.body ? { body: spec.body } : {}),
+    });
     return response.json();
   };
   const baseline = await startBaseline({
@@ -240,8 +325,16 @@ async function main(): Promise<void> {
   const scenarios: { name: string; requests: RequestSpec[]; baselinePath: string }[] = [
     { name: 'list, 100 contacts, random cursors', requests: listRequests, baselinePath: '/list' },
     { name: 'list, 50 contacts with 2 histories', requests: historyRequests, baselinePath: '/history' },
-    { name: 'search deals, 7-day window, 200/page (cache miss)', requests: windowRequests, baselinePath: '/window' },
-    { name: 'search contacts, 1-day window, 200/page (cache miss)', requests: contactWindowRequests, baselinePath: '/contactWindow' },
+    {
+      name: 'search deals, 7-day window, 200/page (cache miss)',
+      requests: windowRequests,
+      baselinePath: '/window',
+    },
+    {
+      name: 'search contacts, 1-day window, 200/page (cache miss)',
+      requests: contactWindowRequests,
+      baselinePath: '/contactWindow',
+    },
     { name: 'search contacts, paging one query, 100/page', requests: pagedRequests, baselinePath: '/paged' },
   ];
   const generator = spawnGenerator();
@@ -253,14 +346,21 @@ async function main(): Promise<void> {
     const base = await measure(generator, {
       baseUrl: baseline.url,
       token,
-      requests: scenario.requests.map((r) => ({ method: r.method, path: scenario.baselinePath, ...(r.body ? { body: r.body } : {}) })),
+      requests: scenario.requests.map((r) => ({
+        method: r.method,
+        path: scenario.baselinePath,
+        ...(r.body ? { body: r.body } : {}),
+      })),
     });
     results[scenario.name] = { simulator, baseline: base };
     rows.push(
       `| ${scenario.name} | ${(simulator.meanBytes / 1024).toFixed(1)} KiB | ${simulator.rps.toFixed(0)} | ${simulator.rpsPerCpuSecond.toFixed(0)} | ${base.rps.toFixed(0)} | ${base.rpsPerCpuSecond.toFixed(0)} | ${(simulator.rpsPerCpuSecond / base.rpsPerCpuSecond).toFixed(2)} | ${(simulator.rps / HUBSPOT_ALLOWED_RPS).toFixed(0)}× |`,
     );
     const bad = Object.entries(simulator.statuses).filter(([status]) => status !== '200');
-    if (bad.length > 0 || simulator.errors > 0) console.log(`  ${scenario.name}: unexpected answers ${JSON.stringify(simulator.statuses)}, errors ${simulator.errors}`);
+    if (bad.length > 0 || simulator.errors > 0)
+      console.log(
+        `  ${scenario.name}: unexpected answers ${JSON.stringify(simulator.statuses)}, errors ${simulator.errors}`,
+      );
   }
   generator.kill();
   await baseline.close();
@@ -268,8 +368,12 @@ async function main(): Promise<void> {
 
   console.log('');
   console.log(`process peak RSS after the throughput runs: ${mib(process.resourceUsage().maxRSS * 1024)}`);
-  console.log(`concurrency ${CONCURRENCY}, ${DURATION_MS / 1000} s per run after ${WARMUP_MS / 1000} s warm-up, rate limits lifted`);
-  console.log('| scenario | answer size | simulator req/s (wall) | simulator req/CPU-s | baseline req/s (wall) | baseline req/CPU-s | simulator / baseline (CPU) | simulator / HubSpot 11 req/s |');
+  console.log(
+    `concurrency ${CONCURRENCY}, ${DURATION_MS / 1000} s per run after ${WARMUP_MS / 1000} s warm-up, rate limits lifted`,
+  );
+  console.log(
+    '| scenario | answer size | simulator req/s (wall) | simulator req/CPU-s | baseline req/s (wall) | baseline req/CPU-s | simulator / baseline (CPU) | simulator / HubSpot 11 req/s |',
+  );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) console.log(row);
   console.log('');
@@ -279,7 +383,16 @@ async function main(): Promise<void> {
       rssMiB: Math.round(memory.rss / 1048576),
       peakRssMiB: Math.round(peakRss / 1048576),
       heapUsedMiB: Math.round(memory.heapUsed / 1048576),
-      throughput: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { rps: Math.round(v.simulator.rps), rpsPerCpuSecond: Math.round(v.simulator.rpsPerCpuSecond), baselineRpsPerCpuSecond: Math.round(v.baseline.rpsPerCpuSecond) }])),
+      throughput: Object.fromEntries(
+        Object.entries(results).map(([k, v]) => [
+          k,
+          {
+            rps: Math.round(v.simulator.rps),
+            rpsPerCpuSecond: Math.round(v.simulator.rpsPerCpuSecond),
+            baselineRpsPerCpuSecond: Math.round(v.baseline.rpsPerCpuSecond),
+          },
+        ]),
+      ),
     }),
   );
 }

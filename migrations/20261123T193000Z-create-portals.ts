@@ -18,7 +18,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('portals_status_idx').on('portals').columns(['status', 'uninstalled_at']).execute();
+  await db.schema
+    .createIndex('portals_status_idx')
+    .on('portals')
+    .columns(['status', 'uninstalled_at'])
+    .execute();
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

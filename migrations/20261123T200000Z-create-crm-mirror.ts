@@ -51,7 +51,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('probability', 'numeric(5, 4)')
     // Won/lost come from metadata, never from names: closed with probability 1 is won.
     .addColumn('is_won', 'boolean', (c) =>
-      c.generatedAlwaysAs(sql`is_closed and coalesce(probability, 0) >= 1`).stored().notNull(),
+      c
+        .generatedAlwaysAs(sql`is_closed and coalesce(probability, 0) >= 1`)
+        .stored()
+        .notNull(),
     )
     .addColumn('archived', 'boolean', (c) => c.notNull().defaultTo(false))
     .addPrimaryKeyConstraint('pipeline_stages_pk', ['portal_id', 'pipeline_id', 'stage_id'])
@@ -94,8 +97,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('synced_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('contacts_pk', ['portal_id', 'contact_id'])
     .execute();
-  await db.schema.createIndex('contacts_created_idx').on('contacts').columns(['portal_id', 'created_at']).execute();
-  await db.schema.createIndex('contacts_updated_idx').on('contacts').columns(['portal_id', 'updated_at', 'contact_id']).execute();
+  await db.schema
+    .createIndex('contacts_created_idx')
+    .on('contacts')
+    .columns(['portal_id', 'created_at'])
+    .execute();
+  await db.schema
+    .createIndex('contacts_updated_idx')
+    .on('contacts')
+    .columns(['portal_id', 'updated_at', 'contact_id'])
+    .execute();
 
   await db.schema
     .createTable('deals')
@@ -119,9 +130,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('synced_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('deals_pk', ['portal_id', 'deal_id'])
     .execute();
-  await db.schema.createIndex('deals_pipeline_idx').on('deals').columns(['portal_id', 'pipeline_id', 'stage_id']).execute();
+  await db.schema
+    .createIndex('deals_pipeline_idx')
+    .on('deals')
+    .columns(['portal_id', 'pipeline_id', 'stage_id'])
+    .execute();
   await db.schema.createIndex('deals_close_idx').on('deals').columns(['portal_id', 'close_date']).execute();
-  await db.schema.createIndex('deals_updated_idx').on('deals').columns(['portal_id', 'updated_at', 'deal_id']).execute();
+  await db.schema
+    .createIndex('deals_updated_idx')
+    .on('deals')
+    .columns(['portal_id', 'updated_at', 'deal_id'])
+    .execute();
 
   await db.schema
     .createTable('deal_contacts')
@@ -131,7 +150,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('is_primary', 'boolean', (c) => c.notNull().defaultTo(false))
     .addPrimaryKeyConstraint('deal_contacts_pk', ['portal_id', 'deal_id', 'contact_id'])
     .execute();
-  await db.schema.createIndex('deal_contacts_contact_idx').on('deal_contacts').columns(['portal_id', 'contact_id']).execute();
+  await db.schema
+    .createIndex('deal_contacts_contact_idx')
+    .on('deal_contacts')
+    .columns(['portal_id', 'contact_id'])
+    .execute();
 
   // One row per change, from propertiesWithHistory (stage null = value cleared).
   await db.schema
@@ -177,7 +200,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('contact_id', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('meeting_contacts_pk', ['portal_id', 'meeting_id', 'contact_id'])
     .execute();
-  await db.schema.createIndex('meeting_contacts_contact_idx').on('meeting_contacts').columns(['portal_id', 'contact_id']).execute();
+  await db.schema
+    .createIndex('meeting_contacts_contact_idx')
+    .on('meeting_contacts')
+    .columns(['portal_id', 'contact_id'])
+    .execute();
 
   // Sales activities (calls, emails, meetings logged by reps) for speed to lead.
   await db.schema
@@ -189,7 +216,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('kind', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('activities_pk', ['portal_id', 'activity_id'])
     .execute();
-  await db.schema.createIndex('activities_contact_idx').on('activities').columns(['portal_id', 'contact_id', 'occurred_at']).execute();
+  await db.schema
+    .createIndex('activities_contact_idx')
+    .on('activities')
+    .columns(['portal_id', 'contact_id', 'occurred_at'])
+    .execute();
 
   // Marketing interactions of a contact, derived from source and conversion histories.
   // touch_id is deterministic (kind + contact + time) so re-deriving is idempotent.
@@ -205,7 +236,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('detail_2', 'text')
     .addPrimaryKeyConstraint('touches_pk', ['portal_id', 'touch_id'])
     .execute();
-  await db.schema.createIndex('touches_contact_idx').on('touches').columns(['portal_id', 'contact_id', 'occurred_at', 'touch_id']).execute();
+  await db.schema
+    .createIndex('touches_contact_idx')
+    .on('touches')
+    .columns(['portal_id', 'contact_id', 'occurred_at', 'touch_id'])
+    .execute();
 
   // Visits per day and source from HubSpot's analytics (brand traffic, funnel tops).
   await db.schema

@@ -13,7 +13,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('portal_id', 'bigint', (c) => c.notNull())
     // e.g. contacts#0 (a segment of the full sync), meetings, catchup:contacts
     .addColumn('stream', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('idle').check(sql`status in ('idle', 'running', 'done', 'failed')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('idle')
+        .check(sql`status in ('idle', 'running', 'done', 'failed')`),
+    )
     // Opaque to the database: the next page's `after`, or a catch-up watermark.
     .addColumn('cursor', 'text')
     .addColumn('run_id', 'text')

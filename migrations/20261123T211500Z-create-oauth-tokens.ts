@@ -8,7 +8,9 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('oauth_tokens')
-    .addColumn('portal_id', 'bigint', (c) => c.primaryKey().references('portals.portal_id').onDelete('cascade'))
+    .addColumn('portal_id', 'bigint', (c) =>
+      c.primaryKey().references('portals.portal_id').onDelete('cascade'),
+    )
     .addColumn('key_id', 'text', (c) => c.notNull())
     .addColumn('access_token_enc', 'text', (c) => c.notNull())
     .addColumn('refresh_token_enc', 'text', (c) => c.notNull())

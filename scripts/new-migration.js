@@ -3,12 +3,18 @@
 // they use Kysely<any> and import nothing from src/.
 const fs = require('node:fs');
 const path = require('node:path');
-const name = (process.argv[2] || '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const name = (process.argv[2] || '')
+  .toLowerCase()
+  .replace(/[^a-z0-9]+/g, '-')
+  .replace(/^-|-$/g, '');
 if (!name) {
   console.error('usage: npm run migrate:new -- <name>');
   process.exit(2);
 }
-const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const stamp = new Date()
+  .toISOString()
+  .replace(/[-:]/g, '')
+  .replace(/\.\d+Z$/, 'Z');
 const file = path.join(__dirname, '..', 'migrations', `${stamp}-${name}.ts`);
 fs.writeFileSync(
   file,

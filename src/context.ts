@@ -40,7 +40,11 @@ export type AppContext = {
   close(): Promise<void>;
 };
 
-export function createContext(config: Config, logger: Logger, options: { rateBudget?: RateBudget } = {}): AppContext {
+export function createContext(
+  config: Config,
+  logger: Logger,
+  options: { rateBudget?: RateBudget } = {},
+): AppContext {
   const db = createDb(config.db);
   const redis = createRedis(config.redis.url, 'producer');
   // A producer connection that is down is reported by /readyz; don't crash on it.
@@ -95,5 +99,17 @@ export function createContext(config: Config, logger: Logger, options: { rateBud
     await db.destroy();
   }
 
-  return { config, logger, db, redis, producer, readinessChecks, hubspot, hubspotOAuth, tokens, manifest, close };
+  return {
+    config,
+    logger,
+    db,
+    redis,
+    producer,
+    readinessChecks,
+    hubspot,
+    hubspotOAuth,
+    tokens,
+    manifest,
+    close,
+  };
 }

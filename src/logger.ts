@@ -49,14 +49,28 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   if (options.destination) return pino(base, options.destination);
   if (options.format === 'pretty') {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, destination: 2, singleLine: true, ignore: 'pid,hostname,service' } } });
+    return pino({
+      ...base,
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, destination: 2, singleLine: true, ignore: 'pid,hostname,service' },
+      },
+    });
   }
   return pino(base, pino.destination({ dest: 2, sync: false }));
 }
 
 export type { Logger };
 
-const SECRET_QUERY_PARAMS = new Set(['code', 'state', 'access_token', 'refresh_token', 'token', 'hapikey', 'client_secret']);
+const SECRET_QUERY_PARAMS = new Set([
+  'code',
+  'state',
+  'access_token',
+  'refresh_token',
+  'token',
+  'hapikey',
+  'client_secret',
+]);
 
 /** A URL fit for a log line: secret-bearing query values (an OAuth `code`, say) replaced. */
 export function sanitizeUrlForLog(rawUrl: string): string {

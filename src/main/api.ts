@@ -37,7 +37,13 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
         logger: ctx.logger,
       }),
       createWebhookRouter({
-        intake: createWebhookIntake({ db: ctx.db, redis: ctx.redis, producer: ctx.producer, prefix: ctx.config.queue.prefix, logger: ctx.logger }),
+        intake: createWebhookIntake({
+          db: ctx.db,
+          redis: ctx.redis,
+          producer: ctx.producer,
+          prefix: ctx.config.queue.prefix,
+          logger: ctx.logger,
+        }),
         clientSecret: ctx.config.hubspot.clientSecret,
         publicBaseUrl: ctx.config.http.publicBaseUrl,
         logger: ctx.logger,
@@ -47,7 +53,9 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(ctx.config.http.port, ctx.config.http.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    const s = app.listen(ctx.config.http.port, ctx.config.http.host, (err?: Error) =>
+      err ? reject(err) : resolve(s),
+    );
   });
   // Keep-alive sockets would otherwise hold close() open until they time out.
   server.keepAliveTimeout = 5_000;

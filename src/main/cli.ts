@@ -121,7 +121,8 @@ const commands: Record<string, Command> = {
       withContext((ctx) => runPurgeCommand(args, ctx, { stdout: process.stdout, stderr: process.stderr })),
   },
   sync: {
-    summary: 'sync a portal from HubSpot now (--full: start a full sync over); progress on stderr, counts as JSON',
+    summary:
+      'sync a portal from HubSpot now (--full: start a full sync over); progress on stderr, counts as JSON',
     usage: SYNC_USAGE.replace(/^Usage: /, ''),
     run: (args) =>
       withContext((ctx) => runSyncCommand(args, ctx, { stdout: process.stdout, stderr: process.stderr })),

@@ -1,4 +1,3 @@
-
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
@@ -34,18 +33,26 @@ export async function ensureDatabaseExists(dbUrl: string, logger: Logger): Promi
   }
 }
 
-export async function runMigrations(config: Config, logger: Logger, direction: 'up' | 'down'): Promise<string[]> {
+export async function runMigrations(
+  config: Config,
+  logger: Logger,
+  direction: 'up' | 'down',
+): Promise<string[]> {
   await ensureDatabaseExists(config.db.url, logger);
   const db = createDb(config.db);
   try {
     const result =
-      direction === 'up' ? await migrateToLatest(db, config.db.schema) : await migrateDownOne(db, config.db.schema);
-    const applied = (result.results ?? []).map((r) => `${r.direction === 'Up' ? 'applied' : 'reverted'} ${r.migrationName}`);
+      direction === 'up'
+        ? await migrateToLatest(db, config.db.schema)
+        : await migrateDownOne(db, config.db.schema);
+    const applied = (result.results ?? []).map(
+      (r) => `${r.direction === 'Up' ? 'applied' : 'reverted'} ${r.migrationName}`,
+    );
     for (const line of applied) logger.info(line);
-    if (applied.length === 0) logger.info(direction === 'up' ? 'database is up to date' : 'nothing to revert');
+    if (applied.length === 0)
+      logger.info(direction === 'up' ? 'database is up to date' : 'nothing to revert');
     return applied;
   } finally {
     await db.destroy();
   }
 }
-

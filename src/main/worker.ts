@@ -12,11 +12,16 @@ import type { JobHandlers, WorkerGroup } from '../platform/queue/worker-runner';
 /** Every job's handler. A job name without one stops the worker at start-up. */
 export function createJobHandlers(ctx: AppContext): JobHandlers {
   return {
-    health: (payload) => Promise.resolve({ ok: true, requestedAt: payload.requestedAt, answeredAt: new Date().toISOString() }),
+    health: (payload) =>
+      Promise.resolve({ ok: true, requestedAt: payload.requestedAt, answeredAt: new Date().toISOString() }),
     'install.purge-due': async () => {
-      const purged = await purgeDuePortals(ctx.db, { graceDays: ctx.config.uninstallGraceDays, now: new Date() });
+      const purged = await purgeDuePortals(ctx.db, {
+        graceDays: ctx.config.uninstallGraceDays,
+        now: new Date(),
+      });
       for (const portalId of purged) await removeQueuedJobsOfPortal(ctx.producer, portalId);
-      if (purged.length > 0) ctx.logger.child({ name: 'install' }).info({ portals: purged }, 'purged uninstalled portals');
+      if (purged.length > 0)
+        ctx.logger.child({ name: 'install' }).info({ portals: purged }, 'purged uninstalled portals');
       return { purged };
     },
     'kpi.compute': createKpiComputeHandler({ db: ctx.db, logger: ctx.logger }),
@@ -42,7 +47,11 @@ export async function scheduleRecurringJobs(ctx: AppContext): Promise<void> {
   const data = jobRegistry['install.purge-due'].schema.parse({});
   await ctx.producer
     .queue('system')
-    .upsertJobScheduler(PURGE_SCHEDULER_ID, { pattern: '17 3 * * *', tz: 'UTC' }, { name: 'install.purge-due', data });
+    .upsertJobScheduler(
+      PURGE_SCHEDULER_ID,
+      { pattern: '17 3 * * *', tz: 'UTC' },
+      { name: 'install.purge-due', data },
+    );
 }
 
 export function startWorker(

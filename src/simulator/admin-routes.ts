@@ -16,14 +16,27 @@ import { MutationError } from './mutations';
  * tokens, webhook switches, ground truth (paged, or streamed as NDJSON) and
  * the request log. Never part of HubSpot; no authentication (loopback only).
  */
-const propertiesBody = z.object({ properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]).transform((v) => (v === null ? null : String(v)))) });
+const propertiesBody = z.object({
+  properties: z.record(
+    z.string(),
+    z
+      .union([z.string(), z.number(), z.boolean(), z.null()])
+      .transform((v) => (v === null ? null : String(v))),
+  ),
+});
 const actor = { userId: z.number().int().optional(), changeSource: z.string().optional() };
 const createBody = propertiesBody.extend({
   ...actor,
-  associations: z.array(z.object({ objectType: z.string(), id: z.union([z.string(), z.number()]) })).optional(),
+  associations: z
+    .array(z.object({ objectType: z.string(), id: z.union([z.string(), z.number()]) }))
+    .optional(),
 });
 const updateBody = propertiesBody.extend(actor);
-const mergeBody = z.object({ primaryObjectId: z.union([z.string(), z.number()]), objectIdToMerge: z.union([z.string(), z.number()]), ...actor });
+const mergeBody = z.object({
+  primaryObjectId: z.union([z.string(), z.number()]),
+  objectIdToMerge: z.union([z.string(), z.number()]),
+  ...actor,
+});
 const stageBody = z.object({ stageId: z.string().min(1), ...actor });
 const actorBody = z.object(actor);
 const faultsBody = z.object({
@@ -69,21 +82,31 @@ function run<T>(fn: () => T): T {
   } catch (error) {
     if (error instanceof MutationError) {
       if (error.kind === 'not_found') throw notFoundError(error.message);
-      throw validationError(error.message, { errors: error.details.map((d) => ({ message: d.message, code: d.code })) });
+      throw validationError(error.message, {
+        errors: error.details.map((d) => ({ message: d.message, code: d.code })),
+      });
     }
     throw error;
   }
 }
 
-function actorOf(body: { userId?: number | undefined; changeSource?: string | undefined }): { userId?: number; changeSource?: string } {
-  return { ...(body.userId !== undefined ? { userId: body.userId } : {}), ...(body.changeSource !== undefined ? { changeSource: body.changeSource } : {}) };
+function actorOf(body: { userId?: number | undefined; changeSource?: string | undefined }): {
+  userId?: number;
+  changeSource?: string;
+} {
+  return {
+    ...(body.userId !== undefined ? { userId: body.userId } : {}),
+    ...(body.changeSource !== undefined ? { changeSource: body.changeSource } : {}),
+  };
 }
 
 function pageParams(req: Request, maxLimit: number): { after: number; limit: number } {
   const limit = Number(singleParam(req.query.limit) ?? '500');
   const after = Number(singleParam(req.query.after) ?? '0');
-  if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit) throw validationError(`limit must be between 1 and ${maxLimit}`);
-  if (!Number.isSafeInteger(after) || after < 0) throw validationError('after must be a cursor from paging.next.after');
+  if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit)
+    throw validationError(`limit must be between 1 and ${maxLimit}`);
+  if (!Number.isSafeInteger(after) || after < 0)
+    throw validationError('after must be a cursor from paging.next.after');
   return { after, limit };
 }
 
@@ -101,7 +124,12 @@ export function createAdminRouter(context: SimulatorContext, admin: SimulatorAdm
       baseUrl: context.baseUrl,
       versions: { crm: CRM_API_VERSION, oauth: OAUTH_API_VERSION },
       portals: [...context.portals.keys()],
-      apps: context.oauth.apps.map((a) => ({ appId: a.appId, clientId: a.clientId, clientSecret: a.clientSecret, webhookTargetUrl: context.webhooks.target(a.appId) ?? null })),
+      apps: context.oauth.apps.map((a) => ({
+        appId: a.appId,
+        clientId: a.clientId,
+        clientSecret: a.clientSecret,
+        webhookTargetUrl: context.webhooks.target(a.appId) ?? null,
+      })),
     });
   });
 
@@ -111,7 +139,14 @@ export function createAdminRouter(context: SimulatorContext, admin: SimulatorAdm
 
   router.post(p('/portals/:portalId/tokens'), (req, res) => {
     const body = parseBody(tokensBody, req.body);
-    res.json(run(() => admin.issueTokens(portalIdOf(context, req), { ...(body.scopes ? { scopes: body.scopes } : {}), ...(body.appId !== undefined ? { appId: body.appId } : {}) })));
+    res.json(
+      run(() =>
+        admin.issueTokens(portalIdOf(context, req), {
+          ...(body.scopes ? { scopes: body.scopes } : {}),
+          ...(body.appId !== undefined ? { appId: body.appId } : {}),
+        }),
+      ),
+    );
   });
   router.post(p('/portals/:portalId/revoke-refresh-tokens'), (req, res) => {
     res.json({ revoked: admin.revokeRefreshTokens(portalIdOf(context, req)) });
@@ -142,25 +177,55 @@ export function createAdminRouter(context: SimulatorContext, admin: SimulatorAdm
     const objectType = typeOf(req.params.objectType);
     if (objectType === 'meetings') throw validationError('Meetings cannot be merged.');
     const body = parseBody(mergeBody, req.body);
-    res.json(run(() => admin.mergeRecords(portalId, objectType, body.primaryObjectId, body.objectIdToMerge, actorOf(body))));
+    res.json(
+      run(() =>
+        admin.mergeRecords(portalId, objectType, body.primaryObjectId, body.objectIdToMerge, actorOf(body)),
+      ),
+    );
   });
   router.post(p('/portals/:portalId/objects/:objectType'), (req, res) => {
     const portalId = portalIdOf(context, req);
     const objectType = typeOf(req.params.objectType);
     const body = parseBody(createBody, req.body);
-    const associations = (body.associations ?? []).map((a) => ({ objectType: typeOf(a.objectType), id: a.id }));
-    res.status(201).json(run(() => admin.createRecord(portalId, objectType, body.properties, { ...actorOf(body), associations })));
+    const associations = (body.associations ?? []).map((a) => ({
+      objectType: typeOf(a.objectType),
+      id: a.id,
+    }));
+    res
+      .status(201)
+      .json(
+        run(() =>
+          admin.createRecord(portalId, objectType, body.properties, { ...actorOf(body), associations }),
+        ),
+      );
   });
   router.get(p('/portals/:portalId/objects/:objectType/:id'), (req, res) => {
     const history = singleParam(req.query.propertiesWithHistory)?.split(',');
-    const record = run(() => admin.getRecord(portalIdOf(context, req), typeOf(req.params.objectType), String(req.params.id), history));
+    const record = run(() =>
+      admin.getRecord(
+        portalIdOf(context, req),
+        typeOf(req.params.objectType),
+        String(req.params.id),
+        history,
+      ),
+    );
     if (!record) throw notFoundError(`No record ${String(req.params.id)}`);
     res.json(record);
   });
   router.patch(p('/portals/:portalId/objects/:objectType/:id'), (req, res) => {
     const portalId = portalIdOf(context, req);
     const body = parseBody(updateBody, req.body);
-    res.json(run(() => admin.updateRecord(portalId, typeOf(req.params.objectType), String(req.params.id), body.properties, actorOf(body))));
+    res.json(
+      run(() =>
+        admin.updateRecord(
+          portalId,
+          typeOf(req.params.objectType),
+          String(req.params.id),
+          body.properties,
+          actorOf(body),
+        ),
+      ),
+    );
   });
   router.delete(p('/portals/:portalId/objects/:objectType/:id'), (req, res) => {
     const portalId = portalIdOf(context, req);
@@ -170,7 +235,9 @@ export function createAdminRouter(context: SimulatorContext, admin: SimulatorAdm
   router.post(p('/portals/:portalId/objects/:objectType/:id/restore'), (req, res) => {
     const portalId = portalIdOf(context, req);
     const body = parseBody(actorBody, req.body);
-    run(() => admin.restoreRecord(portalId, typeOf(req.params.objectType), String(req.params.id), actorOf(body)));
+    run(() =>
+      admin.restoreRecord(portalId, typeOf(req.params.objectType), String(req.params.id), actorOf(body)),
+    );
     res.status(204).end();
   });
   router.post(p('/portals/:portalId/contacts/:id/gdpr-delete'), (req, res) => {
@@ -187,7 +254,9 @@ export function createAdminRouter(context: SimulatorContext, admin: SimulatorAdm
     const portalId = portalIdOf(context, req);
     const from = { objectType: typeOf(req.params.fromType), id: String(req.params.fromId) };
     const to = { objectType: typeOf(req.params.toType), id: String(req.params.toId) };
-    const changed = run(() => (remove ? admin.removeAssociation(portalId, from, to) : admin.addAssociation(portalId, from, to)));
+    const changed = run(() =>
+      remove ? admin.removeAssociation(portalId, from, to) : admin.addAssociation(portalId, from, to),
+    );
     res.json({ changed });
   };
   router.put(p('/portals/:portalId/associations/:fromType/:fromId/:toType/:toId'), association(false));
@@ -212,7 +281,8 @@ export function createAdminRouter(context: SimulatorContext, admin: SimulatorAdm
   router.get(p('/portals/:portalId/ground-truth/associations/:kind'), (req, res) => {
     const portal = context.portals.get(portalIdOf(context, req))?.portal;
     const kind = String(req.params.kind);
-    if (!portal || (kind !== 'deal_contact' && kind !== 'meeting_contact')) throw notFoundError('Unknown portal or association kind');
+    if (!portal || (kind !== 'deal_contact' && kind !== 'meeting_contact'))
+      throw notFoundError('Unknown portal or association kind');
     const { after, limit } = pageParams(req, 10_000);
     const page = pageAssociations(portal, kind, after, limit);
     res.json({ results: page.results, ...(page.next ? { paging: { next: { after: page.next } } } : {}) });
@@ -221,7 +291,9 @@ export function createAdminRouter(context: SimulatorContext, admin: SimulatorAdm
     const portal = context.portals.get(portalIdOf(context, req))?.portal;
     if (!portal) throw notFoundError('Unknown portal');
     const { after, limit } = pageParams(req, 2000);
-    const page = pageRecords(portal, typeOf(req.params.objectType), after, limit, { includeHistory: singleParam(req.query.history) !== 'false' });
+    const page = pageRecords(portal, typeOf(req.params.objectType), after, limit, {
+      includeHistory: singleParam(req.query.history) !== 'false',
+    });
     res.json({ results: page.results, ...(page.next ? { paging: { next: { after: page.next } } } : {}) });
   });
   router.get(p('/portals/:portalId/ground-truth.ndjson'), async (req, res) => {
@@ -232,11 +304,15 @@ export function createAdminRouter(context: SimulatorContext, admin: SimulatorAdm
     for (const objectType of ['contacts', 'deals', 'meetings'] as const) {
       for (const record of portal.stores[objectType].records) {
         if (res.destroyed) return;
-        await writeLine(res, JSON.stringify({ kind: objectType, ...describeRecord(portal, objectType, record) }));
+        await writeLine(
+          res,
+          JSON.stringify({ kind: objectType, ...describeRecord(portal, objectType, record) }),
+        );
       }
     }
     for (const kind of ['deal_contact', 'meeting_contact'] as const) {
-      for (const [otherId, contactId] of portal.associations.pairs(kind)) await writeLine(res, JSON.stringify({ kind, from: String(otherId), contactId: String(contactId) }));
+      for (const [otherId, contactId] of portal.associations.pairs(kind))
+        await writeLine(res, JSON.stringify({ kind, from: String(otherId), contactId: String(contactId) }));
     }
     res.end();
   });
@@ -264,7 +340,10 @@ export function createAdminRouter(context: SimulatorContext, admin: SimulatorAdm
 
   router.get(p('/webhooks'), (_req, res) => {
     res.json({
-      targets: context.oauth.apps.map((a) => ({ appId: a.appId, targetUrl: context.webhooks.target(a.appId) ?? null })),
+      targets: context.oauth.apps.map((a) => ({
+        appId: a.appId,
+        targetUrl: context.webhooks.target(a.appId) ?? null,
+      })),
       options: admin.getWebhookOptions(),
       stats: admin.getWebhookStats(),
       deliveries: admin.listWebhookDeliveries().slice(-100),

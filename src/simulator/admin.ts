@@ -31,17 +31,54 @@ export type PropertyValues = Readonly<Record<string, string | null>>;
 export type ActorOptions = { userId?: number; changeSource?: string };
 
 export type SimulatorAdmin = {
-  createRecord: (portalId: number, objectType: ObjectTypeName, properties: PropertyValues, options?: ActorOptions & { associations?: RecordRef[] }) => PublicObject;
-  updateRecord: (portalId: number, objectType: ObjectTypeName, id: number | string, properties: PropertyValues, options?: ActorOptions) => PublicObject;
-  getRecord: (portalId: number, objectType: ObjectTypeName, id: number | string, propertiesWithHistory?: string[]) => PublicObject | null;
-  archiveRecord: (portalId: number, objectType: ObjectTypeName, id: number | string, options?: ActorOptions) => void;
-  restoreRecord: (portalId: number, objectType: ObjectTypeName, id: number | string, options?: ActorOptions) => void;
-  mergeRecords: (portalId: number, objectType: 'contacts' | 'deals', primaryId: number | string, mergedId: number | string, options?: ActorOptions) => PublicObject;
+  createRecord: (
+    portalId: number,
+    objectType: ObjectTypeName,
+    properties: PropertyValues,
+    options?: ActorOptions & { associations?: RecordRef[] },
+  ) => PublicObject;
+  updateRecord: (
+    portalId: number,
+    objectType: ObjectTypeName,
+    id: number | string,
+    properties: PropertyValues,
+    options?: ActorOptions,
+  ) => PublicObject;
+  getRecord: (
+    portalId: number,
+    objectType: ObjectTypeName,
+    id: number | string,
+    propertiesWithHistory?: string[],
+  ) => PublicObject | null;
+  archiveRecord: (
+    portalId: number,
+    objectType: ObjectTypeName,
+    id: number | string,
+    options?: ActorOptions,
+  ) => void;
+  restoreRecord: (
+    portalId: number,
+    objectType: ObjectTypeName,
+    id: number | string,
+    options?: ActorOptions,
+  ) => void;
+  mergeRecords: (
+    portalId: number,
+    objectType: 'contacts' | 'deals',
+    primaryId: number | string,
+    mergedId: number | string,
+    options?: ActorOptions,
+  ) => PublicObject;
   gdprDeleteContact: (portalId: number, id: number | string, options?: ActorOptions) => void;
   addAssociation: (portalId: number, from: RecordRef, to: RecordRef, options?: ActorOptions) => boolean;
   removeAssociation: (portalId: number, from: RecordRef, to: RecordRef, options?: ActorOptions) => boolean;
   /** Moves a deal to a stage as a user dragging it on the board would (the pipeline follows the stage). */
-  moveDealStage: (portalId: number, dealId: number | string, stageId: string, options?: ActorOptions) => PublicObject;
+  moveDealStage: (
+    portalId: number,
+    dealId: number | string,
+    stageId: string,
+    options?: ActorOptions,
+  ) => PublicObject;
   getFaults: (portalId: number) => PortalFaults;
   setFaults: (portalId: number, patch: Partial<PortalFaults>) => PortalFaults;
   resetFaults: (portalId: number) => void;
@@ -76,20 +113,45 @@ function toId(raw: number | string): number {
   return id;
 }
 
-function requireRecord(portal: Portal, objectType: ObjectTypeName, raw: number | string, activeOnly = true): SimRecord {
+function requireRecord(
+  portal: Portal,
+  objectType: ObjectTypeName,
+  raw: number | string,
+  activeOnly = true,
+): SimRecord {
   const record = portal.stores[objectType].get(toId(raw));
-  if (!record || (activeOnly && !record.isActive)) throw new MutationError('not_found', `No active ${objectType} record ${String(raw)} in portal ${portal.id}`);
+  if (!record || (activeOnly && !record.isActive))
+    throw new MutationError(
+      'not_found',
+      `No active ${objectType} record ${String(raw)} in portal ${portal.id}`,
+    );
   return record;
 }
 
 function adminContext(context: SimulatorContext, portal: Portal, options: ActorOptions = {}): WriteContext {
   const userId = options.userId ?? portal.owners.find((o) => !o.archived)?.userId;
-  return { now: context.now(), source: { changeSource: options.changeSource ?? 'CRM_UI', ...(userId !== undefined ? { userId } : {}) }, privileged: true };
+  return {
+    now: context.now(),
+    source: { changeSource: options.changeSource ?? 'CRM_UI', ...(userId !== undefined ? { userId } : {}) },
+    privileged: true,
+  };
 }
 
-function render(portal: Portal, objectType: ObjectTypeName, record: SimRecord, extra: string[] = []): PublicObject {
+function render(
+  portal: Portal,
+  objectType: ObjectTypeName,
+  record: SimRecord,
+  extra: string[] = [],
+): PublicObject {
   const schema = portal.schemas[objectType];
-  return renderObject(record, selectProperties(schema, [...schema.defaultPropertyIndexes.map((i) => schema.properties[i]?.name ?? ''), ...extra], undefined));
+  return renderObject(
+    record,
+    selectProperties(
+      schema,
+      [...schema.defaultPropertyIndexes.map((i) => schema.properties[i]?.name ?? ''), ...extra],
+      undefined,
+    ),
+  );
 }
 
 export function createAdmin(context: SimulatorContext): SimulatorAdmin {
@@ -98,14 +160,32 @@ export function createAdmin(context: SimulatorContext): SimulatorAdmin {
     createRecord(portalId, objectType, properties, options = {}) {
       const portal = portalOf(portalId);
       const write = adminContext(context, portal, options);
-      const record = createRecord(portal, objectType, validateWrite(portal, objectType, null, properties, true), write);
-      for (const to of options.associations ?? []) changeAssociation(portal, { objectType, id: record.id }, { objectType: to.objectType, id: toId(to.id) }, false, write);
+      const record = createRecord(
+        portal,
+        objectType,
+        validateWrite(portal, objectType, null, properties, true),
+        write,
+      );
+      for (const to of options.associations ?? [])
+        changeAssociation(
+          portal,
+          { objectType, id: record.id },
+          { objectType: to.objectType, id: toId(to.id) },
+          false,
+          write,
+        );
       return render(portal, objectType, record, Object.keys(properties));
     },
     updateRecord(portalId, objectType, id, properties, options = {}) {
       const portal = portalOf(portalId);
       const record = requireRecord(portal, objectType, id);
-      updateRecord(portal, objectType, record, validateWrite(portal, objectType, record, properties, true), adminContext(context, portal, options));
+      updateRecord(
+        portal,
+        objectType,
+        record,
+        validateWrite(portal, objectType, record, properties, true),
+        adminContext(context, portal, options),
+      );
       return render(portal, objectType, record, Object.keys(properties));
     },
     getRecord(portalId, objectType, id, propertiesWithHistory) {
@@ -113,32 +193,71 @@ export function createAdmin(context: SimulatorContext): SimulatorAdmin {
       const record = portal.stores[objectType].get(toId(id));
       if (!record) return null;
       const schema = portal.schemas[objectType];
-      return renderObject(record, selectProperties(schema, schema.properties.map((p) => p.name), propertiesWithHistory));
+      return renderObject(
+        record,
+        selectProperties(
+          schema,
+          schema.properties.map((p) => p.name),
+          propertiesWithHistory,
+        ),
+      );
     },
     archiveRecord(portalId, objectType, id, options = {}) {
       const portal = portalOf(portalId);
-      archiveRecord(portal, objectType, requireRecord(portal, objectType, id), adminContext(context, portal, options));
+      archiveRecord(
+        portal,
+        objectType,
+        requireRecord(portal, objectType, id),
+        adminContext(context, portal, options),
+      );
     },
     restoreRecord(portalId, objectType, id, options = {}) {
       const portal = portalOf(portalId);
-      restoreRecord(portal, objectType, requireRecord(portal, objectType, id, false), adminContext(context, portal, options));
+      restoreRecord(
+        portal,
+        objectType,
+        requireRecord(portal, objectType, id, false),
+        adminContext(context, portal, options),
+      );
     },
     mergeRecords(portalId, objectType, primaryId, mergedId, options = {}) {
       const portal = portalOf(portalId);
-      const survivor = mergeRecords(portal, objectType, requireRecord(portal, objectType, primaryId), requireRecord(portal, objectType, mergedId), adminContext(context, portal, options));
+      const survivor = mergeRecords(
+        portal,
+        objectType,
+        requireRecord(portal, objectType, primaryId),
+        requireRecord(portal, objectType, mergedId),
+        adminContext(context, portal, options),
+      );
       return render(portal, objectType, survivor, ['hs_merged_object_ids']);
     },
     gdprDeleteContact(portalId, id, options = {}) {
       const portal = portalOf(portalId);
-      gdprDeleteContact(portal, requireRecord(portal, 'contacts', id, false), adminContext(context, portal, options));
+      gdprDeleteContact(
+        portal,
+        requireRecord(portal, 'contacts', id, false),
+        adminContext(context, portal, options),
+      );
     },
     addAssociation(portalId, from, to, options = {}) {
       const portal = portalOf(portalId);
-      return changeAssociation(portal, { objectType: from.objectType, id: toId(from.id) }, { objectType: to.objectType, id: toId(to.id) }, false, adminContext(context, portal, options));
+      return changeAssociation(
+        portal,
+        { objectType: from.objectType, id: toId(from.id) },
+        { objectType: to.objectType, id: toId(to.id) },
+        false,
+        adminContext(context, portal, options),
+      );
     },
     removeAssociation(portalId, from, to, options = {}) {
       const portal = portalOf(portalId);
-      return changeAssociation(portal, { objectType: from.objectType, id: toId(from.id) }, { objectType: to.objectType, id: toId(to.id) }, true, adminContext(context, portal, options));
+      return changeAssociation(
+        portal,
+        { objectType: from.objectType, id: toId(from.id) },
+        { objectType: to.objectType, id: toId(to.id) },
+        true,
+        adminContext(context, portal, options),
+      );
     },
     moveDealStage(portalId, dealId, stageId, options = {}) {
       const portal = portalOf(portalId);
@@ -147,19 +266,40 @@ export function createAdmin(context: SimulatorContext): SimulatorAdmin {
       if (!found) throw new MutationError('validation', `Unknown deal stage ${stageId}`);
       const ownerId = record.values[portal.schemas.deals.require('hubspot_owner_id').index];
       const owner = portal.owners.find((o) => o.id === String(ownerId));
-      const actor = { ...options, ...(options.userId === undefined && owner ? { userId: owner.userId } : {}) };
-      updateRecord(portal, 'deals', record, validateWrite(portal, 'deals', record, { pipeline: found.pipeline.id, dealstage: stageId }, true), adminContext(context, portal, actor));
-      return render(portal, 'deals', record, ['hs_is_closed', 'hs_is_closed_won', 'hs_deal_stage_probability']);
+      const actor = {
+        ...options,
+        ...(options.userId === undefined && owner ? { userId: owner.userId } : {}),
+      };
+      updateRecord(
+        portal,
+        'deals',
+        record,
+        validateWrite(portal, 'deals', record, { pipeline: found.pipeline.id, dealstage: stageId }, true),
+        adminContext(context, portal, actor),
+      );
+      return render(portal, 'deals', record, [
+        'hs_is_closed',
+        'hs_is_closed_won',
+        'hs_deal_stage_probability',
+      ]);
     },
     getFaults: (portalId) => requirePortal(context, portalId).faults.get(),
     setFaults: (portalId, patch) => requirePortal(context, portalId).faults.set(patch),
     resetFaults: (portalId) => requirePortal(context, portalId).faults.reset(),
     issueTokens(portalId, options = {}) {
       const portal = portalOf(portalId);
-      const app = options.appId === undefined ? context.oauth.apps[0] : context.oauth.apps.find((a) => a.appId === options.appId);
+      const app =
+        options.appId === undefined
+          ? context.oauth.apps[0]
+          : context.oauth.apps.find((a) => a.appId === options.appId);
       if (!app) throw new MutationError('validation', `Unknown app ${String(options.appId)}`);
       const userId = portal.owners[0]?.userId ?? 1;
-      return context.oauth.issue({ portalId, appId: app.appId, userId, scopes: options.scopes ?? DEFAULT_SCOPES });
+      return context.oauth.issue({
+        portalId,
+        appId: app.appId,
+        userId,
+        scopes: options.scopes ?? DEFAULT_SCOPES,
+      });
     },
     revokeRefreshTokens: (portalId) => context.oauth.revokeRefreshTokens(portalOf(portalId).id),
     expireAccessTokens: (portalId) => context.oauth.expireAccessTokens(portalOf(portalId).id),

@@ -15,11 +15,38 @@ export type AssociationDirection = {
   webhookType: string;
 };
 
-export function findAssociationDirection(from: ObjectTypeName, to: ObjectTypeName): AssociationDirection | undefined {
-  if (from === 'deals' && to === 'contacts') return { kind: 'deal_contact', fromIsContact: false, typeId: ASSOCIATION_TYPES.dealToContact, webhookType: 'DEAL_TO_CONTACT' };
-  if (from === 'contacts' && to === 'deals') return { kind: 'deal_contact', fromIsContact: true, typeId: ASSOCIATION_TYPES.contactToDeal, webhookType: 'CONTACT_TO_DEAL' };
-  if (from === 'meetings' && to === 'contacts') return { kind: 'meeting_contact', fromIsContact: false, typeId: ASSOCIATION_TYPES.meetingToContact, webhookType: 'MEETING_EVENT_TO_CONTACT' };
-  if (from === 'contacts' && to === 'meetings') return { kind: 'meeting_contact', fromIsContact: true, typeId: ASSOCIATION_TYPES.contactToMeeting, webhookType: 'CONTACT_TO_MEETING_EVENT' };
+export function findAssociationDirection(
+  from: ObjectTypeName,
+  to: ObjectTypeName,
+): AssociationDirection | undefined {
+  if (from === 'deals' && to === 'contacts')
+    return {
+      kind: 'deal_contact',
+      fromIsContact: false,
+      typeId: ASSOCIATION_TYPES.dealToContact,
+      webhookType: 'DEAL_TO_CONTACT',
+    };
+  if (from === 'contacts' && to === 'deals')
+    return {
+      kind: 'deal_contact',
+      fromIsContact: true,
+      typeId: ASSOCIATION_TYPES.contactToDeal,
+      webhookType: 'CONTACT_TO_DEAL',
+    };
+  if (from === 'meetings' && to === 'contacts')
+    return {
+      kind: 'meeting_contact',
+      fromIsContact: false,
+      typeId: ASSOCIATION_TYPES.meetingToContact,
+      webhookType: 'MEETING_EVENT_TO_CONTACT',
+    };
+  if (from === 'contacts' && to === 'meetings')
+    return {
+      kind: 'meeting_contact',
+      fromIsContact: true,
+      typeId: ASSOCIATION_TYPES.contactToMeeting,
+      webhookType: 'CONTACT_TO_MEETING_EVENT',
+    };
   return undefined;
 }
 
@@ -57,7 +84,10 @@ class Links {
 }
 
 export class AssociationStore {
-  private readonly links: Record<AssociationKind, Links> = { deal_contact: new Links(), meeting_contact: new Links() };
+  private readonly links: Record<AssociationKind, Links> = {
+    deal_contact: new Links(),
+    meeting_contact: new Links(),
+  };
   /** Bumped on every change; search caches key on it (filters on associations.contact). */
   version = 0;
 
@@ -92,7 +122,8 @@ export class AssociationStore {
   pairs(kind: AssociationKind): [number, number][] {
     const out: [number, number][] = [];
     const entries = [...this.links[kind].toContacts.entries()].sort((a, b) => a[0] - b[0]);
-    for (const [otherId, contacts] of entries) for (const contactId of contacts) out.push([otherId, contactId]);
+    for (const [otherId, contacts] of entries)
+      for (const contactId of contacts) out.push([otherId, contactId]);
     return out;
   }
 

@@ -54,7 +54,13 @@ export const LIFECYCLE_STAGES: readonly LifecycleStage[] = [
   { id: 'other', label: 'Other', order: 8 },
 ];
 
-export type DealStage = { id: string; label: string; displayOrder: number; probability: number; isClosed: boolean };
+export type DealStage = {
+  id: string;
+  label: string;
+  displayOrder: number;
+  probability: number;
+  isClosed: boolean;
+};
 export type Pipeline = { id: string; label: string; displayOrder: number; stages: DealStage[] };
 
 export const DEFAULT_PIPELINE_ID = 'default';
@@ -67,10 +73,28 @@ export const PIPELINES: readonly Pipeline[] = [
     label: 'Sales Pipeline',
     displayOrder: 0,
     stages: [
-      { id: 'appointmentscheduled', label: 'Appointment Scheduled', displayOrder: 0, probability: 0.2, isClosed: false },
+      {
+        id: 'appointmentscheduled',
+        label: 'Appointment Scheduled',
+        displayOrder: 0,
+        probability: 0.2,
+        isClosed: false,
+      },
       { id: 'qualifiedtobuy', label: 'Qualified To Buy', displayOrder: 1, probability: 0.4, isClosed: false },
-      { id: 'presentationscheduled', label: 'Presentation Scheduled', displayOrder: 2, probability: 0.6, isClosed: false },
-      { id: 'decisionmakerboughtin', label: 'Decision Maker Bought-In', displayOrder: 3, probability: 0.8, isClosed: false },
+      {
+        id: 'presentationscheduled',
+        label: 'Presentation Scheduled',
+        displayOrder: 2,
+        probability: 0.6,
+        isClosed: false,
+      },
+      {
+        id: 'decisionmakerboughtin',
+        label: 'Decision Maker Bought-In',
+        displayOrder: 3,
+        probability: 0.8,
+        isClosed: false,
+      },
       { id: 'contractsent', label: 'Contract Sent', displayOrder: 4, probability: 0.9, isClosed: false },
       { id: 'closedwon', label: 'Closed Won', displayOrder: 5, probability: 1, isClosed: true },
       { id: 'closedlost', label: 'Closed Lost', displayOrder: 6, probability: 0, isClosed: true },
@@ -114,7 +138,13 @@ export const ANALYTICS_SOURCES = [
 
 export type AnalyticsSource = (typeof ANALYTICS_SOURCES)[number][0];
 
-export const MEETING_SOURCES = ['MEETINGS_PUBLIC', 'CRM_UI', 'BIDIRECTIONAL_SYNC', 'MEETINGS_EMBEDDED', 'INTEGRATION'] as const;
+export const MEETING_SOURCES = [
+  'MEETINGS_PUBLIC',
+  'CRM_UI',
+  'BIDIRECTIONAL_SYNC',
+  'MEETINGS_EMBEDDED',
+  'INTEGRATION',
+] as const;
 export const MEETING_OUTCOMES = ['SCHEDULED', 'COMPLETED', 'RESCHEDULED', 'NO_SHOW', 'CANCELED'] as const;
 
 /** Association type ids (HUBSPOT_DEFINED), reference §2 and gotcha 17. */

@@ -14,11 +14,14 @@ export const SIMULATOR_USAGE = `Usage: kpi-bridge simulator [--port 4010] [--hos
 function toNumber(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const value = raw === 'Infinity' ? Infinity : Number(raw);
-  if (Number.isNaN(value) || value < 0) throw new Error(`--${name} must be a non-negative number, got ${raw}`);
+  if (Number.isNaN(value) || value < 0)
+    throw new Error(`--${name} must be a non-negative number, got ${raw}`);
   return value;
 }
 
-export function parseSimulatorArgs(args: string[]): SimulatorOptions & { webhookTarget?: string; logLevel: string } {
+export function parseSimulatorArgs(
+  args: string[],
+): SimulatorOptions & { webhookTarget?: string; logLevel: string } {
   const { values } = parseArgs({
     args,
     options: {
@@ -62,7 +65,10 @@ export function parseSimulatorArgs(args: string[]): SimulatorOptions & { webhook
 
 export async function runSimulatorCommand(args: string[]): Promise<void> {
   const { webhookTarget, logLevel, ...options } = parseSimulatorArgs(args);
-  const logger = pino({ level: logLevel, base: { service: 'kpi-bridge-simulator' } }, pino.destination({ dest: 2, sync: true }));
+  const logger = pino(
+    { level: logLevel, base: { service: 'kpi-bridge-simulator' } },
+    pino.destination({ dest: 2, sync: true }),
+  );
   const sim = await startSimulator({ ...options, logger });
   if (webhookTarget) sim.setWebhookTarget(webhookTarget);
   const app = sim.app;

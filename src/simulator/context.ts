@@ -25,6 +25,9 @@ export type SimulatorContext = {
 
 export function requirePortal(context: SimulatorContext, portalId: number): PortalRuntime {
   const runtime = context.portals.get(portalId);
-  if (!runtime) throw new Error(`Unknown portal ${portalId}; the simulator has ${[...context.portals.keys()].join(', ')}`);
+  if (!runtime)
+    throw new Error(
+      `Unknown portal ${portalId}; the simulator has ${[...context.portals.keys()].join(', ')}`,
+    );
   return runtime;
 }

@@ -30,12 +30,16 @@ import { findAssociationDirection } from './associations';
 export const LIST_LIMITS = { defaultLimit: 10, maxLimit: 100, maxLimitWithHistory: 50 } as const;
 export const BATCH_LIMITS = { maxInputs: 100 } as const;
 
-const propertyValue = z.union([z.string(), z.number(), z.boolean(), z.null()]).transform((v) => (v === null ? null : String(v)));
+const propertyValue = z
+  .union([z.string(), z.number(), z.boolean(), z.null()])
+  .transform((v) => (v === null ? null : String(v)));
 const propertiesInput = z.record(z.string(), propertyValue);
 const objectId = z.union([z.string().min(1), z.number()]).transform(String);
 
 const batchReadBody = z.object({
-  inputs: z.array(z.object({ id: objectId })).max(BATCH_LIMITS.maxInputs, `Too many inputs: at most ${BATCH_LIMITS.maxInputs} are allowed`),
+  inputs: z
+    .array(z.object({ id: objectId }))
+    .max(BATCH_LIMITS.maxInputs, `Too many inputs: at most ${BATCH_LIMITS.maxInputs} are allowed`),
   properties: z.array(z.string()).optional(),
   propertiesWithHistory: z.array(z.string()).optional(),
   idProperty: z.string().optional(),
@@ -43,7 +47,14 @@ const batchReadBody = z.object({
 
 const batchUpdateBody = z.object({
   inputs: z
-    .array(z.object({ id: objectId, properties: propertiesInput, idProperty: z.string().optional(), objectWriteTraceId: z.string().optional() }))
+    .array(
+      z.object({
+        id: objectId,
+        properties: propertiesInput,
+        idProperty: z.string().optional(),
+        objectWriteTraceId: z.string().optional(),
+      }),
+    )
     .min(1, 'inputs must not be empty')
     .max(BATCH_LIMITS.maxInputs, `Too many inputs: at most ${BATCH_LIMITS.maxInputs} are allowed`),
 });
@@ -63,18 +74,34 @@ const searchBody = z.object({
               highValue: z.union([z.string(), z.number()]).optional(),
             }),
           )
-          .max(SEARCH_LIMITS.maxFiltersPerGroup, `A filter group may hold at most ${SEARCH_LIMITS.maxFiltersPerGroup} filters`),
+          .max(
+            SEARCH_LIMITS.maxFiltersPerGroup,
+            `A filter group may hold at most ${SEARCH_LIMITS.maxFiltersPerGroup} filters`,
+          ),
       }),
     )
     .max(SEARCH_LIMITS.maxGroups, `At most ${SEARCH_LIMITS.maxGroups} filter groups are allowed`)
     .optional(),
   sorts: z
-    .array(z.union([z.string(), z.object({ propertyName: z.string().min(1), direction: z.enum(['ASCENDING', 'DESCENDING']).optional() })]))
+    .array(
+      z.union([
+        z.string(),
+        z.object({
+          propertyName: z.string().min(1),
+          direction: z.enum(['ASCENDING', 'DESCENDING']).optional(),
+        }),
+      ]),
+    )
     .max(1, 'Only one sort is allowed')
     .optional(),
   query: z.string().max(SEARCH_LIMITS.maxQueryLength).optional(),
   properties: z.array(z.string()).optional(),
-  limit: z.number().int().min(0).max(SEARCH_LIMITS.maxLimit, `limit must be ≤ ${SEARCH_LIMITS.maxLimit}`).optional(),
+  limit: z
+    .number()
+    .int()
+    .min(0)
+    .max(SEARCH_LIMITS.maxLimit, `limit must be ≤ ${SEARCH_LIMITS.maxLimit}`)
+    .optional(),
   after: z.union([z.string(), z.number()]).optional(),
 });
 
@@ -86,7 +113,9 @@ const createBody = z.object({
     .array(
       z.object({
         to: z.object({ id: objectId }),
-        types: z.array(z.object({ associationCategory: z.string(), associationTypeId: z.number().int() })).min(1),
+        types: z
+          .array(z.object({ associationCategory: z.string(), associationTypeId: z.number().int() }))
+          .min(1),
       }),
     )
     .optional(),
@@ -106,13 +135,23 @@ function parseId(raw: string): number {
 }
 
 function apiWriteContext(context: SimulatorContext, appId: number): WriteContext {
-  return { now: context.now(), source: { changeSource: 'INTEGRATION', sourceId: String(appId) }, privileged: false };
+  return {
+    now: context.now(),
+    source: { changeSource: 'INTEGRATION', sourceId: String(appId) },
+    privileged: false,
+  };
 }
 
 function mutationFailure(error: unknown): never {
   if (error instanceof MutationError) {
     if (error.kind === 'not_found') throw notFoundError(error.message);
-    throw validationError(error.message, { errors: error.details.map((d) => ({ message: d.message, code: d.code, context: { propertyName: [d.name] } })) });
+    throw validationError(error.message, {
+      errors: error.details.map((d) => ({
+        message: d.message,
+        code: d.code,
+        context: { propertyName: [d.name] },
+      })),
+    });
   }
   throw error;
 }
@@ -123,7 +162,12 @@ function nextLink(context: SimulatorContext, req: Request, after: string): strin
   return url.toString();
 }
 
-function associationsOf(portal: Portal, objectType: ObjectTypeName, record: SimRecord, requested: string[] | undefined): AssociationsField | undefined {
+function associationsOf(
+  portal: Portal,
+  objectType: ObjectTypeName,
+  record: SimRecord,
+  requested: string[] | undefined,
+): AssociationsField | undefined {
   if (!requested) return undefined;
   const out: AssociationsField = {};
   for (const raw of requested) {
@@ -131,7 +175,9 @@ function associationsOf(portal: Portal, objectType: ObjectTypeName, record: SimR
     if (!toType) continue;
     const direction = findAssociationDirection(objectType, toType);
     if (!direction) continue;
-    const ids = portal.associations.read(direction, record.id).filter((id) => portal.stores[toType].get(id)?.isActive);
+    const ids = portal.associations
+      .read(direction, record.id)
+      .filter((id) => portal.stores[toType].get(id)?.isActive);
     if (ids.length === 0) continue;
     const type = `${objectType.slice(0, -1)}_to_${toType.slice(0, -1)}`;
     out[toType] = { results: ids.map((id) => ({ id: String(id), type })) };
@@ -148,13 +194,20 @@ export function createCrmRouter(context: SimulatorContext): Router {
     const { runtime } = apiLocals(res);
     const body = parseBody(searchBody, req.body);
     const totalFilters = (body.filterGroups ?? []).reduce((n, g) => n + g.filters.length, 0);
-    if (totalFilters > SEARCH_LIMITS.maxFilters) throw validationError(`At most ${SEARCH_LIMITS.maxFilters} filters are allowed across all filter groups`);
+    if (totalFilters > SEARCH_LIMITS.maxFilters)
+      throw validationError(
+        `At most ${SEARCH_LIMITS.maxFilters} filters are allowed across all filter groups`,
+      );
     const after = body.after === undefined || body.after === '' ? 0 : Number(body.after);
-    if (!Number.isInteger(after) || after < 0) throw validationError(`after must be a non-negative integer offset`);
+    if (!Number.isInteger(after) || after < 0)
+      throw validationError(`after must be a non-negative integer offset`);
     if (after >= SEARCH_LIMITS.maxResults) {
-      throw validationError(`Paging past ${SEARCH_LIMITS.maxResults} results is not supported: after must be less than ${SEARCH_LIMITS.maxResults}.`, {
-        subCategory: 'SEARCH_RESULT_LIMIT_EXCEEDED',
-      });
+      throw validationError(
+        `Paging past ${SEARCH_LIMITS.maxResults} results is not supported: after must be less than ${SEARCH_LIMITS.maxResults}.`,
+        {
+          subCategory: 'SEARCH_RESULT_LIMIT_EXCEEDED',
+        },
+      );
     }
     const rawSort = body.sorts?.[0];
     const search: SearchQuery = {
@@ -191,9 +244,14 @@ export function createCrmRouter(context: SimulatorContext): Router {
     const { runtime } = apiLocals(res);
     const body = parseBody(batchReadBody, req.body);
     const archived = singleParam(req.query.archived) === 'true';
-    if (body.idProperty && body.idProperty !== 'hs_object_id') throw validationError(`The simulator reads by id only; idProperty ${body.idProperty} is not supported`);
+    if (body.idProperty && body.idProperty !== 'hs_object_id')
+      throw validationError(`The simulator reads by id only; idProperty ${body.idProperty} is not supported`);
     const portal = runtime.portal;
-    const selection = selectProperties(portal.schemas[objectType], body.properties, body.propertiesWithHistory);
+    const selection = selectProperties(
+      portal.schemas[objectType],
+      body.properties,
+      body.propertiesWithHistory,
+    );
     const startedAt = new Date(context.now()).toISOString();
     const results: PublicObject[] = [];
     const missing: string[] = [];
@@ -209,7 +267,12 @@ export function createCrmRouter(context: SimulatorContext): Router {
       seen.add(record.id);
       results.push(renderObject(record, selection));
     }
-    const response = { status: 'COMPLETE', results, startedAt, completedAt: new Date(context.now()).toISOString() };
+    const response = {
+      status: 'COMPLETE',
+      results,
+      startedAt,
+      completedAt: new Date(context.now()).toISOString(),
+    };
     if (missing.length === 0) {
       res.json(response);
       return;
@@ -243,7 +306,14 @@ export function createCrmRouter(context: SimulatorContext): Router {
     for (const input of body.inputs) {
       const record = portal.stores[objectType].resolve(parseId(input.id));
       if (!record || !record.isActive) {
-        errors.push({ status: 'error', category: 'OBJECT_NOT_FOUND', message: `Object ${input.id} was not found.`, context: { ids: [input.id] }, errors: [], links: {} });
+        errors.push({
+          status: 'error',
+          category: 'OBJECT_NOT_FOUND',
+          message: `Object ${input.id} was not found.`,
+          context: { ids: [input.id] },
+          errors: [],
+          links: {},
+        });
         continue;
       }
       const parsed = validateWrite(portal, objectType, record, input.properties, false);
@@ -253,15 +323,33 @@ export function createCrmRouter(context: SimulatorContext): Router {
           category: 'VALIDATION_ERROR',
           message: describePropertyErrors(portal.id, parsed.errors),
           context: { ids: [input.id] },
-          errors: parsed.errors.map((e) => ({ message: e.message, code: e.code, context: { propertyName: [e.name] } })),
+          errors: parsed.errors.map((e) => ({
+            message: e.message,
+            code: e.code,
+            context: { propertyName: [e.name] },
+          })),
           links: {},
         });
         continue;
       }
       updateRecord(portal, objectType, record, parsed, write);
-      results.push(renderObject(record, selectProperties(portal.schemas[objectType], [...selection.properties.map((p) => p.name), ...Object.keys(input.properties)], undefined)));
+      results.push(
+        renderObject(
+          record,
+          selectProperties(
+            portal.schemas[objectType],
+            [...selection.properties.map((p) => p.name), ...Object.keys(input.properties)],
+            undefined,
+          ),
+        ),
+      );
     }
-    const response = { status: 'COMPLETE', results, startedAt, completedAt: new Date(context.now()).toISOString() };
+    const response = {
+      status: 'COMPLETE',
+      results,
+      startedAt,
+      completedAt: new Date(context.now()).toISOString(),
+    };
     if (errors.length === 0) res.json(response);
     else res.status(207).json({ ...response, numErrors: errors.length, errors });
   });
@@ -274,10 +362,19 @@ export function createCrmRouter(context: SimulatorContext): Router {
     const store = runtime.portal.stores[objectType];
     const primary = store.resolve(parseId(body.primaryObjectId));
     const merged = store.get(parseId(body.objectIdToMerge));
-    if (!primary || !merged) throw notFoundError('Object not found', { ids: [body.primaryObjectId, body.objectIdToMerge] });
+    if (!primary || !merged)
+      throw notFoundError('Object not found', { ids: [body.primaryObjectId, body.objectIdToMerge] });
     try {
-      const survivor = mergeRecords(runtime.portal, objectType, primary, merged, apiWriteContext(context, appId));
-      res.json(renderObject(survivor, selectProperties(runtime.portal.schemas[objectType], undefined, undefined)));
+      const survivor = mergeRecords(
+        runtime.portal,
+        objectType,
+        primary,
+        merged,
+        apiWriteContext(context, appId),
+      );
+      res.json(
+        renderObject(survivor, selectProperties(runtime.portal.schemas[objectType], undefined, undefined)),
+      );
     } catch (error) {
       mutationFailure(error);
     }
@@ -303,7 +400,11 @@ export function createCrmRouter(context: SimulatorContext): Router {
     const after = rawAfter === undefined || rawAfter === '' ? 0 : parseId(rawAfter);
     if (Number.isNaN(after)) throw validationError(`after must be a cursor returned in paging.next.after`);
     const archived = singleParam(req.query.archived) === 'true';
-    const selection = selectProperties(portal.schemas[objectType], listParam(req.query.properties), historyNames);
+    const selection = selectProperties(
+      portal.schemas[objectType],
+      listParam(req.query.properties),
+      historyNames,
+    );
     const associations = listParam(req.query.associations);
     const store = portal.stores[objectType];
     const results: PublicObject[] = [];
@@ -321,7 +422,9 @@ export function createCrmRouter(context: SimulatorContext): Router {
     }
     res.json({
       results,
-      ...(next !== null ? { paging: { next: { after: String(next), link: nextLink(context, req, String(next)) } } } : {}),
+      ...(next !== null
+        ? { paging: { next: { after: String(next), link: nextLink(context, req, String(next)) } } }
+        : {}),
     });
   });
 
@@ -332,14 +435,32 @@ export function createCrmRouter(context: SimulatorContext): Router {
     const portal = runtime.portal;
     const write = apiWriteContext(context, appId);
     try {
-      const record = createRecord(portal, objectType, validateWrite(portal, objectType, null, body.properties, false), write);
+      const record = createRecord(
+        portal,
+        objectType,
+        validateWrite(portal, objectType, null, body.properties, false),
+        write,
+      );
       for (const association of body.associations ?? []) {
         const typeId = association.types[0]?.associationTypeId;
         const toType: ObjectTypeName | undefined =
           objectType === 'contacts' ? (typeId === 199 ? 'meetings' : 'deals') : 'contacts';
-        changeAssociation(portal, { objectType, id: record.id }, { objectType: toType, id: parseId(association.to.id) }, false, write);
+        changeAssociation(
+          portal,
+          { objectType, id: record.id },
+          { objectType: toType, id: parseId(association.to.id) },
+          false,
+          write,
+        );
       }
-      res.status(201).json(renderObject(record, selectProperties(portal.schemas[objectType], [...Object.keys(body.properties)], undefined)));
+      res
+        .status(201)
+        .json(
+          renderObject(
+            record,
+            selectProperties(portal.schemas[objectType], [...Object.keys(body.properties)], undefined),
+          ),
+        );
     } catch (error) {
       mutationFailure(error);
     }
@@ -351,13 +472,26 @@ export function createCrmRouter(context: SimulatorContext): Router {
     const portal = runtime.portal;
     const rawId = String(req.params.objectId);
     const idProperty = singleParam(req.query.idProperty);
-    if (idProperty && idProperty !== 'hs_object_id') throw validationError(`The simulator reads by id only; idProperty ${idProperty} is not supported`);
+    if (idProperty && idProperty !== 'hs_object_id')
+      throw validationError(`The simulator reads by id only; idProperty ${idProperty} is not supported`);
     const archived = singleParam(req.query.archived) === 'true';
     const record = portal.stores[objectType].resolve(parseId(rawId));
     if (!record || (archived ? record.archivedAt === 0 : record.archivedAt !== 0)) {
-      throw new SimHttpError(404, createErrorBody('OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.', { context: { id: [rawId] } }));
+      throw new SimHttpError(
+        404,
+        createErrorBody('OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.', {
+          context: { id: [rawId] },
+        }),
+      );
     }
-    const object = renderObject(record, selectProperties(portal.schemas[objectType], listParam(req.query.properties), listParam(req.query.propertiesWithHistory)));
+    const object = renderObject(
+      record,
+      selectProperties(
+        portal.schemas[objectType],
+        listParam(req.query.properties),
+        listParam(req.query.propertiesWithHistory),
+      ),
+    );
     const linked = associationsOf(portal, objectType, record, listParam(req.query.associations));
     res.json(linked && Object.keys(linked).length > 0 ? { ...object, associations: linked } : object);
   });
@@ -368,10 +502,24 @@ export function createCrmRouter(context: SimulatorContext): Router {
     const body = parseBody(patchBody, req.body);
     const portal = runtime.portal;
     const record = portal.stores[objectType].resolve(parseId(String(req.params.objectId)));
-    if (!record || !record.isActive) throw notFoundError('Object not found.  objectId are usually numeric.', { id: [String(req.params.objectId)] });
+    if (!record || !record.isActive)
+      throw notFoundError('Object not found.  objectId are usually numeric.', {
+        id: [String(req.params.objectId)],
+      });
     try {
-      updateRecord(portal, objectType, record, validateWrite(portal, objectType, record, body.properties, false), apiWriteContext(context, appId));
-      res.json(renderObject(record, selectProperties(portal.schemas[objectType], [...Object.keys(body.properties)], undefined)));
+      updateRecord(
+        portal,
+        objectType,
+        record,
+        validateWrite(portal, objectType, record, body.properties, false),
+        apiWriteContext(context, appId),
+      );
+      res.json(
+        renderObject(
+          record,
+          selectProperties(portal.schemas[objectType], [...Object.keys(body.properties)], undefined),
+        ),
+      );
     } catch (error) {
       mutationFailure(error);
     }

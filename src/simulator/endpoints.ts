@@ -44,7 +44,8 @@ export const API_PATHS = {
   batchUpdate: (objectType: string) => `/crm/objects/${CRM_API_VERSION}/${objectType}/batch/update`,
   search: (objectType: string) => `/crm/objects/${CRM_API_VERSION}/${objectType}/search`,
   merge: (objectType: string) => `/crm/objects/${CRM_API_VERSION}/${objectType}/merge`,
-  associationsBatchRead: (from: string, to: string) => `/crm/associations/${CRM_API_VERSION}/${from}/${to}/batch/read`,
+  associationsBatchRead: (from: string, to: string) =>
+    `/crm/associations/${CRM_API_VERSION}/${from}/${to}/batch/read`,
   pipelines: (objectType: string) => `/crm/pipelines/${CRM_API_VERSION}/${objectType}`,
   properties: (objectType: string) => `/crm/properties/${CRM_API_VERSION}/${objectType}`,
   propertyGroups: (objectType: string) => `/crm/properties/${CRM_API_VERSION}/${objectType}/groups`,

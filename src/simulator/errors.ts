@@ -42,7 +42,11 @@ export class SimHttpError extends Error {
     readonly body: object,
     readonly headers: Record<string, string> = {},
   ) {
-    super(typeof (body as { message?: unknown }).message === 'string' ? (body as { message: string }).message : `HTTP ${status}`);
+    super(
+      typeof (body as { message?: unknown }).message === 'string'
+        ? (body as { message: string }).message
+        : `HTTP ${status}`,
+    );
     this.name = 'SimHttpError';
   }
 }
@@ -88,7 +92,10 @@ export function expiredAuthError(expiredForMs: number): SimHttpError {
   const seconds = Math.max(1, Math.round(expiredForMs / 1000));
   return new SimHttpError(
     401,
-    createErrorBody('EXPIRED_AUTHENTICATION', `The OAuth token used to make this call expired ${seconds} second(s) ago.`),
+    createErrorBody(
+      'EXPIRED_AUTHENTICATION',
+      `The OAuth token used to make this call expired ${seconds} second(s) ago.`,
+    ),
   );
 }
 

@@ -30,7 +30,10 @@ export type GroundTruthSummary = {
   owners: Owner[];
   pipelines: readonly Pipeline[];
   customProperties: Record<ObjectTypeName, PropertyDefinition[]>;
-  counts: Record<ObjectTypeName, { total: number; active: number; archived: number; mergedAway: number }> & { dealContactAssociations: number; meetingContactAssociations: number };
+  counts: Record<ObjectTypeName, { total: number; active: number; archived: number; mergedAway: number }> & {
+    dealContactAssociations: number;
+    meetingContactAssociations: number;
+  };
   merges: { objectType: ObjectTypeName; primaryId: string; mergedId: string; mergedAt: string }[];
 };
 
@@ -38,12 +41,20 @@ export type GroundTruth = GroundTruthSummary & {
   contacts: GroundTruthRecord[];
   deals: GroundTruthRecord[];
   meetings: GroundTruthRecord[];
-  associations: { dealContacts: { dealId: string; contactId: string }[]; meetingContacts: { meetingId: string; contactId: string }[] };
+  associations: {
+    dealContacts: { dealId: string; contactId: string }[];
+    meetingContacts: { meetingId: string; contactId: string }[];
+  };
 };
 
 export type GroundTruthOptions = { includeHistory?: boolean };
 
-export function describeRecord(portal: Portal, objectType: ObjectTypeName, record: SimRecord, options: GroundTruthOptions = {}): GroundTruthRecord {
+export function describeRecord(
+  portal: Portal,
+  objectType: ObjectTypeName,
+  record: SimRecord,
+  options: GroundTruthOptions = {},
+): GroundTruthRecord {
   const schema = portal.schemas[objectType];
   const properties: Record<string, string> = {};
   const propertiesWithHistory: Record<string, HistoryVersion[]> = {};
@@ -51,7 +62,8 @@ export function describeRecord(portal: Portal, objectType: ObjectTypeName, recor
   for (const property of schema.properties) {
     const value = readValue(record, property);
     if (value !== undefined) properties[property.name] = renderValue(property, value);
-    if (options.includeHistory !== false && recorded.has(property.index)) propertiesWithHistory[property.name] = renderHistory(record, property);
+    if (options.includeHistory !== false && recorded.has(property.index))
+      propertiesWithHistory[property.name] = renderHistory(record, property);
   }
   return {
     id: String(record.id),
@@ -66,7 +78,12 @@ export function describeRecord(portal: Portal, objectType: ObjectTypeName, recor
 }
 
 function renderMerge(m: MergeRecord): GroundTruthSummary['merges'][number] {
-  return { objectType: m.objectType, primaryId: String(m.primaryId), mergedId: String(m.mergedId), mergedAt: new Date(m.at).toISOString() };
+  return {
+    objectType: m.objectType,
+    primaryId: String(m.primaryId),
+    mergedId: String(m.mergedId),
+    mergedAt: new Date(m.at).toISOString(),
+  };
 }
 
 export function summarizeGroundTruth(portal: Portal): GroundTruthSummary {
@@ -80,7 +97,8 @@ export function summarizeGroundTruth(portal: Portal): GroundTruthSummary {
     }
     return c;
   };
-  const custom = (type: ObjectTypeName) => portal.schemas[type].properties.filter((p) => !p.definition.hubspotDefined).map((p) => p.definition);
+  const custom = (type: ObjectTypeName) =>
+    portal.schemas[type].properties.filter((p) => !p.definition.hubspotDefined).map((p) => p.definition);
   return {
     portalId: portal.id,
     account: portal.account,
@@ -99,7 +117,13 @@ export function summarizeGroundTruth(portal: Portal): GroundTruthSummary {
 }
 
 /** One page of a record section, in id order; `after` is the last id of the previous page. */
-export function pageRecords(portal: Portal, objectType: ObjectTypeName, after: number, limit: number, options: GroundTruthOptions = {}): { results: GroundTruthRecord[]; next: string | null } {
+export function pageRecords(
+  portal: Portal,
+  objectType: ObjectTypeName,
+  after: number,
+  limit: number,
+  options: GroundTruthOptions = {},
+): { results: GroundTruthRecord[]; next: string | null } {
   const store = portal.stores[objectType];
   const start = store.lowerBound(after + 1);
   const slice = store.records.slice(start, start + limit);
@@ -108,22 +132,32 @@ export function pageRecords(portal: Portal, objectType: ObjectTypeName, after: n
   return { results, next: last && start + limit < store.records.length ? String(last.id) : null };
 }
 
-export function pageAssociations(portal: Portal, kind: AssociationKind, after: number, limit: number): { results: [string, string][]; next: string | null } {
+export function pageAssociations(
+  portal: Portal,
+  kind: AssociationKind,
+  after: number,
+  limit: number,
+): { results: [string, string][]; next: string | null } {
   const pairs = portal.associations.pairs(kind);
   const page = pairs.slice(after, after + limit).map(([a, b]) => [String(a), String(b)] as [string, string]);
   return { results: page, next: after + limit < pairs.length ? String(after + limit) : null };
 }
 
 export function collectGroundTruth(portal: Portal, options: GroundTruthOptions = {}): GroundTruth {
-  const all = (type: ObjectTypeName) => portal.stores[type].records.map((r) => describeRecord(portal, type, r, options));
+  const all = (type: ObjectTypeName) =>
+    portal.stores[type].records.map((r) => describeRecord(portal, type, r, options));
   return {
     ...summarizeGroundTruth(portal),
     contacts: all('contacts'),
     deals: all('deals'),
     meetings: all('meetings'),
     associations: {
-      dealContacts: portal.associations.pairs('deal_contact').map(([dealId, contactId]) => ({ dealId: String(dealId), contactId: String(contactId) })),
-      meetingContacts: portal.associations.pairs('meeting_contact').map(([meetingId, contactId]) => ({ meetingId: String(meetingId), contactId: String(contactId) })),
+      dealContacts: portal.associations
+        .pairs('deal_contact')
+        .map(([dealId, contactId]) => ({ dealId: String(dealId), contactId: String(contactId) })),
+      meetingContacts: portal.associations
+        .pairs('meeting_contact')
+        .map(([meetingId, contactId]) => ({ meetingId: String(meetingId), contactId: String(contactId) })),
     },
   };
 }

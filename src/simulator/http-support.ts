@@ -24,7 +24,8 @@ export function rawBodyOf(req: Request): string | null {
 
 export function apiLocals(res: Response): ApiLocals {
   const locals = res.locals as Partial<ApiLocals>;
-  if (!locals.runtime || locals.appId === undefined || locals.userId === undefined) throw new Error('route used without authentication');
+  if (!locals.runtime || locals.appId === undefined || locals.userId === undefined)
+    throw new Error('route used without authentication');
   return locals as ApiLocals;
 }
 
@@ -81,15 +82,21 @@ export function guardApi(context: SimulatorContext, budget: 'general' | 'search'
   return async (req, res, next) => {
     const token = context.oauth.authenticate(req.headers.authorization);
     const runtime = context.portals.get(token.portalId);
-    if (!runtime) throw new SimHttpError(401, createErrorBody('INVALID_AUTHENTICATION', 'The portal of this token no longer exists.'));
+    if (!runtime)
+      throw new SimHttpError(
+        401,
+        createErrorBody('INVALID_AUTHENTICATION', 'The portal of this token no longer exists.'),
+      );
     const locals: ApiLocals = { runtime, appId: token.appId, userId: token.userId };
     Object.assign(res.locals, locals);
     const faults = runtime.faults.get();
-    if (faults.dailyLimitExhausted) throw new SimHttpError(429, rateLimitBody('DAILY', groupName(runtime, token.appId)));
+    if (faults.dailyLimitExhausted)
+      throw new SimHttpError(429, rateLimitBody('DAILY', groupName(runtime, token.appId)));
     const now = context.now();
     if (budget === 'search') {
       const taken = runtime.limits.search.take(now);
-      if (!taken.allowed) throw new SimHttpError(429, rateLimitBody('SECONDLY', groupName(runtime, token.appId)));
+      if (!taken.allowed)
+        throw new SimHttpError(429, rateLimitBody('SECONDLY', groupName(runtime, token.appId)));
     } else {
       const taken = runtime.limits.general.take(now);
       if (Number.isFinite(taken.limit)) {
@@ -97,7 +104,8 @@ export function guardApi(context: SimulatorContext, budget: 'general' | 'search'
         res.setHeader('X-HubSpot-RateLimit-Remaining', String(taken.remaining));
         res.setHeader('X-HubSpot-RateLimit-Interval-Milliseconds', String(taken.windowMs));
       }
-      if (!taken.allowed) throw new SimHttpError(429, rateLimitBody('TEN_SECONDLY_ROLLING', groupName(runtime, token.appId)));
+      if (!taken.allowed)
+        throw new SimHttpError(429, rateLimitBody('TEN_SECONDLY_ROLLING', groupName(runtime, token.appId)));
     }
     switch (runtime.faults.decide()) {
       case 'timeout':
@@ -106,7 +114,13 @@ export function guardApi(context: SimulatorContext, budget: 'general' | 'search'
       case 'error':
         throw new SimHttpError(faults.errorStatus, createErrorBody('INTERNAL_ERROR', 'internal error'));
       case 'rateLimit':
-        throw new SimHttpError(429, rateLimitBody(budget === 'search' ? 'SECONDLY' : 'TEN_SECONDLY_ROLLING', groupName(runtime, token.appId)));
+        throw new SimHttpError(
+          429,
+          rateLimitBody(
+            budget === 'search' ? 'SECONDLY' : 'TEN_SECONDLY_ROLLING',
+            groupName(runtime, token.appId),
+          ),
+        );
       case 'none':
         break;
     }
@@ -157,7 +171,9 @@ export function renderErrors(context: SimulatorContext) {
 /** Query values as a list: `a,b` and repeated keys both work, as HubSpot accepts both. */
 export function listParam(value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
-  const items = (Array.isArray(value) ? value : [value]).flatMap((v) => (typeof v === 'string' ? v.split(',') : []));
+  const items = (Array.isArray(value) ? value : [value]).flatMap((v) =>
+    typeof v === 'string' ? v.split(',') : [],
+  );
   const trimmed = items.map((s) => s.trim()).filter((s) => s !== '');
   return trimmed.length > 0 ? trimmed : undefined;
 }

@@ -19,31 +19,69 @@ export const OWNERS_MAX_LIMIT = 500;
 
 const associationBatchBody = z.object({
   inputs: z
-    .array(z.object({ id: z.union([z.string().min(1), z.number()]).transform(String), after: z.string().optional() }))
+    .array(
+      z.object({
+        id: z.union([z.string().min(1), z.number()]).transform(String),
+        after: z.string().optional(),
+      }),
+    )
     .max(ASSOCIATION_BATCH_LIMIT, `Too many inputs: at most ${ASSOCIATION_BATCH_LIMIT} are allowed`),
 });
 
 const propertyCreateBody = z.object({
-  name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must start with a lower-case letter and hold only lower-case letters, digits and underscores'),
+  name: z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9_]*$/,
+      'must start with a lower-case letter and hold only lower-case letters, digits and underscores',
+    ),
   label: z.string().min(1),
   type: z.enum(['string', 'number', 'datetime', 'date', 'enumeration', 'bool', 'phone_number']),
-  fieldType: z.enum(['booleancheckbox', 'calculation_equation', 'checkbox', 'date', 'file', 'html', 'number', 'phonenumber', 'radio', 'select', 'text', 'textarea']),
+  fieldType: z.enum([
+    'booleancheckbox',
+    'calculation_equation',
+    'checkbox',
+    'date',
+    'file',
+    'html',
+    'number',
+    'phonenumber',
+    'radio',
+    'select',
+    'text',
+    'textarea',
+  ]),
   groupName: z.string().min(1),
   description: z.string().optional(),
   options: z
-    .array(z.object({ label: z.string(), value: z.string(), displayOrder: z.number().int().optional(), hidden: z.boolean().optional(), description: z.string().optional() }))
+    .array(
+      z.object({
+        label: z.string(),
+        value: z.string(),
+        displayOrder: z.number().int().optional(),
+        hidden: z.boolean().optional(),
+        description: z.string().optional(),
+      }),
+    )
     .optional(),
   displayOrder: z.number().int().optional(),
   hasUniqueValue: z.boolean().optional(),
   hidden: z.boolean().optional(),
   formField: z.boolean().optional(),
-  numberDisplayHint: z.enum(['currency', 'duration', 'formatted', 'percentage', 'probability', 'unformatted']).optional(),
+  numberDisplayHint: z
+    .enum(['currency', 'duration', 'formatted', 'percentage', 'probability', 'unformatted'])
+    .optional(),
   showCurrencySymbol: z.boolean().optional(),
   externalOptions: z.boolean().optional(),
 });
 
 const groupCreateBody = z.object({
-  name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must start with a lower-case letter and hold only lower-case letters, digits and underscores'),
+  name: z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9_]*$/,
+      'must start with a lower-case letter and hold only lower-case letters, digits and underscores',
+    ),
   label: z.string().min(1),
   displayOrder: z.number().int().optional(),
 });
@@ -72,7 +110,10 @@ function renderStage(stage: Pipeline['stages'][number]): object {
     label: stage.label,
     displayOrder: stage.displayOrder,
     archived: false,
-    metadata: { isClosed: stage.isClosed ? 'true' : 'false', probability: renderProbability(stage.probability) },
+    metadata: {
+      isClosed: stage.isClosed ? 'true' : 'false',
+      probability: renderProbability(stage.probability),
+    },
     createdAt: PIPELINES_CREATED_AT,
     updatedAt: PIPELINES_CREATED_AT,
     writePermissions: 'CRUD_ALL',
@@ -80,7 +121,8 @@ function renderStage(stage: Pipeline['stages'][number]): object {
 }
 
 function requireDealsPipelines(raw: string): void {
-  if (resolveObjectType(raw) !== 'deals') throw validationError(`The simulator has pipelines for deals only, not ${raw}`);
+  if (resolveObjectType(raw) !== 'deals')
+    throw validationError(`The simulator has pipelines for deals only, not ${raw}`);
 }
 
 export function listAccountDetails(portal: Portal, now: number): object {
@@ -95,7 +137,8 @@ export function createMetadataRouter(context: SimulatorContext): Router {
     const from = objectTypeParam(req, 'fromObjectType');
     const to = objectTypeParam(req, 'toObjectType');
     const direction = findAssociationDirection(from, to);
-    if (!direction) throw validationError(`No association types exist between ${from} and ${to} in the simulator`);
+    if (!direction)
+      throw validationError(`No association types exist between ${from} and ${to} in the simulator`);
     const { runtime } = apiLocals(res);
     const portal = runtime.portal;
     const body = parseBody(associationBatchBody, req.body);
@@ -105,14 +148,20 @@ export function createMetadataRouter(context: SimulatorContext): Router {
     for (const input of body.inputs) {
       const id = /^\d+$/.test(input.id) ? Number(input.id) : NaN;
       const record = portal.stores[from].get(id);
-      const targets = record?.isActive ? portal.associations.read(direction, id).filter((t) => portal.stores[to].get(t)?.isActive) : [];
+      const targets = record?.isActive
+        ? portal.associations.read(direction, id).filter((t) => portal.stores[to].get(t)?.isActive)
+        : [];
       if (targets.length === 0) {
         errors.push({
           status: 'error',
           category: 'OBJECT_NOT_FOUND',
           subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND',
           message: `No ${OBJECT_TYPES[to].singular} is associated with ${OBJECT_TYPES[from].singular} ${input.id}.`,
-          context: { fromObjectId: [input.id], fromObjectType: [OBJECT_TYPES[from].singular], toObjectType: [OBJECT_TYPES[to].singular] },
+          context: {
+            fromObjectId: [input.id],
+            fromObjectType: [OBJECT_TYPES[from].singular],
+            toObjectType: [OBJECT_TYPES[to].singular],
+          },
           errors: [],
           links: {},
         });
@@ -120,10 +169,18 @@ export function createMetadataRouter(context: SimulatorContext): Router {
       }
       results.push({
         from: { id: input.id },
-        to: targets.map((t) => ({ toObjectId: t, associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: direction.typeId, label: null }] })),
+        to: targets.map((t) => ({
+          toObjectId: t,
+          associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: direction.typeId, label: null }],
+        })),
       });
     }
-    const response = { status: 'COMPLETE', results, startedAt, completedAt: new Date(context.now()).toISOString() };
+    const response = {
+      status: 'COMPLETE',
+      results,
+      startedAt,
+      completedAt: new Date(context.now()).toISOString(),
+    };
     if (errors.length === 0) res.json(response);
     else res.status(207).json({ ...response, numErrors: errors.length, errors });
   });
@@ -159,7 +216,9 @@ export function createMetadataRouter(context: SimulatorContext): Router {
   router.get(PATHS.propertyGroup, general, (req, res) => {
     const objectType = objectTypeParam(req);
     const { runtime } = apiLocals(res);
-    const group = runtime.portal.schemas[objectType].groups.find((g) => g.name === req.params.groupName && !g.archived);
+    const group = runtime.portal.schemas[objectType].groups.find(
+      (g) => g.name === req.params.groupName && !g.archived,
+    );
     if (!group) throw notFoundError(`Unable to find property group ${String(req.params.groupName)}`);
     res.json(group);
   });
@@ -170,9 +229,17 @@ export function createMetadataRouter(context: SimulatorContext): Router {
     const body = parseBody(groupCreateBody, req.body);
     const groups = runtime.portal.schemas[objectType].groups;
     if (groups.some((g) => g.name === body.name && !g.archived)) {
-      throw conflictError(`A property group named '${body.name}' already exists.`, 'PropertyGroups.GROUP_WITH_NAME_EXISTS');
+      throw conflictError(
+        `A property group named '${body.name}' already exists.`,
+        'PropertyGroups.GROUP_WITH_NAME_EXISTS',
+      );
     }
-    const group = { name: body.name, label: body.label, displayOrder: body.displayOrder ?? -1, archived: false };
+    const group = {
+      name: body.name,
+      label: body.label,
+      displayOrder: body.displayOrder ?? -1,
+      archived: false,
+    };
     const archivedAt = groups.findIndex((g) => g.name === body.name);
     if (archivedAt >= 0) groups.splice(archivedAt, 1);
     groups.push(group);
@@ -183,7 +250,11 @@ export function createMetadataRouter(context: SimulatorContext): Router {
     const objectType = objectTypeParam(req);
     const { runtime } = apiLocals(res);
     const archived = singleParam(req.query.archived) === 'true';
-    res.json({ results: runtime.portal.schemas[objectType].properties.map((p) => p.definition).filter((d) => d.archived === archived) });
+    res.json({
+      results: runtime.portal.schemas[objectType].properties
+        .map((p) => p.definition)
+        .filter((d) => d.archived === archived),
+    });
   });
 
   router.get(PATHS.property, general, (req, res) => {
@@ -191,7 +262,10 @@ export function createMetadataRouter(context: SimulatorContext): Router {
     const { runtime } = apiLocals(res);
     const property = runtime.portal.schemas[objectType].get(String(req.params.propertyName));
     if (!property || property.definition.archived) {
-      throw new SimHttpError(404, createErrorBody('OBJECT_NOT_FOUND', `Unable to find property ${String(req.params.propertyName)}`));
+      throw new SimHttpError(
+        404,
+        createErrorBody('OBJECT_NOT_FOUND', `Unable to find property ${String(req.params.propertyName)}`),
+      );
     }
     res.json(property.definition);
   });
@@ -203,12 +277,21 @@ export function createMetadataRouter(context: SimulatorContext): Router {
     const schema = runtime.portal.schemas[objectType];
     const existing = schema.get(body.name);
     if (existing && !existing.definition.archived) {
-      throw conflictError(`A property named '${body.name}' already exists.`, 'Properties.PROPERTY_WITH_NAME_EXISTS');
+      throw conflictError(
+        `A property named '${body.name}' already exists.`,
+        'Properties.PROPERTY_WITH_NAME_EXISTS',
+      );
     }
     if (!schema.groups.some((g) => g.name === body.groupName && !g.archived)) {
-      throw validationError(`Property group ${body.groupName} does not exist`, { subCategory: 'Properties.PROPERTY_GROUP_NOT_FOUND' });
+      throw validationError(`Property group ${body.groupName} does not exist`, {
+        subCategory: 'Properties.PROPERTY_GROUP_NOT_FOUND',
+      });
     }
-    if (body.hasUniqueValue && schema.properties.filter((p) => p.definition.hasUniqueValue && !p.definition.hubspotDefined).length >= 10) {
+    if (
+      body.hasUniqueValue &&
+      schema.properties.filter((p) => p.definition.hasUniqueValue && !p.definition.hubspotDefined).length >=
+        10
+    ) {
       throw validationError('An object may have at most 10 properties with unique values');
     }
     const at = new Date(context.now()).toISOString();
@@ -219,7 +302,13 @@ export function createMetadataRouter(context: SimulatorContext): Router {
       fieldType: body.fieldType,
       description: body.description ?? '',
       groupName: body.groupName,
-      options: (body.options ?? []).map((o, i) => ({ label: o.label, value: o.value, displayOrder: o.displayOrder ?? i, hidden: o.hidden ?? false, ...(o.description !== undefined ? { description: o.description } : {}) })),
+      options: (body.options ?? []).map((o, i) => ({
+        label: o.label,
+        value: o.value,
+        displayOrder: o.displayOrder ?? i,
+        hidden: o.hidden ?? false,
+        ...(o.description !== undefined ? { description: o.description } : {}),
+      })),
       displayOrder: body.displayOrder ?? -1,
       calculated: false,
       externalOptions: body.externalOptions ?? false,
@@ -249,12 +338,16 @@ export function createMetadataRouter(context: SimulatorContext): Router {
     const { runtime } = apiLocals(res);
     const rawLimit = singleParam(req.query.limit);
     const limit = rawLimit === undefined ? 100 : Number(rawLimit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > OWNERS_MAX_LIMIT) throw validationError(`limit must be between 1 and ${OWNERS_MAX_LIMIT}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > OWNERS_MAX_LIMIT)
+      throw validationError(`limit must be between 1 and ${OWNERS_MAX_LIMIT}`);
     const archived = singleParam(req.query.archived) === 'true';
     const email = singleParam(req.query.email);
-    const owners = runtime.portal.owners.filter((o) => o.archived === archived && (email === undefined || o.email === email));
+    const owners = runtime.portal.owners.filter(
+      (o) => o.archived === archived && (email === undefined || o.email === email),
+    );
     const after = Number(singleParam(req.query.after) ?? '0');
-    if (!Number.isInteger(after) || after < 0) throw validationError('after must be a cursor returned in paging.next.after');
+    if (!Number.isInteger(after) || after < 0)
+      throw validationError('after must be a cursor returned in paging.next.after');
     const page = owners.slice(after, after + limit);
     const next = after + limit < owners.length ? String(after + limit) : null;
     const link = () => {
@@ -262,7 +355,10 @@ export function createMetadataRouter(context: SimulatorContext): Router {
       url.searchParams.set('after', next ?? '');
       return url.toString();
     };
-    res.json({ results: page, ...(next !== null ? { paging: { next: { after: next, link: link() } } } : {}) });
+    res.json({
+      results: page,
+      ...(next !== null ? { paging: { next: { after: next, link: link() } } } : {}),
+    });
   });
 
   router.get(PATHS.owner, general, (req, res) => {
@@ -270,7 +366,9 @@ export function createMetadataRouter(context: SimulatorContext): Router {
     const byUserId = singleParam(req.query.idProperty) === 'userId';
     const archived = singleParam(req.query.archived) === 'true';
     const raw = String(req.params.ownerId);
-    const owner = runtime.portal.owners.find((o) => (byUserId ? String(o.userId) === raw : o.id === raw) && o.archived === archived);
+    const owner = runtime.portal.owners.find(
+      (o) => (byUserId ? String(o.userId) === raw : o.id === raw) && o.archived === archived,
+    );
     if (!owner) throw notFoundError(`Unable to find owner ${raw}`);
     res.json(owner);
   });

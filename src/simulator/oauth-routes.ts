@@ -19,7 +19,12 @@ function formOf(req: Request): Record<string, string | undefined> {
 
 function rejectCredentialsInQuery(req: Request): void {
   if (req.query.client_secret !== undefined || req.query.refresh_token !== undefined) {
-    throw oauthError(400, 'invalid_request', 'BAD_REQUEST', 'Client credentials and tokens must be sent in the request body, not the query string');
+    throw oauthError(
+      400,
+      'invalid_request',
+      'BAD_REQUEST',
+      'Client credentials and tokens must be sent in the request body, not the query string',
+    );
   }
 }
 
@@ -35,7 +40,8 @@ export function createOAuthRouter(context: SimulatorContext): Router {
     const firstPortal = context.portals.keys().next().value;
     const rawPortal = portalFromPath ?? singleParam(req.query.portal_id);
     const portalId = rawPortal === undefined ? firstPortal : Number(rawPortal);
-    if (portalId === undefined || !context.portals.has(portalId)) throw validationError(`Unknown portal ${String(rawPortal)}`);
+    if (portalId === undefined || !context.portals.has(portalId))
+      throw validationError(`Unknown portal ${String(rawPortal)}`);
     const runtime = context.portals.get(portalId);
     const state = singleParam(req.query.state);
     const scope = singleParam(req.query.scope);

@@ -17,7 +17,13 @@ export type SimApp = {
   webhookTargetUrl?: string;
 };
 
-export type OAuthPortal = { portalId: number; userId: number; userEmail: string; domain: string; unavailableScopes: readonly string[] };
+export type OAuthPortal = {
+  portalId: number;
+  userId: number;
+  userEmail: string;
+  domain: string;
+  unavailableScopes: readonly string[];
+};
 
 export type TokenResponse = {
   access_token: string;
@@ -30,7 +36,12 @@ export type TokenResponse = {
   scopes: string[];
 };
 
-export type AuthenticatedToken = { portalId: number; appId: number; userId: number; scopes: readonly string[] };
+export type AuthenticatedToken = {
+  portalId: number;
+  appId: number;
+  userId: number;
+  scopes: readonly string[];
+};
 
 type Grant = { portalId: number; appId: number; userId: number; scopes: string[] };
 type CodeEntry = Grant & { clientId: string; redirectUri: string; expiresAt: number; used: boolean };
@@ -62,17 +73,42 @@ export class OAuthServer {
   }
 
   /** Issues a code for the portal's admin; returns the URL to redirect to. */
-  authorize(params: { clientId: string; redirectUri: string; scope?: string; optionalScope?: string; state?: string; portalId: number; denied: boolean }): string {
+  authorize(params: {
+    clientId: string;
+    redirectUri: string;
+    scope?: string;
+    optionalScope?: string;
+    state?: string;
+    portalId: number;
+    denied: boolean;
+  }): string {
     const app = this.findApp(params.clientId);
-    if (!app) throw new SimHttpError(400, { status: 'error', message: `Unknown client_id ${params.clientId}`, category: 'VALIDATION_ERROR', correlationId: randomUUID() });
+    if (!app)
+      throw new SimHttpError(400, {
+        status: 'error',
+        message: `Unknown client_id ${params.clientId}`,
+        category: 'VALIDATION_ERROR',
+        correlationId: randomUUID(),
+      });
     let target: URL;
     try {
       target = new URL(params.redirectUri);
     } catch {
-      throw new SimHttpError(400, { status: 'error', message: 'redirect_uri must be an absolute URL', category: 'VALIDATION_ERROR', correlationId: randomUUID() });
+      throw new SimHttpError(400, {
+        status: 'error',
+        message: 'redirect_uri must be an absolute URL',
+        category: 'VALIDATION_ERROR',
+        correlationId: randomUUID(),
+      });
     }
     const portal = this.hooks.portal(params.portalId);
-    if (!portal) throw new SimHttpError(400, { status: 'error', message: `Unknown portal ${params.portalId}`, category: 'VALIDATION_ERROR', correlationId: randomUUID() });
+    if (!portal)
+      throw new SimHttpError(400, {
+        status: 'error',
+        message: `Unknown portal ${params.portalId}`,
+        category: 'VALIDATION_ERROR',
+        correlationId: randomUUID(),
+      });
     if (params.state !== undefined) target.searchParams.set('state', params.state);
     if (params.denied) {
       target.searchParams.set('error', 'access_denied');
@@ -99,29 +135,54 @@ export class OAuthServer {
   private requireClient(form: Record<string, string | undefined>): SimApp {
     const app = this.findApp(form.client_id);
     if (!app) throw oauthError(401, 'invalid_client', 'BAD_CLIENT_ID', 'missing or unknown client id');
-    if (form.client_secret !== app.clientSecret) throw oauthError(401, 'invalid_client', 'BAD_CLIENT_SECRET', 'missing or invalid client secret');
+    if (form.client_secret !== app.clientSecret)
+      throw oauthError(401, 'invalid_client', 'BAD_CLIENT_SECRET', 'missing or invalid client secret');
     return app;
   }
 
   exchange(form: Record<string, string | undefined>): TokenResponse {
     const grantType = form.grant_type;
     if (grantType !== 'authorization_code' && grantType !== 'refresh_token') {
-      throw oauthError(400, 'unsupported_grant_type', 'BAD_GRANT_TYPE', `grant_type must be authorization_code or refresh_token`);
+      throw oauthError(
+        400,
+        'unsupported_grant_type',
+        'BAD_GRANT_TYPE',
+        `grant_type must be authorization_code or refresh_token`,
+      );
     }
     const app = this.requireClient(form);
     if (grantType === 'authorization_code') {
       const entry = form.code ? this.codes.get(form.code) : undefined;
-      if (!entry || entry.clientId !== app.clientId) throw oauthError(400, 'invalid_grant', 'BAD_AUTH_CODE', 'auth code not found');
-      if (entry.used) throw oauthError(400, 'invalid_grant', 'BAD_AUTH_CODE', 'auth code has already been used');
-      if (entry.expiresAt <= this.hooks.now()) throw oauthError(400, 'invalid_grant', 'BAD_AUTH_CODE', 'auth code has expired');
-      if (form.redirect_uri !== entry.redirectUri) throw oauthError(400, 'invalid_grant', 'BAD_REDIRECT_URI', 'redirect_uri does not match the one used to get the code');
+      if (!entry || entry.clientId !== app.clientId)
+        throw oauthError(400, 'invalid_grant', 'BAD_AUTH_CODE', 'auth code not found');
+      if (entry.used)
+        throw oauthError(400, 'invalid_grant', 'BAD_AUTH_CODE', 'auth code has already been used');
+      if (entry.expiresAt <= this.hooks.now())
+        throw oauthError(400, 'invalid_grant', 'BAD_AUTH_CODE', 'auth code has expired');
+      if (form.redirect_uri !== entry.redirectUri)
+        throw oauthError(
+          400,
+          'invalid_grant',
+          'BAD_REDIRECT_URI',
+          'redirect_uri does not match the one used to get the code',
+        );
       entry.used = true;
       return this.issue(entry);
     }
     const refreshToken = form.refresh_token ?? '';
     const entry = this.refreshTokens.get(refreshToken);
-    if (!entry || entry.revoked || entry.appId !== app.appId || this.hooks.refreshRevokedByFault(entry.portalId)) {
-      throw oauthError(400, 'invalid_grant', 'BAD_REFRESH_TOKEN', 'refresh token is invalid, expired or revoked');
+    if (
+      !entry ||
+      entry.revoked ||
+      entry.appId !== app.appId ||
+      this.hooks.refreshRevokedByFault(entry.portalId)
+    ) {
+      throw oauthError(
+        400,
+        'invalid_grant',
+        'BAD_REFRESH_TOKEN',
+        'refresh token is invalid, expired or revoked',
+      );
     }
     const accessToken = this.newAccessToken(entry);
     return this.response(accessToken, refreshToken, entry);
@@ -130,14 +191,24 @@ export class OAuthServer {
   /** Issues a fresh install's tokens (the admin API's shortcut past the browser step). */
   issue(grant: Grant): TokenResponse {
     const refreshToken = `na1-${randomUUID().slice(0, 4)}-${randomUUID()}`;
-    this.refreshTokens.set(refreshToken, { portalId: grant.portalId, appId: grant.appId, userId: grant.userId, scopes: grant.scopes, revoked: false });
+    this.refreshTokens.set(refreshToken, {
+      portalId: grant.portalId,
+      appId: grant.appId,
+      userId: grant.userId,
+      scopes: grant.scopes,
+      revoked: false,
+    });
     return this.response(this.newAccessToken(grant), refreshToken, grant);
   }
 
   private newAccessToken(grant: Grant): string {
     // Longer than 255 characters on purpose: HubSpot's tokens vary in length and exceed 300 (reference §1).
     const token = `CN${randomBytes(240).toString('base64url')}`;
-    this.accessTokens.set(token, { ...grant, expiresAt: this.hooks.now() + ACCESS_TOKEN_TTL_SECONDS * 1000, revoked: false });
+    this.accessTokens.set(token, {
+      ...grant,
+      expiresAt: this.hooks.now() + ACCESS_TOKEN_TTL_SECONDS * 1000,
+      revoked: false,
+    });
     return token;
   }
 
@@ -177,7 +248,18 @@ export class OAuthServer {
         user: portal?.userEmail ?? '',
         hub_domain: portal?.domain ?? '',
         is_private_distribution: false,
-        signed_access_token: { appId: app.appId, hubId: access.portalId, userId: access.userId, expiresAt: access.expiresAt, scopes: access.scopes.join(' '), isPrivateDistribution: false, isUserLevel: false, isServiceAccount: false, installingUserId: access.userId, hublet: 'na1' },
+        signed_access_token: {
+          appId: app.appId,
+          hubId: access.portalId,
+          userId: access.userId,
+          expiresAt: access.expiresAt,
+          scopes: access.scopes.join(' '),
+          isPrivateDistribution: false,
+          isUserLevel: false,
+          isServiceAccount: false,
+          installingUserId: access.userId,
+          hublet: 'na1',
+        },
       };
     }
     const refresh = this.refreshTokens.get(token);

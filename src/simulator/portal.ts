@@ -51,18 +51,43 @@ export type MergeRecord = { objectType: ObjectTypeName; primaryId: number; merge
 export type ChangeSource = { changeSource: string; sourceId?: string; userId?: number };
 
 /** What happened, as the webhook dispatcher needs it. */
-export type ChangeEvent = { objectType: ObjectTypeName; objectId: number; occurredAt: number; changeSource: string; sourceId?: string } & (
+export type ChangeEvent = {
+  objectType: ObjectTypeName;
+  objectId: number;
+  occurredAt: number;
+  changeSource: string;
+  sourceId?: string;
+} & (
   | { kind: 'creation' }
   | { kind: 'deletion' }
   | { kind: 'restore' }
   | { kind: 'privacyDeletion' }
   | { kind: 'propertyChange'; propertyName: string; propertyValue: string }
-  | { kind: 'merge'; primaryObjectId: number; mergedObjectIds: number[]; newObjectId: number; numberOfPropertiesMoved: number }
-  | { kind: 'associationChange'; associationType: string; fromObjectId: number; toObjectId: number; associationRemoved: boolean }
+  | {
+      kind: 'merge';
+      primaryObjectId: number;
+      mergedObjectIds: number[];
+      newObjectId: number;
+      numberOfPropertiesMoved: number;
+    }
+  | {
+      kind: 'associationChange';
+      associationType: string;
+      fromObjectId: number;
+      toObjectId: number;
+      associationRemoved: boolean;
+    }
 );
 
 /** Fixed rates against USD, so that amount_in_home_currency is reproducible. */
-export const USD_RATES: Readonly<Record<string, number>> = { USD: 1, EUR: 1.08, GBP: 1.27, CAD: 0.73, AUD: 0.66, JPY: 0.0067 };
+export const USD_RATES: Readonly<Record<string, number>> = {
+  USD: 1,
+  EUR: 1.08,
+  GBP: 1.27,
+  CAD: 0.73,
+  AUD: 0.66,
+  JPY: 0.0067,
+};
 
 type PendingIndexEntry = { visibleAt: number; snapshot: SimRecord | null };
 
@@ -122,7 +147,10 @@ export class Portal {
     readonly unavailableScopes: readonly string[],
     searchConsistencyMs: number,
   ) {
-    const context = { owners: owners.filter((o) => !o.archived), currencies: [account.companyCurrency, ...account.additionalCurrencies] };
+    const context = {
+      owners: owners.filter((o) => !o.archived),
+      currencies: [account.companyCurrency, ...account.additionalCurrencies],
+    };
     this.schemas = {
       contacts: createObjectSchema('contacts', context),
       deals: createObjectSchema('deals', context),
@@ -163,7 +191,10 @@ export class Portal {
 }
 
 /** "-05:00" and its milliseconds for a time zone at a moment (DST-aware). */
-export function describeUtcOffset(timeZone: string, at: number): { utcOffset: string; utcOffsetMilliseconds: number } {
+export function describeUtcOffset(
+  timeZone: string,
+  at: number,
+): { utcOffset: string; utcOffsetMilliseconds: number } {
   const name =
     new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
       .formatToParts(new Date(at))

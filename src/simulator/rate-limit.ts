@@ -20,7 +20,8 @@ export class RollingWindow {
   ) {}
 
   take(now: number): TakeResult {
-    if (!Number.isFinite(this.limit)) return { allowed: true, limit: this.limit, remaining: this.limit, windowMs: this.windowMs };
+    if (!Number.isFinite(this.limit))
+      return { allowed: true, limit: this.limit, remaining: this.limit, windowMs: this.windowMs };
     const since = now - this.windowMs;
     while (this.head < this.stamps.length && (this.stamps[this.head] as number) <= since) this.head++;
     // Compact now and then so the array does not grow without bound.
@@ -29,7 +30,8 @@ export class RollingWindow {
       this.head = 0;
     }
     const used = this.stamps.length - this.head;
-    if (used >= this.limit) return { allowed: false, limit: this.limit, remaining: 0, windowMs: this.windowMs };
+    if (used >= this.limit)
+      return { allowed: false, limit: this.limit, remaining: 0, windowMs: this.windowMs };
     this.stamps.push(now);
     return { allowed: true, limit: this.limit, remaining: this.limit - used - 1, windowMs: this.windowMs };
   }

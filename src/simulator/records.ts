@@ -77,7 +77,9 @@ export function readValue(record: SimRecord, property: SchemaProperty): StoredVa
 export function renderValue(property: SchemaProperty, value: StoredValue): string {
   if (typeof value === 'number') {
     if (property.isTime) {
-      return property.definition.type === 'date' ? new Date(value).toISOString().slice(0, 10) : new Date(value).toISOString();
+      return property.definition.type === 'date'
+        ? new Date(value).toISOString().slice(0, 10)
+        : new Date(value).toISOString();
     }
     return String(value);
   }
@@ -91,7 +93,14 @@ export function readHistory(record: SimRecord, property: SchemaProperty): Histor
   const value = readValue(record, property);
   if (value === undefined) return [];
   const timestamp = property.virtual === 'updatedAt' ? record.updatedAt : record.createdAt;
-  return [new HistoryEntry(property.index, value, timestamp, internSource({ sourceType: property.historySourceType }))];
+  return [
+    new HistoryEntry(
+      property.index,
+      value,
+      timestamp,
+      internSource({ sourceType: property.historySourceType }),
+    ),
+  ];
 }
 
 /**
@@ -108,14 +117,27 @@ export function writeValue(
   const history = (record.history ??= []);
   const previous = record.values[property.index];
   if (previous !== undefined && !history.some((entry) => entry.property === property.index)) {
-    history.unshift(new HistoryEntry(property.index, previous, record.createdAt, internSource({ sourceType: property.historySourceType })));
+    history.unshift(
+      new HistoryEntry(
+        property.index,
+        previous,
+        record.createdAt,
+        internSource({ sourceType: property.historySourceType }),
+      ),
+    );
   }
   record.values[property.index] = value;
   history.push(new HistoryEntry(property.index, value ?? '', timestamp, internSource(source)));
 }
 
 /** Records a version without the "replaced value" bookkeeping; used by the generator, which writes history in order. */
-export function appendHistory(record: SimRecord, property: SchemaProperty, value: StoredValue, timestamp: number, source: HistorySource): void {
+export function appendHistory(
+  record: SimRecord,
+  property: SchemaProperty,
+  value: StoredValue,
+  timestamp: number,
+  source: HistorySource,
+): void {
   (record.history ??= []).push(new HistoryEntry(property.index, value, timestamp, source));
   record.values[property.index] = value;
 }
@@ -151,7 +173,8 @@ export class RecordStore {
   /** Follows merges to the surviving record, as HubSpot resolves a merged-away id. */
   resolve(id: number): SimRecord | undefined {
     let record = this.byId.get(id);
-    for (let hops = 0; record && record.mergedInto !== 0 && hops < 64; hops++) record = this.byId.get(record.mergedInto);
+    for (let hops = 0; record && record.mergedInto !== 0 && hops < 64; hops++)
+      record = this.byId.get(record.mergedInto);
     return record;
   }
 

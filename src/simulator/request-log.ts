@@ -53,8 +53,14 @@ export class RequestLog {
     if (this.capacity <= 0) return;
     const body = entry.body;
     const truncated = body !== null && body.length > this.bodyLimit;
-    this.entries.push({ ...entry, seq: ++this.seq, body: truncated ? body.slice(0, this.bodyLimit) : body, bodyTruncated: truncated });
-    if (this.entries.length > this.capacity * 1.25) this.entries = this.entries.slice(this.entries.length - this.capacity);
+    this.entries.push({
+      ...entry,
+      seq: ++this.seq,
+      body: truncated ? body.slice(0, this.bodyLimit) : body,
+      bodyTruncated: truncated,
+    });
+    if (this.entries.length > this.capacity * 1.25)
+      this.entries = this.entries.slice(this.entries.length - this.capacity);
   }
 
   list(filter: RequestLogFilter = {}): RequestLogEntry[] {

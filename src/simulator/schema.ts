@@ -13,9 +13,16 @@ import {
  * (kept as epoch ms, rendered ISO), read-only, or derived from the record
  * itself (id, createdAt, updatedAt).
  */
-export type PropertyType = 'string' | 'number' | 'datetime' | 'date' | 'enumeration' | 'bool' | 'phone_number';
+export type PropertyType =
+  'string' | 'number' | 'datetime' | 'date' | 'enumeration' | 'bool' | 'phone_number';
 
-export type PropertyOption = { label: string; value: string; displayOrder: number; hidden: boolean; description?: string };
+export type PropertyOption = {
+  label: string;
+  value: string;
+  displayOrder: number;
+  hidden: boolean;
+  description?: string;
+};
 
 export type PropertyDefinition = {
   name: string;
@@ -186,7 +193,10 @@ export type SchemaContext = {
 
 const SOURCE_OPTIONS = options(ANALYTICS_SOURCES);
 
-function stageDateProperties(stageIds: readonly { id: string; label: string }[], group: string): PropertySpec[] {
+function stageDateProperties(
+  stageIds: readonly { id: string; label: string }[],
+  group: string,
+): PropertySpec[] {
   return stageIds.map((stage) => ({
     name: `hs_v2_date_entered_${stage.id}`,
     label: `Date entered "${stage.label}"`,
@@ -197,11 +207,21 @@ function stageDateProperties(stageIds: readonly { id: string; label: string }[],
 }
 
 function ownerOptions(context: SchemaContext): PropertyOption[] {
-  return context.owners.map((o, i) => ({ label: `${o.firstName} ${o.lastName}`, value: o.id, displayOrder: i, hidden: false }));
+  return context.owners.map((o, i) => ({
+    label: `${o.firstName} ${o.lastName}`,
+    value: o.id,
+    displayOrder: i,
+    hidden: false,
+  }));
 }
 
 function contactSpecs(context: SchemaContext): PropertySpec[] {
-  const analytics = (name: string, label: string, type: PropertyType, extra: Partial<PropertySpec> = {}): PropertySpec => ({
+  const analytics = (
+    name: string,
+    label: string,
+    type: PropertyType,
+    extra: Partial<PropertySpec> = {},
+  ): PropertySpec => ({
     name,
     label,
     type,
@@ -211,15 +231,42 @@ function contactSpecs(context: SchemaContext): PropertySpec[] {
     ...extra,
   });
   return [
-    { name: 'hs_object_id', label: 'Record ID', type: 'number', group: 'contactinformation', readOnly: true, virtual: 'id' },
-    { name: 'createdate', label: 'Create Date', type: 'datetime', group: 'contactinformation', readOnly: true, virtual: 'createdAt' },
-    { name: 'lastmodifieddate', label: 'Last Modified Date', type: 'datetime', group: 'contactinformation', readOnly: true, virtual: 'updatedAt' },
+    {
+      name: 'hs_object_id',
+      label: 'Record ID',
+      type: 'number',
+      group: 'contactinformation',
+      readOnly: true,
+      virtual: 'id',
+    },
+    {
+      name: 'createdate',
+      label: 'Create Date',
+      type: 'datetime',
+      group: 'contactinformation',
+      readOnly: true,
+      virtual: 'createdAt',
+    },
+    {
+      name: 'lastmodifieddate',
+      label: 'Last Modified Date',
+      type: 'datetime',
+      group: 'contactinformation',
+      readOnly: true,
+      virtual: 'updatedAt',
+    },
     { name: 'email', label: 'Email', type: 'string', group: 'contactinformation', hasUniqueValue: true },
     { name: 'firstname', label: 'First Name', type: 'string', group: 'contactinformation' },
     { name: 'lastname', label: 'Last Name', type: 'string', group: 'contactinformation' },
     { name: 'company', label: 'Company Name', type: 'string', group: 'contactinformation' },
     { name: 'jobtitle', label: 'Job Title', type: 'string', group: 'contactinformation' },
-    { name: 'phone', label: 'Phone Number', type: 'string', group: 'contactinformation', fieldType: 'phonenumber' },
+    {
+      name: 'phone',
+      label: 'Phone Number',
+      type: 'string',
+      group: 'contactinformation',
+      fieldType: 'phonenumber',
+    },
     {
       name: 'lifecyclestage',
       label: 'Lifecycle Stage',
@@ -236,9 +283,29 @@ function contactSpecs(context: SchemaContext): PropertySpec[] {
       externalOptions: true,
       options: ownerOptions(context),
     },
-    { name: 'hubspot_owner_assigneddate', label: 'Owner Assigned Date', type: 'datetime', group: 'contactinformation', readOnly: true },
-    { name: 'hs_merged_object_ids', label: 'Merged Contact IDs', type: 'enumeration', fieldType: 'checkbox', group: 'contactinformation', readOnly: true },
-    { name: 'hs_analytics_source', label: 'Original Traffic Source', type: 'enumeration', group: 'analyticsinformation', options: SOURCE_OPTIONS, sourceType: 'ANALYTICS' },
+    {
+      name: 'hubspot_owner_assigneddate',
+      label: 'Owner Assigned Date',
+      type: 'datetime',
+      group: 'contactinformation',
+      readOnly: true,
+    },
+    {
+      name: 'hs_merged_object_ids',
+      label: 'Merged Contact IDs',
+      type: 'enumeration',
+      fieldType: 'checkbox',
+      group: 'contactinformation',
+      readOnly: true,
+    },
+    {
+      name: 'hs_analytics_source',
+      label: 'Original Traffic Source',
+      type: 'enumeration',
+      group: 'analyticsinformation',
+      options: SOURCE_OPTIONS,
+      sourceType: 'ANALYTICS',
+    },
     analytics('hs_analytics_source_data_1', 'Original Traffic Source Drill-Down 1', 'string'),
     analytics('hs_analytics_source_data_2', 'Original Traffic Source Drill-Down 2', 'string'),
     analytics('hs_latest_source', 'Latest Traffic Source', 'enumeration', { options: SOURCE_OPTIONS }),
@@ -252,25 +319,98 @@ function contactSpecs(context: SchemaContext): PropertySpec[] {
     analytics('hs_analytics_first_referrer', 'First Referring Site', 'string'),
     analytics('hs_analytics_num_page_views', 'Number of Pageviews', 'number'),
     analytics('hs_analytics_num_visits', 'Number of Sessions', 'number'),
-    { name: 'first_conversion_date', label: 'First Conversion Date', type: 'datetime', group: 'conversioninformation', readOnly: true },
-    { name: 'first_conversion_event_name', label: 'First Conversion', type: 'string', group: 'conversioninformation', readOnly: true },
-    { name: 'recent_conversion_date', label: 'Recent Conversion Date', type: 'datetime', group: 'conversioninformation', readOnly: true },
-    { name: 'recent_conversion_event_name', label: 'Recent Conversion', type: 'string', group: 'conversioninformation', readOnly: true },
-    { name: 'num_conversion_events', label: 'Number of Form Submissions', type: 'number', group: 'conversioninformation', readOnly: true },
-    { name: 'num_unique_conversion_events', label: 'Number of Unique Forms Submitted', type: 'number', group: 'conversioninformation', readOnly: true },
+    {
+      name: 'first_conversion_date',
+      label: 'First Conversion Date',
+      type: 'datetime',
+      group: 'conversioninformation',
+      readOnly: true,
+    },
+    {
+      name: 'first_conversion_event_name',
+      label: 'First Conversion',
+      type: 'string',
+      group: 'conversioninformation',
+      readOnly: true,
+    },
+    {
+      name: 'recent_conversion_date',
+      label: 'Recent Conversion Date',
+      type: 'datetime',
+      group: 'conversioninformation',
+      readOnly: true,
+    },
+    {
+      name: 'recent_conversion_event_name',
+      label: 'Recent Conversion',
+      type: 'string',
+      group: 'conversioninformation',
+      readOnly: true,
+    },
+    {
+      name: 'num_conversion_events',
+      label: 'Number of Form Submissions',
+      type: 'number',
+      group: 'conversioninformation',
+      readOnly: true,
+    },
+    {
+      name: 'num_unique_conversion_events',
+      label: 'Number of Unique Forms Submitted',
+      type: 'number',
+      group: 'conversioninformation',
+      readOnly: true,
+    },
     ...stageDateProperties(LIFECYCLE_STAGES, 'contactinformation'),
   ];
 }
 
 function dealSpecs(context: SchemaContext): PropertySpec[] {
-  const stages = PIPELINES.flatMap((p) => p.stages.map((s) => ({ id: s.id, label: `${s.label} (${p.label})` })));
+  const stages = PIPELINES.flatMap((p) =>
+    p.stages.map((s) => ({ id: s.id, label: `${s.label} (${p.label})` })),
+  );
   return [
-    { name: 'hs_object_id', label: 'Record ID', type: 'number', group: 'dealinformation', readOnly: true, virtual: 'id' },
-    { name: 'createdate', label: 'Create Date', type: 'datetime', group: 'dealinformation', readOnly: true, virtual: 'createdAt' },
-    { name: 'hs_lastmodifieddate', label: 'Last Modified Date', type: 'datetime', group: 'dealinformation', readOnly: true, virtual: 'updatedAt' },
+    {
+      name: 'hs_object_id',
+      label: 'Record ID',
+      type: 'number',
+      group: 'dealinformation',
+      readOnly: true,
+      virtual: 'id',
+    },
+    {
+      name: 'createdate',
+      label: 'Create Date',
+      type: 'datetime',
+      group: 'dealinformation',
+      readOnly: true,
+      virtual: 'createdAt',
+    },
+    {
+      name: 'hs_lastmodifieddate',
+      label: 'Last Modified Date',
+      type: 'datetime',
+      group: 'dealinformation',
+      readOnly: true,
+      virtual: 'updatedAt',
+    },
     { name: 'dealname', label: 'Deal Name', type: 'string', group: 'dealinformation' },
-    { name: 'amount', label: 'Amount', type: 'number', group: 'dealinformation', numberDisplayHint: 'currency', showCurrencySymbol: true },
-    { name: 'amount_in_home_currency', label: 'Amount in company currency', type: 'number', group: 'dealinformation', readOnly: true, numberDisplayHint: 'currency' },
+    {
+      name: 'amount',
+      label: 'Amount',
+      type: 'number',
+      group: 'dealinformation',
+      numberDisplayHint: 'currency',
+      showCurrencySymbol: true,
+    },
+    {
+      name: 'amount_in_home_currency',
+      label: 'Amount in company currency',
+      type: 'number',
+      group: 'dealinformation',
+      readOnly: true,
+      numberDisplayHint: 'currency',
+    },
     {
       name: 'deal_currency_code',
       label: 'Currency',
@@ -278,8 +418,20 @@ function dealSpecs(context: SchemaContext): PropertySpec[] {
       group: 'dealinformation',
       options: options(context.currencies.map((c) => [c, c] as const)),
     },
-    { name: 'pipeline', label: 'Pipeline', type: 'enumeration', group: 'dealinformation', options: options(PIPELINES.map((p) => [p.id, p.label] as const)) },
-    { name: 'dealstage', label: 'Deal Stage', type: 'enumeration', group: 'dealinformation', options: options(stages.map((s) => [s.id, s.label] as const)) },
+    {
+      name: 'pipeline',
+      label: 'Pipeline',
+      type: 'enumeration',
+      group: 'dealinformation',
+      options: options(PIPELINES.map((p) => [p.id, p.label] as const)),
+    },
+    {
+      name: 'dealstage',
+      label: 'Deal Stage',
+      type: 'enumeration',
+      group: 'dealinformation',
+      options: options(stages.map((s) => [s.id, s.label] as const)),
+    },
     { name: 'closedate', label: 'Close Date', type: 'datetime', group: 'dealinformation' },
     {
       name: 'dealtype',
@@ -291,25 +443,110 @@ function dealSpecs(context: SchemaContext): PropertySpec[] {
         ['existingbusiness', 'Existing Business'],
       ]),
     },
-    { name: 'hubspot_owner_id', label: 'Deal owner', type: 'enumeration', group: 'dealinformation', externalOptions: true, options: ownerOptions(context) },
-    { name: 'hs_is_closed', label: 'Is Deal Closed?', type: 'bool', group: 'dealinformation', readOnly: true },
-    { name: 'hs_is_closed_won', label: 'Is Closed Won', type: 'bool', group: 'dealinformation', readOnly: true },
-    { name: 'hs_is_closed_lost', label: 'Is Closed Lost', type: 'bool', group: 'dealinformation', readOnly: true },
-    { name: 'hs_deal_stage_probability', label: 'Deal probability', type: 'number', group: 'dealinformation', readOnly: true, numberDisplayHint: 'probability' },
-    { name: 'days_to_close', label: 'Days to close', type: 'number', group: 'dealinformation', readOnly: true },
-    { name: 'hs_merged_object_ids', label: 'Merged Deal IDs', type: 'enumeration', fieldType: 'checkbox', group: 'dealinformation', readOnly: true },
-    { name: 'hs_analytics_source', label: 'Original Traffic Source', type: 'enumeration', group: 'analyticsinformation', readOnly: true, options: SOURCE_OPTIONS },
-    { name: 'hs_analytics_source_data_1', label: 'Original Traffic Source Drill-Down 1', type: 'string', group: 'analyticsinformation', readOnly: true },
-    { name: 'hs_analytics_source_data_2', label: 'Original Traffic Source Drill-Down 2', type: 'string', group: 'analyticsinformation', readOnly: true },
+    {
+      name: 'hubspot_owner_id',
+      label: 'Deal owner',
+      type: 'enumeration',
+      group: 'dealinformation',
+      externalOptions: true,
+      options: ownerOptions(context),
+    },
+    {
+      name: 'hs_is_closed',
+      label: 'Is Deal Closed?',
+      type: 'bool',
+      group: 'dealinformation',
+      readOnly: true,
+    },
+    {
+      name: 'hs_is_closed_won',
+      label: 'Is Closed Won',
+      type: 'bool',
+      group: 'dealinformation',
+      readOnly: true,
+    },
+    {
+      name: 'hs_is_closed_lost',
+      label: 'Is Closed Lost',
+      type: 'bool',
+      group: 'dealinformation',
+      readOnly: true,
+    },
+    {
+      name: 'hs_deal_stage_probability',
+      label: 'Deal probability',
+      type: 'number',
+      group: 'dealinformation',
+      readOnly: true,
+      numberDisplayHint: 'probability',
+    },
+    {
+      name: 'days_to_close',
+      label: 'Days to close',
+      type: 'number',
+      group: 'dealinformation',
+      readOnly: true,
+    },
+    {
+      name: 'hs_merged_object_ids',
+      label: 'Merged Deal IDs',
+      type: 'enumeration',
+      fieldType: 'checkbox',
+      group: 'dealinformation',
+      readOnly: true,
+    },
+    {
+      name: 'hs_analytics_source',
+      label: 'Original Traffic Source',
+      type: 'enumeration',
+      group: 'analyticsinformation',
+      readOnly: true,
+      options: SOURCE_OPTIONS,
+    },
+    {
+      name: 'hs_analytics_source_data_1',
+      label: 'Original Traffic Source Drill-Down 1',
+      type: 'string',
+      group: 'analyticsinformation',
+      readOnly: true,
+    },
+    {
+      name: 'hs_analytics_source_data_2',
+      label: 'Original Traffic Source Drill-Down 2',
+      type: 'string',
+      group: 'analyticsinformation',
+      readOnly: true,
+    },
     ...stageDateProperties(stages, 'dealinformation'),
   ];
 }
 
 function meetingSpecs(context: SchemaContext): PropertySpec[] {
   return [
-    { name: 'hs_object_id', label: 'Record ID', type: 'number', group: 'meeting', readOnly: true, virtual: 'id' },
-    { name: 'hs_createdate', label: 'Create Date', type: 'datetime', group: 'meeting', readOnly: true, virtual: 'createdAt' },
-    { name: 'hs_lastmodifieddate', label: 'Last Modified Date', type: 'datetime', group: 'meeting', readOnly: true, virtual: 'updatedAt' },
+    {
+      name: 'hs_object_id',
+      label: 'Record ID',
+      type: 'number',
+      group: 'meeting',
+      readOnly: true,
+      virtual: 'id',
+    },
+    {
+      name: 'hs_createdate',
+      label: 'Create Date',
+      type: 'datetime',
+      group: 'meeting',
+      readOnly: true,
+      virtual: 'createdAt',
+    },
+    {
+      name: 'hs_lastmodifieddate',
+      label: 'Last Modified Date',
+      type: 'datetime',
+      group: 'meeting',
+      readOnly: true,
+      virtual: 'updatedAt',
+    },
     { name: 'hs_timestamp', label: 'Activity date', type: 'datetime', group: 'meeting' },
     { name: 'hs_meeting_title', label: 'Meeting name', type: 'string', group: 'meeting' },
     { name: 'hs_meeting_start_time', label: 'Start Time', type: 'datetime', group: 'meeting' },
@@ -319,7 +556,9 @@ function meetingSpecs(context: SchemaContext): PropertySpec[] {
       label: 'Meeting outcome',
       type: 'enumeration',
       group: 'meeting',
-      options: options(MEETING_OUTCOMES.map((o) => [o, o.charAt(0) + o.slice(1).toLowerCase().replace('_', ' ')] as const)),
+      options: options(
+        MEETING_OUTCOMES.map((o) => [o, o.charAt(0) + o.slice(1).toLowerCase().replace('_', ' ')] as const),
+      ),
     },
     {
       name: 'hs_meeting_source',
@@ -329,7 +568,14 @@ function meetingSpecs(context: SchemaContext): PropertySpec[] {
       readOnly: true,
       options: options(MEETING_SOURCES.map((s) => [s, s] as const)),
     },
-    { name: 'hubspot_owner_id', label: 'Activity assigned to', type: 'enumeration', group: 'meeting', externalOptions: true, options: ownerOptions(context) },
+    {
+      name: 'hubspot_owner_id',
+      label: 'Activity assigned to',
+      type: 'enumeration',
+      group: 'meeting',
+      externalOptions: true,
+      options: ownerOptions(context),
+    },
   ];
 }
 
@@ -342,7 +588,12 @@ export function createObjectSchema(objectType: ObjectTypeName, context: SchemaCo
         [
           { name: 'contactinformation', label: 'Contact information', displayOrder: 0, archived: false },
           { name: 'analyticsinformation', label: 'Web analytics history', displayOrder: 1, archived: false },
-          { name: 'conversioninformation', label: 'Conversion information', displayOrder: 2, archived: false },
+          {
+            name: 'conversioninformation',
+            label: 'Conversion information',
+            displayOrder: 2,
+            archived: false,
+          },
         ],
         ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'],
       );
@@ -354,7 +605,16 @@ export function createObjectSchema(objectType: ObjectTypeName, context: SchemaCo
           { name: 'dealinformation', label: 'Deal information', displayOrder: 0, archived: false },
           { name: 'analyticsinformation', label: 'Analytics information', displayOrder: 1, archived: false },
         ],
-        ['amount', 'closedate', 'createdate', 'dealname', 'dealstage', 'hs_lastmodifieddate', 'hs_object_id', 'pipeline'],
+        [
+          'amount',
+          'closedate',
+          'createdate',
+          'dealname',
+          'dealstage',
+          'hs_lastmodifieddate',
+          'hs_object_id',
+          'pipeline',
+        ],
       );
     case 'meetings':
       return new ObjectSchema(

@@ -10,14 +10,45 @@ import type { ObjectSchema, SchemaProperty } from './schema';
  * sort, ≤ 200 per page, no paging past 10,000 results, and an index that lags
  * behind writes (see SearchLag).
  */
-export const SEARCH_LIMITS = { maxGroups: 5, maxFiltersPerGroup: 6, maxFilters: 18, maxLimit: 200, maxResults: 10_000, maxQueryLength: 3000 } as const;
+export const SEARCH_LIMITS = {
+  maxGroups: 5,
+  maxFiltersPerGroup: 6,
+  maxFilters: 18,
+  maxLimit: 200,
+  maxResults: 10_000,
+  maxQueryLength: 3000,
+} as const;
 
-export const SEARCH_OPERATORS = ['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN', 'NOT_CONTAINS_TOKEN'] as const;
+export const SEARCH_OPERATORS = [
+  'EQ',
+  'NEQ',
+  'LT',
+  'LTE',
+  'GT',
+  'GTE',
+  'BETWEEN',
+  'IN',
+  'NOT_IN',
+  'HAS_PROPERTY',
+  'NOT_HAS_PROPERTY',
+  'CONTAINS_TOKEN',
+  'NOT_CONTAINS_TOKEN',
+] as const;
 export type SearchOperator = (typeof SEARCH_OPERATORS)[number];
 
-export type SearchFilter = { propertyName: string; operator: SearchOperator; value?: string | number | boolean | undefined; values?: (string | number)[] | undefined; highValue?: string | number | undefined };
+export type SearchFilter = {
+  propertyName: string;
+  operator: SearchOperator;
+  value?: string | number | boolean | undefined;
+  values?: (string | number)[] | undefined;
+  highValue?: string | number | undefined;
+};
 export type SearchSort = { propertyName: string; direction: 'ASCENDING' | 'DESCENDING' };
-export type SearchQuery = { filterGroups: { filters: SearchFilter[] }[]; sort: SearchSort | null; query: string | null };
+export type SearchQuery = {
+  filterGroups: { filters: SearchFilter[] }[];
+  sort: SearchSort | null;
+  query: string | null;
+};
 
 type Predicate = (record: SimRecord) => boolean;
 
@@ -27,8 +58,14 @@ const TEXT_FIELDS: Record<ObjectTypeName, readonly string[]> = {
   meetings: ['hs_meeting_title'],
 };
 
-const ASSOCIATION_PSEUDO: Record<ObjectTypeName, Partial<Record<string, { kind: AssociationKind; contactSide: boolean }>>> = {
-  contacts: { 'associations.deal': { kind: 'deal_contact', contactSide: true }, 'associations.meeting': { kind: 'meeting_contact', contactSide: true } },
+const ASSOCIATION_PSEUDO: Record<
+  ObjectTypeName,
+  Partial<Record<string, { kind: AssociationKind; contactSide: boolean }>>
+> = {
+  contacts: {
+    'associations.deal': { kind: 'deal_contact', contactSide: true },
+    'associations.meeting': { kind: 'meeting_contact', contactSide: true },
+  },
   deals: { 'associations.contact': { kind: 'deal_contact', contactSide: false } },
   meetings: { 'associations.contact': { kind: 'meeting_contact', contactSide: false } },
 };
@@ -53,8 +90,13 @@ function toComparable(kind: Kind, value: StoredValue): number | string {
   return typeof value === 'number' ? value : Number(value);
 }
 
-function operand(kind: Kind, raw: string | number | boolean | undefined, filter: SearchFilter): number | string {
-  if (raw === undefined) throw validationError(`Filter on ${filter.propertyName} with operator ${filter.operator} needs a value`);
+function operand(
+  kind: Kind,
+  raw: string | number | boolean | undefined,
+  filter: SearchFilter,
+): number | string {
+  if (raw === undefined)
+    throw validationError(`Filter on ${filter.propertyName} with operator ${filter.operator} needs a value`);
   const text = String(raw);
   if (kind === 'time') return parseFilterTime(text);
   if (kind === 'number') {
@@ -66,7 +108,10 @@ function operand(kind: Kind, raw: string | number | boolean | undefined, filter:
 }
 
 /** A reader specialised per property: search scans every record, so the hot path avoids generic dispatch. */
-function compileReader(property: SchemaProperty, kind: Kind): (record: SimRecord) => number | string | undefined {
+function compileReader(
+  property: SchemaProperty,
+  kind: Kind,
+): (record: SimRecord) => number | string | undefined {
   switch (property.virtual) {
     case 'id':
       return (r) => r.id;
@@ -91,26 +136,41 @@ function compileReader(property: SchemaProperty, kind: Kind): (record: SimRecord
 }
 
 function tokenMatcher(pattern: string): (text: string) => boolean {
-  const escaped = pattern.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  const escaped = pattern
+    .toLowerCase()
+    .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*');
   const re = new RegExp(`(^|[^a-z0-9])${escaped}($|[^a-z0-9])`, 'i');
   return (text) => re.test(text);
 }
 
-function compileFilter(portal: Portal, objectType: ObjectTypeName, schema: ObjectSchema, filter: SearchFilter): Predicate {
+function compileFilter(
+  portal: Portal,
+  objectType: ObjectTypeName,
+  schema: ObjectSchema,
+  filter: SearchFilter,
+): Predicate {
   const pseudo = ASSOCIATION_PSEUDO[objectType][filter.propertyName];
   if (pseudo) {
     const ids = filter.operator === 'IN' ? (filter.values ?? []) : [filter.value];
     const allowed = new Set<number>();
     for (const raw of ids) {
       const id = Number(raw);
-      const linked = pseudo.contactSide ? portal.associations.contactsOf(pseudo.kind, id) : portal.associations.othersOfContact(pseudo.kind, id);
+      const linked = pseudo.contactSide
+        ? portal.associations.contactsOf(pseudo.kind, id)
+        : portal.associations.othersOfContact(pseudo.kind, id);
       for (const l of linked) allowed.add(l);
     }
-    if (filter.operator !== 'EQ' && filter.operator !== 'IN') throw validationError(`${filter.propertyName} supports only EQ and IN`);
+    if (filter.operator !== 'EQ' && filter.operator !== 'IN')
+      throw validationError(`${filter.propertyName} supports only EQ and IN`);
     return (record) => allowed.has(record.id);
   }
   const property = schema.get(filter.propertyName);
-  if (!property) throw validationError(`There was a problem with the request. Property ${filter.propertyName} does not exist for ${objectType}.`, { subCategory: 'PROPERTY_DOESNT_EXIST' });
+  if (!property)
+    throw validationError(
+      `There was a problem with the request. Property ${filter.propertyName} does not exist for ${objectType}.`,
+      { subCategory: 'PROPERTY_DOESNT_EXIST' },
+    );
   const kind = kindOf(property);
   const read = compileReader(property, kind);
   switch (filter.operator) {
@@ -122,7 +182,9 @@ function compileFilter(portal: Portal, objectType: ObjectTypeName, schema: Objec
     case 'NEQ': {
       const target = operand(kind, filter.value, filter);
       const multi = property.definition.fieldType === 'checkbox';
-      const equals = (v: number | string | undefined) => v !== undefined && (v === target || (multi && typeof v === 'string' && v.split(';').includes(String(target))));
+      const equals = (v: number | string | undefined) =>
+        v !== undefined &&
+        (v === target || (multi && typeof v === 'string' && v.split(';').includes(String(target))));
       return filter.operator === 'EQ' ? (r) => equals(read(r)) : (r) => !equals(read(r));
     }
     case 'LT':
@@ -147,7 +209,10 @@ function compileFilter(portal: Portal, objectType: ObjectTypeName, schema: Objec
     }
     case 'IN':
     case 'NOT_IN': {
-      if (!filter.values || filter.values.length === 0) throw validationError(`Filter on ${filter.propertyName} with operator ${filter.operator} needs values`);
+      if (!filter.values || filter.values.length === 0)
+        throw validationError(
+          `Filter on ${filter.propertyName} with operator ${filter.operator} needs values`,
+        );
       const set = new Set(filter.values.map((v) => operand(kind, v, filter)));
       return filter.operator === 'IN'
         ? (r) => {
@@ -172,20 +237,32 @@ function compileFilter(portal: Portal, objectType: ObjectTypeName, schema: Objec
 }
 
 function compileQuery(schema: ObjectSchema, objectType: ObjectTypeName, query: string): Predicate {
-  const tokens = query.toLowerCase().split(/\s+/).filter((t) => t !== '');
-  const fields = TEXT_FIELDS[objectType].map((n) => schema.get(n)).filter((p): p is SchemaProperty => p !== undefined);
+  const tokens = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((t) => t !== '');
+  const fields = TEXT_FIELDS[objectType]
+    .map((n) => schema.get(n))
+    .filter((p): p is SchemaProperty => p !== undefined);
   return (record) =>
     tokens.every((token) =>
       fields.some((field) => {
         const v = readValue(record, field);
-        return v !== undefined && String(v).toLowerCase().split(/[\s@.\-–]+/).some((word) => word.startsWith(token));
+        return (
+          v !== undefined &&
+          String(v)
+            .toLowerCase()
+            .split(/[\s@.\-–]+/)
+            .some((word) => word.startsWith(token))
+        );
       }),
     );
 }
 
 function compileSort(schema: ObjectSchema, sort: SearchSort): (a: SimRecord, b: SimRecord) => number {
   const property = schema.get(sort.propertyName);
-  if (!property) throw validationError(`Property ${sort.propertyName} does not exist and cannot be used to sort.`);
+  if (!property)
+    throw validationError(`Property ${sort.propertyName} does not exist and cannot be used to sort.`);
   const read = compileReader(property, kindOf(property));
   const sign = sort.direction === 'DESCENDING' ? -1 : 1;
   const keys = new Map<SimRecord, number | string | undefined>();
@@ -224,7 +301,11 @@ function timeColumnsOf(store: RecordStore): TimeColumns {
   const cached = columnCache.get(store);
   if (cached && cached.version === store.version) return cached;
   const n = store.records.length;
-  const columns: TimeColumns = { version: store.version, createdAt: new Float64Array(n), updatedAt: new Float64Array(n) };
+  const columns: TimeColumns = {
+    version: store.version,
+    createdAt: new Float64Array(n),
+    updatedAt: new Float64Array(n),
+  };
   for (let i = 0; i < n; i++) {
     const record = store.records[i] as SimRecord;
     columns.createdAt[i] = record.createdAt;
@@ -242,20 +323,34 @@ const RANGE_OPERATORS = new Set<SearchOperator>(['EQ', 'GT', 'GTE', 'LT', 'LTE',
  * the bounds plus every record whose indexed state lags (its indexed time may differ).
  * The full filters still run on each candidate, so this only narrows.
  */
-function candidatesOf(store: RecordStore, schema: ObjectSchema, search: SearchQuery, lagging: ReadonlyMap<number, unknown>): readonly SimRecord[] {
+function candidatesOf(
+  store: RecordStore,
+  schema: ObjectSchema,
+  search: SearchQuery,
+  lagging: ReadonlyMap<number, unknown>,
+): readonly SimRecord[] {
   if (search.filterGroups.length !== 1) return store.records;
   let low = -Infinity;
   let high = Infinity;
   let column: 'createdAt' | 'updatedAt' | null = null;
   for (const filter of (search.filterGroups[0] as { filters: SearchFilter[] }).filters) {
     const virtual = schema.get(filter.propertyName)?.virtual;
-    if ((virtual !== 'createdAt' && virtual !== 'updatedAt') || !RANGE_OPERATORS.has(filter.operator)) continue;
+    if ((virtual !== 'createdAt' && virtual !== 'updatedAt') || !RANGE_OPERATORS.has(filter.operator))
+      continue;
     if (column !== null && column !== virtual) continue;
     const value = operand('time', filter.value, filter);
     column = virtual;
-    if (filter.operator === 'EQ' || filter.operator === 'GT' || filter.operator === 'GTE' || filter.operator === 'BETWEEN') low = Math.max(low, value as number);
-    if (filter.operator === 'EQ' || filter.operator === 'LT' || filter.operator === 'LTE') high = Math.min(high, value as number);
-    if (filter.operator === 'BETWEEN') high = Math.min(high, operand('time', filter.highValue, filter) as number);
+    if (
+      filter.operator === 'EQ' ||
+      filter.operator === 'GT' ||
+      filter.operator === 'GTE' ||
+      filter.operator === 'BETWEEN'
+    )
+      low = Math.max(low, value as number);
+    if (filter.operator === 'EQ' || filter.operator === 'LT' || filter.operator === 'LTE')
+      high = Math.min(high, value as number);
+    if (filter.operator === 'BETWEEN')
+      high = Math.min(high, operand('time', filter.highValue, filter) as number);
   }
   if (column === null) return store.records;
   const values = timeColumnsOf(store)[column];
@@ -280,7 +375,12 @@ const caches = new WeakMap<Portal, CacheEntry[]>();
 const CACHE_SIZE = 16;
 
 /** All matches, sorted; repeated pages of one query reuse the sorted list until anything changes. */
-export function findMatches(portal: Portal, objectType: ObjectTypeName, search: SearchQuery, now: number): SimRecord[] {
+export function findMatches(
+  portal: Portal,
+  objectType: ObjectTypeName,
+  search: SearchQuery,
+  now: number,
+): SimRecord[] {
   const store = portal.stores[objectType];
   const lag = portal.searchLag[objectType];
   const lagging = lag.lagging(now);
@@ -291,8 +391,15 @@ export function findMatches(portal: Portal, objectType: ObjectTypeName, search: 
   if (hit) return hit.matches;
 
   const schema = portal.schemas[objectType];
-  const groups = search.filterGroups.map((group) => combineAll(group.filters.map((f) => compileFilter(portal, objectType, schema, f))));
-  const matchesFilters = groups.length === 0 ? null : groups.length === 1 ? (groups[0] as Predicate) : (r: SimRecord) => groups.some((g) => g(r));
+  const groups = search.filterGroups.map((group) =>
+    combineAll(group.filters.map((f) => compileFilter(portal, objectType, schema, f))),
+  );
+  const matchesFilters =
+    groups.length === 0
+      ? null
+      : groups.length === 1
+        ? (groups[0] as Predicate)
+        : (r: SimRecord) => groups.some((g) => g(r));
   const query = search.query ? compileQuery(schema, objectType, search.query) : null;
   const matches: SimRecord[] = [];
   for (const live of candidatesOf(store, schema, search, lagging)) {

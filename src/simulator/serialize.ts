@@ -31,8 +31,14 @@ export type AssociationsField = Record<string, { results: { id: string; type: st
 export type PropertySelection = { properties: readonly SchemaProperty[]; history: readonly SchemaProperty[] };
 
 /** Requested names that exist (unknown ones are ignored, as HubSpot does), plus the always-returned record properties. */
-export function selectProperties(schema: ObjectSchema, names: readonly string[] | undefined, historyNames: readonly string[] | undefined): PropertySelection {
-  const history = (historyNames ?? []).map((n) => schema.get(n)).filter((p): p is SchemaProperty => p !== undefined);
+export function selectProperties(
+  schema: ObjectSchema,
+  names: readonly string[] | undefined,
+  historyNames: readonly string[] | undefined,
+): PropertySelection {
+  const history = (historyNames ?? [])
+    .map((n) => schema.get(n))
+    .filter((p): p is SchemaProperty => p !== undefined);
   if (!names || names.length === 0) {
     const defaults = schema.defaultPropertyIndexes.map((i) => schema.properties[i] as SchemaProperty);
     return { properties: dedupe([...defaults, ...history]), history };

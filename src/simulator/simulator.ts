@@ -19,7 +19,13 @@ import { createRandom, type Random } from './random';
 import { PortalRateLimits } from './rate-limit';
 import { RequestLog } from './request-log';
 import { FIRST_NAMES, LAST_NAMES } from './sample-data';
-import { WebhookDispatcher, type DeliveryRecord, type WebhookOptions, type WebhookStats, type WebhookSubscription } from './webhooks';
+import {
+  WebhookDispatcher,
+  type DeliveryRecord,
+  type WebhookOptions,
+  type WebhookStats,
+  type WebhookSubscription,
+} from './webhooks';
 
 /**
  * startSimulator: generates the portals, then serves HubSpot's APIs (and the
@@ -27,7 +33,13 @@ import { WebhookDispatcher, type DeliveryRecord, type WebhookOptions, type Webho
  * times end at `anchor` (default: the start of the current UTC day), so the
  * same seed and anchor give the same portals.
  */
-export type SimulatorAppSpec = { clientId: string; clientSecret: string; appId: number; webhookTargetUrl?: string; subscriptions?: WebhookSubscription[] };
+export type SimulatorAppSpec = {
+  clientId: string;
+  clientSecret: string;
+  appId: number;
+  webhookTargetUrl?: string;
+  subscriptions?: WebhookSubscription[];
+};
 
 export type SimulatorOptions = {
   seed: number | string;
@@ -64,17 +76,38 @@ export type SimulatorHandle = {
   admin: SimulatorAdmin;
   groundTruth(portalId: number, options?: GroundTruthOptions): GroundTruth;
   requestLog: RequestLog;
-  faults: { get(portalId: number): PortalFaults; set(portalId: number, patch: Partial<PortalFaults>): PortalFaults; reset(portalId: number): void };
+  faults: {
+    get(portalId: number): PortalFaults;
+    set(portalId: number, patch: Partial<PortalFaults>): PortalFaults;
+    reset(portalId: number): void;
+  };
   setWebhookTarget(url: string | null, appId?: number): void;
-  webhooks: { getOptions(): WebhookOptions; setOptions(patch: Partial<WebhookOptions>): WebhookOptions; stats(): WebhookStats; deliveries(): DeliveryRecord[]; idle(): Promise<void> };
+  webhooks: {
+    getOptions(): WebhookOptions;
+    setOptions(patch: Partial<WebhookOptions>): WebhookOptions;
+    stats(): WebhookStats;
+    deliveries(): DeliveryRecord[];
+    idle(): Promise<void>;
+  };
   generation: { durationMs: number; portals: Record<number, GenerationSummary> };
   close(): Promise<void>;
 };
 
 const DAY = 86_400_000;
-const TIME_ZONES = ['America/New_York', 'Europe/Berlin', 'Europe/London', 'America/Los_Angeles', 'Australia/Sydney'];
+const TIME_ZONES = [
+  'America/New_York',
+  'Europe/Berlin',
+  'Europe/London',
+  'America/Los_Angeles',
+  'Australia/Sydney',
+];
 const CURRENCIES = ['USD', 'EUR', 'GBP', 'USD', 'AUD'];
-const OTHER_CURRENCIES: Record<string, string[]> = { USD: ['EUR', 'GBP'], EUR: ['USD', 'GBP'], GBP: ['USD', 'EUR'], AUD: ['USD', 'EUR'] };
+const OTHER_CURRENCIES: Record<string, string[]> = {
+  USD: ['EUR', 'GBP'],
+  EUR: ['USD', 'GBP'],
+  GBP: ['USD', 'EUR'],
+  AUD: ['USD', 'EUR'],
+};
 
 function uuidFrom(random: Random): string {
   const h = random.hex(32);
@@ -84,12 +117,17 @@ function uuidFrom(random: Random): string {
 /** The app credentials a seed stands for, so a CLI run and a test agree without passing secrets around. */
 export function deriveApp(seed: number | string): SimApp {
   const random = createRandom(`${String(seed)}/app`);
-  return { appId: 1_000_000 + random.int(0, 8_999_999), clientId: uuidFrom(random), clientSecret: uuidFrom(random) };
+  return {
+    appId: 1_000_000 + random.int(0, 8_999_999),
+    clientId: uuidFrom(random),
+    clientSecret: uuidFrom(random),
+  };
 }
 
 function resolveAnchor(anchor: SimulatorOptions['anchor'], now: number): number {
   if (anchor === undefined) return Math.floor(now / DAY) * DAY;
-  const ms = anchor instanceof Date ? anchor.getTime() : typeof anchor === 'string' ? Date.parse(anchor) : anchor;
+  const ms =
+    anchor instanceof Date ? anchor.getTime() : typeof anchor === 'string' ? Date.parse(anchor) : anchor;
   if (!Number.isFinite(ms)) throw new Error(`anchor is not a time: ${String(anchor)}`);
   return ms;
 }
@@ -102,13 +140,19 @@ function createOwners(random: Random, ordinal: number, domain: string, createdAt
     const userId = 4_100_000 + ordinal * 1000 + i * 7 + 1;
     owners.push({
       id: String(71_000_000 + ordinal * 1000 + i * 3 + 11),
-      email: `${firstName}.${lastName}`.toLowerCase().normalize('NFD').replace(/[^a-z.]/g, '') + `@${domain}`,
+      email:
+        `${firstName}.${lastName}`
+          .toLowerCase()
+          .normalize('NFD')
+          .replace(/[^a-z.]/g, '') + `@${domain}`,
       firstName,
       lastName,
       userId,
       userIdIncludingInactive: userId,
       type: 'PERSON',
-      teams: [{ id: String(3_000 + (i % 2)), name: i % 2 === 0 ? 'Sales East' : 'Sales West', primary: true }],
+      teams: [
+        { id: String(3_000 + (i % 2)), name: i % 2 === 0 ? 'Sales East' : 'Sales West', primary: true },
+      ],
       // The last owner left the company: archived owners still own old records.
       archived: i === 8,
       createdAt,
@@ -151,7 +195,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const currency = spec.companyCurrency ?? CURRENCIES[ordinal % CURRENCIES.length] ?? 'USD';
     const timeZone = spec.timeZone ?? TIME_ZONES[ordinal % TIME_ZONES.length] ?? 'UTC';
     const domain = `portal${portalId}.kpibridge-demo.example`;
-    const owners = createOwners(random.fork('owners'), ordinal, domain, new Date(anchor - 800 * DAY).toISOString());
+    const owners = createOwners(
+      random.fork('owners'),
+      ordinal,
+      domain,
+      new Date(anchor - 800 * DAY).toISOString(),
+    );
     const portal = new Portal(
       portalId,
       ordinal,
@@ -173,7 +222,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const deals = spec.deals ?? options.deals ?? Math.round(contacts / 5);
     const meetings = spec.meetings ?? options.meetings ?? Math.round(deals * 1.5);
     summaries[portalId] = populatePortal(portal, random.fork('data'), { anchor, contacts, deals, meetings });
-    portals.set(portalId, { portal, faults: new FaultState(seed, portalId), limits: new PortalRateLimits(rateScale) });
+    portals.set(portalId, {
+      portal,
+      faults: new FaultState(seed, portalId),
+      limits: new PortalRateLimits(rateScale),
+    });
   });
   const generationMs = Math.round(performance.now() - started);
 
@@ -182,11 +235,26 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     portal: (portalId) => {
       const portal = portals.get(portalId)?.portal;
       const admin = portal?.owners.find((o) => !o.archived);
-      return portal && admin ? { portalId, userId: admin.userId, userEmail: admin.email, domain: `portal${portalId}.kpibridge-demo.example`, unavailableScopes: portal.unavailableScopes } : undefined;
+      return portal && admin
+        ? {
+            portalId,
+            userId: admin.userId,
+            userEmail: admin.email,
+            domain: `portal${portalId}.kpibridge-demo.example`,
+            unavailableScopes: portal.unavailableScopes,
+          }
+        : undefined;
     },
     refreshRevokedByFault: (portalId) => portals.get(portalId)?.faults.get().refreshTokenRevoked ?? false,
   });
-  const webhooks = new WebhookDispatcher(apps, subscriptions, seed, now, logger.child({ name: 'simulator-webhooks' }), options.webhooks);
+  const webhooks = new WebhookDispatcher(
+    apps,
+    subscriptions,
+    seed,
+    now,
+    logger.child({ name: 'simulator-webhooks' }),
+    options.webhooks,
+  );
   const context: SimulatorContext = {
     seed,
     now,
@@ -194,7 +262,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     portals,
     oauth,
     webhooks,
-    requestLog: new RequestLog(options.requestLog?.capacity ?? 20_000, options.requestLog?.bodyLimit ?? 16_384),
+    requestLog: new RequestLog(
+      options.requestLog?.capacity ?? 20_000,
+      options.requestLog?.bodyLimit ?? 16_384,
+    ),
     latencyMs: options.latencyMs ?? 0,
     baseUrl: '',
   };
@@ -214,18 +285,25 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   app.use(createCrmRouter(context));
   app.use(createMetadataRouter(context));
   app.use((_req, res) => {
-    res.status(404).json(createErrorBody('OBJECT_NOT_FOUND', 'Not found: the simulator does not serve this path'));
+    res
+      .status(404)
+      .json(createErrorBody('OBJECT_NOT_FOUND', 'Not found: the simulator does not serve this path'));
   });
   app.use(renderErrors(context));
 
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));
+    const s = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', (error?: Error) =>
+      error ? reject(error) : resolve(s),
+    );
   });
   server.keepAliveTimeout = 65_000;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   context.baseUrl = `http://${host}:${address.port}`;
-  logger.info({ url: context.baseUrl, portals: [...portals.keys()], generationMs }, 'HubSpot simulator listening');
+  logger.info(
+    { url: context.baseUrl, portals: [...portals.keys()], generationMs },
+    'HubSpot simulator listening',
+  );
 
   let closing: Promise<void> | null = null;
   return {
@@ -242,7 +320,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     requestLog: context.requestLog,
     faults: { get: admin.getFaults, set: admin.setFaults, reset: admin.resetFaults },
     setWebhookTarget: (url, appId) => webhooks.setTarget(url, appId),
-    webhooks: { getOptions: admin.getWebhookOptions, setOptions: admin.setWebhookOptions, stats: admin.getWebhookStats, deliveries: admin.listWebhookDeliveries, idle: admin.flushWebhooks },
+    webhooks: {
+      getOptions: admin.getWebhookOptions,
+      setOptions: admin.setWebhookOptions,
+      stats: admin.getWebhookStats,
+      deliveries: admin.listWebhookDeliveries,
+      idle: admin.flushWebhooks,
+    },
     generation: { durationMs: generationMs, portals: summaries },
     close: () =>
       (closing ??= new Promise<void>((resolve) => {

@@ -69,9 +69,28 @@ export type WebhookEvent = {
   isPrimaryAssociation?: boolean;
 };
 
-export type DeliveryRecord = { time: number; appId: number; portalId: number; url: string; attemptNumber: number; events: number; status: number | 'timeout' | 'network-error'; duplicate: boolean };
+export type DeliveryRecord = {
+  time: number;
+  appId: number;
+  portalId: number;
+  url: string;
+  attemptNumber: number;
+  events: number;
+  status: number | 'timeout' | 'network-error';
+  duplicate: boolean;
+};
 
-export type WebhookStats = { queued: number; inFlight: number; scheduled: number; deliveredBatches: number; deliveredEvents: number; failedAttempts: number; droppedEvents: number; duplicatedBatches: number; abandonedEvents: number };
+export type WebhookStats = {
+  queued: number;
+  inFlight: number;
+  scheduled: number;
+  deliveredBatches: number;
+  deliveredEvents: number;
+  failedAttempts: number;
+  droppedEvents: number;
+  duplicatedBatches: number;
+  abandonedEvents: number;
+};
 
 type Batch = { app: SimApp; portalId: number; events: WebhookEvent[]; attempt: number; duplicate: boolean };
 type Queue = { app: SimApp; portalId: number; events: WebhookEvent[]; timer: NodeJS.Timeout | null };
@@ -94,7 +113,14 @@ export class WebhookDispatcher {
   private nextEventId: number;
   private inFlight = 0;
   private closed = false;
-  private readonly stats = { deliveredBatches: 0, deliveredEvents: 0, failedAttempts: 0, droppedEvents: 0, duplicatedBatches: 0, abandonedEvents: 0 };
+  private readonly stats = {
+    deliveredBatches: 0,
+    deliveredEvents: 0,
+    failedAttempts: 0,
+    droppedEvents: 0,
+    duplicatedBatches: 0,
+    abandonedEvents: 0,
+  };
 
   constructor(
     private readonly apps: readonly SimApp[],
@@ -129,7 +155,8 @@ export class WebhookDispatcher {
   setOptions(patch: Partial<WebhookOptions>): WebhookOptions {
     const wasPaused = this.options.paused;
     this.options = { ...this.options, ...patch };
-    if (wasPaused && !this.options.paused) for (const queue of this.queues.values()) this.scheduleFlush(queue);
+    if (wasPaused && !this.options.paused)
+      for (const queue of this.queues.values()) this.scheduleFlush(queue);
     this.notifyIfIdle();
     return this.getOptions();
   }
@@ -164,10 +191,18 @@ export class WebhookDispatcher {
     }
   }
 
-  private subscriptionId(app: SimApp, subscriptionType: string, propertyName: string | undefined): number | null {
+  private subscriptionId(
+    app: SimApp,
+    subscriptionType: string,
+    propertyName: string | undefined,
+  ): number | null {
     const subscriptions = this.subscriptions.get(app.appId);
     if (subscriptions) {
-      const index = subscriptions.findIndex((s) => s.subscriptionType === subscriptionType && (s.propertyName === undefined || s.propertyName === propertyName));
+      const index = subscriptions.findIndex(
+        (s) =>
+          s.subscriptionType === subscriptionType &&
+          (s.propertyName === undefined || s.propertyName === propertyName),
+      );
       return index < 0 ? null : app.appId * 100 + index;
     }
     const key = `${app.appId}|${subscriptionType}|${propertyName ?? ''}`;
@@ -183,7 +218,11 @@ export class WebhookDispatcher {
     const prefix = OBJECT_TYPES[change.objectType].webhookPrefix;
     if (!prefix) return null;
     const subscriptionType = `${prefix}.${change.kind}`;
-    const subscriptionId = this.subscriptionId(app, subscriptionType, change.kind === 'propertyChange' ? change.propertyName : undefined);
+    const subscriptionId = this.subscriptionId(
+      app,
+      subscriptionType,
+      change.kind === 'propertyChange' ? change.propertyName : undefined,
+    );
     if (subscriptionId === null) return null;
     const event: WebhookEvent = {
       eventId: this.nextEventId++,
@@ -205,7 +244,12 @@ export class WebhookDispatcher {
       case 'privacyDeletion':
         return { ...event, objectId: change.objectId };
       case 'propertyChange':
-        return { ...event, objectId: change.objectId, propertyName: change.propertyName, propertyValue: change.propertyValue };
+        return {
+          ...event,
+          objectId: change.objectId,
+          propertyName: change.propertyName,
+          propertyValue: change.propertyValue,
+        };
       case 'merge':
         return {
           ...event,
@@ -256,7 +300,10 @@ export class WebhookDispatcher {
     let currentIsPrivacy = false;
     for (const event of events) {
       const isPrivacy = event.subscriptionType.endsWith('.privacyDeletion');
-      if (current.length > 0 && (current.length >= this.options.maxBatchSize || isPrivacy !== currentIsPrivacy)) {
+      if (
+        current.length > 0 &&
+        (current.length >= this.options.maxBatchSize || isPrivacy !== currentIsPrivacy)
+      ) {
         batches.push(current);
         current = [];
       }
@@ -273,8 +320,18 @@ export class WebhookDispatcher {
         this.stats.droppedEvents += batchEvents.length;
         continue;
       }
-      const batch: Batch = { app: queue.app, portalId: queue.portalId, events: batchEvents, attempt: 0, duplicate: false };
-      if (this.options.reorder) this.later(Math.floor(this.random.next() * this.options.batchDelayMs * 4), () => void this.send(batch));
+      const batch: Batch = {
+        app: queue.app,
+        portalId: queue.portalId,
+        events: batchEvents,
+        attempt: 0,
+        duplicate: false,
+      };
+      if (this.options.reorder)
+        this.later(
+          Math.floor(this.random.next() * this.options.batchDelayMs * 4),
+          () => void this.send(batch),
+        );
       else void this.send(batch);
     }
   }
@@ -296,9 +353,12 @@ export class WebhookDispatcher {
           'content-type': 'application/json',
           'x-hubspot-signature-v3': signV3(batch.app.clientSecret, 'POST', url, body, timestamp),
           'x-hubspot-request-timestamp': timestamp,
-          'x-hubspot-signature': createHash('sha256').update(batch.app.clientSecret + body, 'utf8').digest('hex'),
+          'x-hubspot-signature': createHash('sha256')
+            .update(batch.app.clientSecret + body, 'utf8')
+            .digest('hex'),
           'x-hubspot-signature-version': 'v1',
-          'user-agent': 'HubSpot Connect 2.0 (http://dev.hubspot.com/) (namespace: webhooks-nio-http-client) - WebhooksExecutorDaemon-executor',
+          'user-agent':
+            'HubSpot Connect 2.0 (http://dev.hubspot.com/) (namespace: webhooks-nio-http-client) - WebhooksExecutorDaemon-executor',
         },
         body,
         signal: controller.signal,
@@ -313,7 +373,16 @@ export class WebhookDispatcher {
       this.controllers.delete(controller);
       this.inFlight--;
     }
-    this.record({ time: this.now(), appId: batch.app.appId, portalId: batch.portalId, url, attemptNumber: batch.attempt, events: batch.events.length, status, duplicate: batch.duplicate });
+    this.record({
+      time: this.now(),
+      appId: batch.app.appId,
+      portalId: batch.portalId,
+      url,
+      attemptNumber: batch.attempt,
+      events: batch.events.length,
+      status,
+      duplicate: batch.duplicate,
+    });
     if (this.closed) return;
     const ok = typeof status === 'number' && status >= 200 && status < 300;
     if (ok) {
@@ -322,17 +391,25 @@ export class WebhookDispatcher {
       if (!batch.duplicate && this.random.next() < this.options.duplicateRate) {
         this.stats.duplicatedBatches++;
         const copy: Batch = { ...batch, duplicate: true };
-        this.later(Math.floor(this.random.next() * this.options.batchDelayMs * 2), () => void this.send(copy));
+        this.later(
+          Math.floor(this.random.next() * this.options.batchDelayMs * 2),
+          () => void this.send(copy),
+        );
       }
     } else {
       this.stats.failedAttempts++;
       if (batch.attempt + 1 < this.options.maxAttempts) {
-        const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** batch.attempt) * (0.75 + 0.5 * this.random.next());
+        const delay =
+          Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** batch.attempt) *
+          (0.75 + 0.5 * this.random.next());
         const retry: Batch = { ...batch, attempt: batch.attempt + 1 };
         this.later(Math.floor(delay), () => void this.send(retry));
       } else {
         this.stats.abandonedEvents += batch.events.length;
-        this.logger.warn({ appId: batch.app.appId, portalId: batch.portalId, events: batch.events.length }, 'webhook batch abandoned after the last attempt');
+        this.logger.warn(
+          { appId: batch.app.appId, portalId: batch.portalId, events: batch.events.length },
+          'webhook batch abandoned after the last attempt',
+        );
       }
     }
     this.notifyIfIdle();

@@ -84,7 +84,11 @@ describe('parseConfig', () => {
   it('reads the admin token and the catch-up interval (sync)', () => {
     expect(parseConfig({ ...SECRETS }).admin.token).toBeUndefined();
     expect(parseConfig({ ...SECRETS }).sync.catchupEveryMs).toBe(900_000);
-    const config = parseConfig({ ...SECRETS, ADMIN_TOKEN: 'a-long-enough-admin-token', SYNC_CATCHUP_INTERVAL_MS: '60000' });
+    const config = parseConfig({
+      ...SECRETS,
+      ADMIN_TOKEN: 'a-long-enough-admin-token',
+      SYNC_CATCHUP_INTERVAL_MS: '60000',
+    });
     expect(config.admin.token).toBe('a-long-enough-admin-token');
     expect(config.sync.catchupEveryMs).toBe(60_000);
     expect(() => parseConfig({ ...SECRETS, ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN/);

@@ -49,16 +49,19 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it.each(appServices)('gives %s every required key, only keys the config knows, forming a valid config', (name) => {
-    const env = resolvedEnvironment(compose.services[name]!);
-    const unknown = Object.keys(env).filter((k) => !configKeys.includes(k));
-    expect(unknown).toEqual([]);
-    const required = Object.entries(envSchema.shape)
-      .filter(([, schema]) => !schema.safeParse(undefined).success)
-      .map(([k]) => k);
-    expect(required.filter((k) => !(k in env))).toEqual([]);
-    expect(() => parseConfig(env)).not.toThrow();
-  });
+  it.each(appServices)(
+    'gives %s every required key, only keys the config knows, forming a valid config',
+    (name) => {
+      const env = resolvedEnvironment(compose.services[name]!);
+      const unknown = Object.keys(env).filter((k) => !configKeys.includes(k));
+      expect(unknown).toEqual([]);
+      const required = Object.entries(envSchema.shape)
+        .filter(([, schema]) => !schema.safeParse(undefined).success)
+        .map(([k]) => k);
+      expect(required.filter((k) => !(k in env))).toEqual([]);
+      expect(() => parseConfig(env)).not.toThrow();
+    },
+  );
 
   it('points the app services at the compose postgres and redis', () => {
     for (const name of appServices) {

@@ -73,7 +73,12 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
     const parserType = (err as { type?: unknown }).type;
     if (err instanceof AppError) {
       status = err.status;
-      body = { code: err.code, message: err.message, requestId, ...(err.details === undefined ? {} : { details: err.details }) };
+      body = {
+        code: err.code,
+        message: err.message,
+        requestId,
+        ...(err.details === undefined ? {} : { details: err.details }),
+      };
     } else if (typeof parserType === 'string' && BODY_PARSER_ERRORS[parserType]) {
       const [s, code, message] = BODY_PARSER_ERRORS[parserType];
       status = s;

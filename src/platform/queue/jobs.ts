@@ -43,19 +43,34 @@ export const jobRegistry = {
     queue: 'sync',
     schema: z.object({ portalId: z.number().int().positive(), restart: z.boolean().optional() }).strict(),
     // Deterministic ids: keep no finished job around, or the next request with the same id would be ignored.
-    defaults: { attempts: 20, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: true, removeOnFail: true },
+    defaults: {
+      attempts: 20,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: true,
+      removeOnFail: true,
+    },
   }),
   /** Re-reads the records webhooks named (the portal's pending set in Redis); coalesced per 250 ms. */
   'sync.objects': defineJob({
     queue: 'sync-live',
     schema: z.object({ portalId: z.number().int().positive() }).strict(),
-    defaults: { attempts: 10, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } },
+    defaults: {
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 24 * 3600 },
+    },
   }),
   /** Scheduled catch-up of one portal: last-modified search, deletions, associations. */
   'sync.catchup': defineJob({
     queue: 'sync-live',
     schema: z.object({ portalId: z.number().int().positive() }).strict(),
-    defaults: { attempts: 3, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: true, removeOnFail: true },
+    defaults: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: true,
+      removeOnFail: true,
+    },
   }),
 } as const;
 

@@ -40,7 +40,11 @@ export function createProducer(deps: { connection: Redis; prefix: string }): Pro
     return q;
   }
 
-  async function enqueue<N extends JobName>(name: N, payload: JobPayload<N>, options?: JobsOptions): Promise<Job> {
+  async function enqueue<N extends JobName>(
+    name: N,
+    payload: JobPayload<N>,
+    options?: JobsOptions,
+  ): Promise<Job> {
     const def = jobRegistry[name];
     const parsed = def.schema.safeParse(payload);
     if (!parsed.success) {

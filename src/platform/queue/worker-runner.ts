@@ -6,7 +6,11 @@ import { jobNamesOfQueue, jobRegistry } from './jobs';
 import type { JobName, JobPayload, QueueName } from './jobs';
 
 /** `signal` aborts when shutdown runs out of patience: long jobs should stop at their next checkpoint. */
-export type JobHandler<N extends JobName> = (payload: JobPayload<N>, job: Job, signal: AbortSignal) => Promise<unknown>;
+export type JobHandler<N extends JobName> = (
+  payload: JobPayload<N>,
+  job: Job,
+  signal: AbortSignal,
+) => Promise<unknown>;
 export type JobHandlers = { [N in JobName]?: JobHandler<N> };
 
 export type WorkerGroup = {
@@ -39,14 +43,21 @@ export function startWorkers(deps: {
   const workers = deps.queues.map((queueName) => {
     const connection = deps.createConnection();
     connections.push(connection);
-    const worker = new Worker(queueName, (job, _token, signal) => runJob(job, signal ?? new AbortController().signal), {
-      connection,
-      prefix: deps.prefix,
-      concurrency: deps.concurrency,
-      autorun: true,
-    });
+    const worker = new Worker(
+      queueName,
+      (job, _token, signal) => runJob(job, signal ?? new AbortController().signal),
+      {
+        connection,
+        prefix: deps.prefix,
+        concurrency: deps.concurrency,
+        autorun: true,
+      },
+    );
     worker.on('failed', (job, err) => {
-      log.warn({ queue: queueName, jobId: job?.id, jobName: job?.name, attempt: job?.attemptsMade, err }, 'job failed');
+      log.warn(
+        { queue: queueName, jobId: job?.id, jobName: job?.name, attempt: job?.attemptsMade, err },
+        'job failed',
+      );
     });
     worker.on('error', (err) => log.error({ queue: queueName, err }, 'worker error'));
     return worker;
@@ -56,11 +67,13 @@ export function startWorkers(deps: {
     const name = job.name as JobName;
     const def = jobRegistry[name];
     // The handler of `name` takes the payload its schema parses; TypeScript cannot tie the two through the union.
-    const handler = deps.handlers[name] as ((payload: unknown, job: Job, signal: AbortSignal) => Promise<unknown>) | undefined;
+    const handler = deps.handlers[name] as
+      ((payload: unknown, job: Job, signal: AbortSignal) => Promise<unknown>) | undefined;
     // A job we cannot parse will never succeed: fail it now instead of retrying.
     if (!def || !handler) throw new UnrecoverableError(`unknown job name ${job.name}`);
     const parsed = def.schema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
     const started = Date.now();
     const result = await handler(parsed.data, job, signal);
     log.debug({ jobId: job.id, jobName: job.name, ms: Date.now() - started }, 'job done');
@@ -70,7 +83,8 @@ export function startWorkers(deps: {
   async function close(timeoutMs: number): Promise<{ forced: boolean }> {
     const graceful = Promise.all(workers.map((w) => w.close())).then(() => 'done' as const);
     // BullMQ closes the connections it duplicated; the ones we passed in are ours to close.
-    const closeOwnConnections = () => Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+    const closeOwnConnections = () =>
+      Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     let finished = (await withTimeout(graceful, timeoutMs)) === 'done';
     if (!finished) {
       // Out of patience: abort the handlers' signals and give them a moment to stop at a

@@ -25,7 +25,8 @@ describe('kpi-bridge cli', () => {
 
   it('lists its commands with --help', async () => {
     expect(await main(['--help'])).toBe(0);
-    for (const name of ['api', 'worker', 'migrate', 'simulator', 'attribution']) expect(stdout).toMatch(new RegExp(`\\n  ${name} `));
+    for (const name of ['api', 'worker', 'migrate', 'simulator', 'attribution'])
+      expect(stdout).toMatch(new RegExp(`\\n  ${name} `));
   });
 
   it('rejects an unknown command with usage', async () => {

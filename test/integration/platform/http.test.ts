@@ -74,22 +74,34 @@ describe('readiness', () => {
   });
 
   it('is ready with Postgres and Redis up, 503 naming Redis when it goes away, and ready again after', async () => {
-    const ready = await waitFor(() => getJson(`${api.url}/readyz`), (r) => r.status === 200);
+    const ready = await waitFor(
+      () => getJson(`${api.url}/readyz`),
+      (r) => r.status === 200,
+    );
     expect(ready.body).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
 
     proxy.cut();
-    const down = await waitFor(() => getJson(`${api.url}/readyz`), (r) => r.status === 503);
+    const down = await waitFor(
+      () => getJson(`${api.url}/readyz`),
+      (r) => r.status === 503,
+    );
     expect(down.status).toBe(503);
     expect(down.body).toMatchObject({ status: 'unavailable', checks: { postgres: 'ok' } });
     expect((down.body.checks as Record<string, string>).redis).toMatch(/^error: /);
 
     proxy.restore();
-    const back = await waitFor(() => getJson(`${api.url}/readyz`), (r) => r.status === 200);
+    const back = await waitFor(
+      () => getJson(`${api.url}/readyz`),
+      (r) => r.status === 200,
+    );
     expect(back.status).toBe(200);
   });
 
   it('reports Postgres by name when it is unreachable', async () => {
-    const badDb = createContext(testConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' }), silentLogger());
+    const badDb = createContext(
+      testConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' }),
+      silentLogger(),
+    );
     const badApi = await startApi(badDb);
     try {
       const res = await getJson(`${badApi.url}/readyz`);
@@ -137,7 +149,12 @@ describe('http errors', () => {
 
   it.each([
     ['malformed JSON', () => post('/echo', '{"a":'), 400, 'malformed_json'],
-    ['an oversized body', () => post('/echo', JSON.stringify({ pad: 'x'.repeat(2_000) })), 413, 'payload_too_large'],
+    [
+      'an oversized body',
+      () => post('/echo', JSON.stringify({ pad: 'x'.repeat(2_000) })),
+      413,
+      'payload_too_large',
+    ],
     ['an unknown route', () => fetch(`${base}/nowhere`), 404, 'not_found'],
     ['a typed error', () => fetch(`${base}/bad`), 400, 'bad_request'],
   ])('answers %s with a JSON error and a request id', async (_name, send, status, code) => {

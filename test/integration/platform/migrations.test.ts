@@ -1,11 +1,18 @@
 import { sql } from 'kysely';
 import { createDb } from '../../../src/platform/db/database';
-import { FolderMigrationProvider, migrateDownAll, migrateDownOne, migrateToLatest } from '../../../src/platform/db/migrator';
+import {
+  FolderMigrationProvider,
+  migrateDownAll,
+  migrateDownOne,
+  migrateToLatest,
+} from '../../../src/platform/db/migrator';
 import { TEST_DATABASE_URL, uniqueName } from '../../helpers/test-context';
 
 async function tablesIn(db: ReturnType<typeof createDb>, schema: string): Promise<string[]> {
   const { rows } = await sql<{ table_name: string }>`
-    select table_name from information_schema.tables where table_schema = ${schema} order by table_name`.execute(db);
+    select table_name from information_schema.tables where table_schema = ${schema} order by table_name`.execute(
+    db,
+  );
   return rows.map((r) => r.table_name).filter((t) => !t.startsWith('kysely_'));
 }
 

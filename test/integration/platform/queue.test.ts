@@ -12,7 +12,10 @@ describe('queue', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    events = new QueueEvents('system', { connection: { url: ctx.config.redis.url }, prefix: ctx.config.queue.prefix });
+    events = new QueueEvents('system', {
+      connection: { url: ctx.config.redis.url },
+      prefix: ctx.config.queue.prefix,
+    });
     await events.waitUntilReady();
   });
   afterAll(async () => {
@@ -34,12 +37,12 @@ describe('queue', () => {
 
   it('refuses a payload that does not match the job schema, before it reaches Redis', async () => {
     const before = await ctx.producer.queue('system').count();
-    await expect(
-      ctx.producer.enqueue('health', { requestedAt: 'yesterday' }),
-    ).rejects.toBeInstanceOf(InvalidJobPayloadError);
-    await expect(ctx.producer.enqueue('health', { requestedAt: new Date().toISOString(), token: 'x' } as never)).rejects.toThrow(
-      /token/,
+    await expect(ctx.producer.enqueue('health', { requestedAt: 'yesterday' })).rejects.toBeInstanceOf(
+      InvalidJobPayloadError,
     );
+    await expect(
+      ctx.producer.enqueue('health', { requestedAt: new Date().toISOString(), token: 'x' } as never),
+    ).rejects.toThrow(/token/);
     expect(await ctx.producer.queue('system').count()).toBe(before);
   });
 

@@ -15,14 +15,19 @@ describe('recurring jobs', () => {
     await ctx.cleanup();
   });
 
-  async function insertPortal(portalId: number, status: 'installed' | 'uninstalled', uninstalledDaysAgo?: number) {
+  async function insertPortal(
+    portalId: number,
+    status: 'installed' | 'uninstalled',
+    uninstalledDaysAgo?: number,
+  ) {
     await ctx.db
       .insertInto('portals')
       .values({
         portal_id: portalId,
         status,
         installed_at: new Date(Date.now() - 100 * DAY),
-        uninstalled_at: uninstalledDaysAgo === undefined ? null : new Date(Date.now() - uninstalledDaysAgo * DAY),
+        uninstalled_at:
+          uninstalledDaysAgo === undefined ? null : new Date(Date.now() - uninstalledDaysAgo * DAY),
       })
       .execute();
     await ctx.db
@@ -43,7 +48,10 @@ describe('recurring jobs', () => {
     await insertPortal(501, 'uninstalled', 31);
     await insertPortal(502, 'uninstalled', 2);
     await insertPortal(503, 'installed');
-    const events = new QueueEvents('system', { connection: { url: ctx.config.redis.url }, prefix: ctx.config.queue.prefix });
+    const events = new QueueEvents('system', {
+      connection: { url: ctx.config.redis.url },
+      prefix: ctx.config.queue.prefix,
+    });
     await scheduleCatchup(ctx.producer, 501);
     await scheduleCatchup(ctx.producer, 502);
     const workers = startWorker(ctx, { queues: ['system'] });

@@ -59,7 +59,11 @@ describe('graceful shutdown', () => {
           }),
       },
     });
-    const job = await ctx.producer.enqueue('health', { requestedAt: new Date().toISOString() }, { attempts: 3 });
+    const job = await ctx.producer.enqueue(
+      'health',
+      { requestedAt: new Date().toISOString() },
+      { attempts: 3 },
+    );
     await started.promise;
 
     const { forced } = await workers.close(200);

@@ -12,13 +12,22 @@ afterAll(() => sim.close());
 describe('the official @hubspot/api-client against the simulator', () => {
   it('reads date-versioned paths through apiRequest', async () => {
     const client = new Client({ accessToken: sim.admin.issueTokens(101).access_token, basePath: sim.url });
-    const response = await client.apiRequest({ method: 'GET', path: `${API_PATHS.objects('contacts')}?limit=5&properties=email,lifecyclestage` });
+    const response = await client.apiRequest({
+      method: 'GET',
+      path: `${API_PATHS.objects('contacts')}?limit=5&properties=email,lifecyclestage`,
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-hubspot-ratelimit-max')).toBe('110');
-    const page = (await response.json()) as { results: { id: string; properties: { email: string } }[]; paging: { next: { after: string } } };
+    const page = (await response.json()) as {
+      results: { id: string; properties: { email: string } }[];
+      paging: { next: { after: string } };
+    };
     expect(page.results).toHaveLength(5);
     expect(page.results[0]!.properties.email).toContain('@');
-    const next = await client.apiRequest({ method: 'GET', path: `${API_PATHS.objects('contacts')}?limit=5&after=${page.paging.next.after}` });
+    const next = await client.apiRequest({
+      method: 'GET',
+      path: `${API_PATHS.objects('contacts')}?limit=5&after=${page.paging.next.after}`,
+    });
     const second = (await next.json()) as { results: { id: string }[] };
     expect(Number(second.results[0]!.id)).toBeGreaterThan(Number(page.results[4]!.id));
   });
@@ -28,7 +37,10 @@ describe('the official @hubspot/api-client against the simulator', () => {
     const search = await client.apiRequest({
       method: 'POST',
       path: API_PATHS.search('deals'),
-      body: { filterGroups: [{ filters: [{ propertyName: 'pipeline', operator: 'EQ', value: 'default' }] }], limit: 3 },
+      body: {
+        filterGroups: [{ filters: [{ propertyName: 'pipeline', operator: 'EQ', value: 'default' }] }],
+        limit: 3,
+      },
     });
     expect(search.status).toBe(200);
     expect(((await search.json()) as { total: number }).total).toBeGreaterThan(0);

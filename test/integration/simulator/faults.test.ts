@@ -43,7 +43,11 @@ describe('faults', () => {
     expect(limited.status).toBe(429);
     expect(limited.body).toMatchObject({ policyName: 'TEN_SECONDLY_ROLLING', errorType: 'RATE_LIMIT' });
     sim.faults.set(101, { rateLimitRate: 0, dailyLimitExhausted: true });
-    const daily = await api<{ policyName: string; message: string }>('POST', API_PATHS.search('contacts'), {});
+    const daily = await api<{ policyName: string; message: string }>(
+      'POST',
+      API_PATHS.search('contacts'),
+      {},
+    );
     expect(daily.status).toBe(429);
     expect(daily.body).toMatchObject({ policyName: 'DAILY', message: 'You have reached your daily limit.' });
     // Faults are per portal.
@@ -53,10 +57,14 @@ describe('faults', () => {
 
   it('leaves a share of requests unanswered until the client gives up', async () => {
     sim.faults.set(101, { timeoutRate: 1 });
-    await expect(api('GET', API_PATHS.owners, undefined, { signal: AbortSignal.timeout(300) })).rejects.toThrow();
+    await expect(
+      api('GET', API_PATHS.owners, undefined, { signal: AbortSignal.timeout(300) }),
+    ).rejects.toThrow();
     sim.faults.reset(101);
     expect((await api('GET', API_PATHS.owners)).status).toBe(200);
-    const abandoned = sim.requestLog.list({ portalId: 101, pathPrefix: API_PATHS.owners }).find((e) => e.status === 0);
+    const abandoned = sim.requestLog
+      .list({ portalId: 101, pathPrefix: API_PATHS.owners })
+      .find((e) => e.status === 0);
     expect(abandoned).toBeDefined();
   });
 
@@ -75,8 +83,19 @@ describe('request log', () => {
     await api('POST', API_PATHS.batchRead('contacts'), { inputs: [{ id: '1' }] });
     const entries = sim.requestLog.list();
     expect(entries).toHaveLength(2);
-    expect(entries[0]).toMatchObject({ portalId: 101, method: 'GET', path: API_PATHS.objects('contacts'), query: { limit: '2', properties: 'email' }, status: 200, body: null });
-    expect(entries[1]).toMatchObject({ method: 'POST', status: 207, body: JSON.stringify({ inputs: [{ id: '1' }] }) });
+    expect(entries[0]).toMatchObject({
+      portalId: 101,
+      method: 'GET',
+      path: API_PATHS.objects('contacts'),
+      query: { limit: '2', properties: 'email' },
+      status: 200,
+      body: null,
+    });
+    expect(entries[1]).toMatchObject({
+      method: 'POST',
+      status: 207,
+      body: JSON.stringify({ inputs: [{ id: '1' }] }),
+    });
     expect(sim.requestLog.count({ method: 'POST' })).toBe(1);
     sim.requestLog.clear();
     expect(sim.requestLog.count()).toBe(0);

@@ -1,4 +1,10 @@
-import { CUSTOM_LIFECYCLE_STAGE_ID, ENTERPRISE_PIPELINE_ID, LIFECYCLE_STAGES, type GroundTruth, type SimulatorHandle } from '../../../src/simulator';
+import {
+  CUSTOM_LIFECYCLE_STAGE_ID,
+  ENTERPRISE_PIPELINE_ID,
+  LIFECYCLE_STAGES,
+  type GroundTruth,
+  type SimulatorHandle,
+} from '../../../src/simulator';
 import { startSmallSimulator } from './helpers';
 
 let a: SimulatorHandle;
@@ -19,7 +25,9 @@ describe('determinism', () => {
     try {
       expect(same.groundTruth(101)).toEqual(truth);
       expect(same.app).toEqual(a.app);
-      expect(other.groundTruth(101).contacts.map((c) => c.properties.email)).not.toEqual(truth.contacts.map((c) => c.properties.email));
+      expect(other.groundTruth(101).contacts.map((c) => c.properties.email)).not.toEqual(
+        truth.contacts.map((c) => c.properties.email),
+      );
       expect(other.app.clientSecret).not.toBe(a.app.clientSecret);
     } finally {
       await Promise.all([same.close(), other.close()]);
@@ -50,8 +58,12 @@ describe('shape', () => {
     expect(trails.filter((n) => n >= 3).length).toBeGreaterThan(40);
     for (const c of truth.contacts) {
       expect(c.properties.hs_analytics_source_data_1).toBeDefined();
-      expect(Date.parse(c.properties.hs_analytics_first_timestamp!)).toBeLessThanOrEqual(Date.parse(c.createdAt));
-      expect(Number(c.properties.hs_analytics_num_page_views)).toBeGreaterThanOrEqual(Number(c.properties.hs_analytics_num_visits));
+      expect(Date.parse(c.properties.hs_analytics_first_timestamp!)).toBeLessThanOrEqual(
+        Date.parse(c.createdAt),
+      );
+      expect(Number(c.properties.hs_analytics_num_page_views)).toBeGreaterThanOrEqual(
+        Number(c.properties.hs_analytics_num_visits),
+      );
     }
     expect(truth.contacts.filter((c) => c.properties.first_conversion_date).length).toBeGreaterThan(300);
     const customers = truth.contacts.filter((c) => c.properties.hs_v2_date_entered_customer);
@@ -60,27 +72,37 @@ describe('shape', () => {
 
   it('spreads deals over two pipelines with outcomes, stage histories, skips, currencies and associations', () => {
     const deals = truth.deals;
-    expect(new Set(deals.map((d) => d.properties.pipeline))).toEqual(new Set(['default', ENTERPRISE_PIPELINE_ID]));
+    expect(new Set(deals.map((d) => d.properties.pipeline))).toEqual(
+      new Set(['default', ENTERPRISE_PIPELINE_ID]),
+    );
     expect(deals.some((d) => d.properties.hs_is_closed_won === 'true')).toBe(true);
-    expect(deals.some((d) => d.properties.hs_is_closed === 'true' && d.properties.hs_is_closed_won === 'false')).toBe(true);
+    expect(
+      deals.some((d) => d.properties.hs_is_closed === 'true' && d.properties.hs_is_closed_won === 'false'),
+    ).toBe(true);
     expect(deals.some((d) => d.properties.hs_is_closed === 'false')).toBe(true);
     expect(deals.some((d) => d.properties.deal_currency_code !== 'USD')).toBe(true);
     for (const d of deals) {
       expect(d.properties.dealstage).toBe(d.propertiesWithHistory.dealstage![0]!.value);
-      if (d.properties.deal_currency_code === 'USD') expect(d.properties.amount_in_home_currency).toBe(d.properties.amount);
+      if (d.properties.deal_currency_code === 'USD')
+        expect(d.properties.amount_in_home_currency).toBe(d.properties.amount);
     }
     const perDeal = new Map<string, number>();
-    for (const link of truth.associations.dealContacts) perDeal.set(link.dealId, (perDeal.get(link.dealId) ?? 0) + 1);
+    for (const link of truth.associations.dealContacts)
+      perDeal.set(link.dealId, (perDeal.get(link.dealId) ?? 0) + 1);
     expect(deals.some((d) => !perDeal.has(d.id))).toBe(true);
     expect([...perDeal.values()].some((n) => n >= 2)).toBe(true);
-    const won = deals.filter((d) => d.properties.hs_is_closed_won === 'true' && d.properties.pipeline === 'default');
+    const won = deals.filter(
+      (d) => d.properties.hs_is_closed_won === 'true' && d.properties.pipeline === 'default',
+    );
     expect(won.some((d) => d.propertiesWithHistory.dealstage!.length < 6)).toBe(true);
     // Contacts of a won deal became customers, no later than the deal closed.
     for (const link of truth.associations.dealContacts) {
       const deal = deals.find((d) => d.id === link.dealId)!;
       if (deal.properties.hs_is_closed_won !== 'true') continue;
       const contact = truth.contacts.find((c) => c.id === link.contactId)!;
-      expect(Date.parse(contact.properties.hs_v2_date_entered_customer!)).toBeLessThanOrEqual(Date.parse(deal.properties.closedate!) + 1);
+      expect(Date.parse(contact.properties.hs_v2_date_entered_customer!)).toBeLessThanOrEqual(
+        Date.parse(deal.properties.closedate!) + 1,
+      );
     }
   });
 

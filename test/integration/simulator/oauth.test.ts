@@ -10,7 +10,16 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-type TokenBody = { access_token: string; refresh_token: string; expires_in: number; token_type: string; token_use: string; hub_id: number; user_id: number; scopes: string[] };
+type TokenBody = {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  token_type: string;
+  token_use: string;
+  hub_id: number;
+  user_id: number;
+  scopes: string[];
+};
 type OAuthErrorBody = { error: string; error_description: string; status: string; message: string };
 
 async function authorize(query: Record<string, string>, path = '/oauth/authorize'): Promise<URL> {
@@ -33,15 +42,35 @@ const credentials = () => ({ client_id: sim.app.clientId, client_secret: sim.app
 
 describe('authorization code flow', () => {
   it('redirects with code and state, exchanges the code once, and grants the scopes asked', async () => {
-    const location = await authorize({ scope: 'crm.objects.contacts.read crm.objects.deals.read', optional_scope: 'crm.objects.owners.read', state: 'xyz-123', portal_id: '102' });
+    const location = await authorize({
+      scope: 'crm.objects.contacts.read crm.objects.deals.read',
+      optional_scope: 'crm.objects.owners.read',
+      state: 'xyz-123',
+      portal_id: '102',
+    });
     expect(location.origin + location.pathname).toBe(redirectUri);
     expect(location.searchParams.get('state')).toBe('xyz-123');
     const code = location.searchParams.get('code')!;
-    const exchanged = await token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, ...credentials() });
+    const exchanged = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      ...credentials(),
+    });
     expect(exchanged.status).toBe(200);
     const body = exchanged.body as TokenBody;
-    expect(body).toMatchObject({ expires_in: 1800, token_type: 'bearer', token_use: 'access_token', hub_id: 102 });
-    expect(body.scopes.sort()).toEqual(['crm.objects.contacts.read', 'crm.objects.deals.read', 'crm.objects.owners.read', 'oauth']);
+    expect(body).toMatchObject({
+      expires_in: 1800,
+      token_type: 'bearer',
+      token_use: 'access_token',
+      hub_id: 102,
+    });
+    expect(body.scopes.sort()).toEqual([
+      'crm.objects.contacts.read',
+      'crm.objects.deals.read',
+      'crm.objects.owners.read',
+      'oauth',
+    ]);
     expect(body.access_token.length).toBeGreaterThan(300);
     expect(body.refresh_token).toMatch(/^na1-/);
 
@@ -49,7 +78,12 @@ describe('authorization code flow', () => {
     const account = await api<{ portalId: number }>('GET', API_PATHS.accountDetails);
     expect(account.body.portalId).toBe(102);
 
-    const reused = await token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, ...credentials() });
+    const reused = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      ...credentials(),
+    });
     expect(reused.status).toBe(400);
     expect(reused.body).toMatchObject({ error: 'invalid_grant', status: 'BAD_AUTH_CODE' });
   });
@@ -57,23 +91,55 @@ describe('authorization code flow', () => {
   it('defaults to the first portal, supports the account-pinned path, and refuses a different redirect_uri', async () => {
     const first = await authorize({ scope: 'oauth' });
     const pinned = await authorize({ scope: 'oauth' }, '/oauth/102/authorize');
-    const wrong = await token({ grant_type: 'authorization_code', code: first.searchParams.get('code')!, redirect_uri: 'http://127.0.0.1:9/elsewhere', ...credentials() });
+    const wrong = await token({
+      grant_type: 'authorization_code',
+      code: first.searchParams.get('code')!,
+      redirect_uri: 'http://127.0.0.1:9/elsewhere',
+      ...credentials(),
+    });
     expect(wrong.body).toMatchObject({ error: 'invalid_grant', status: 'BAD_REDIRECT_URI' });
-    const ok = await token({ grant_type: 'authorization_code', code: pinned.searchParams.get('code')!, redirect_uri: redirectUri, ...credentials() });
+    const ok = await token({
+      grant_type: 'authorization_code',
+      code: pinned.searchParams.get('code')!,
+      redirect_uri: redirectUri,
+      ...credentials(),
+    });
     expect((ok.body as TokenBody).hub_id).toBe(102);
   });
 
   it('drops optional scopes the account cannot grant', async () => {
-    const limited = await startSmallSimulator({ contacts: 5, deals: 1, portals: [{ portalId: 555, unavailableScopes: ['crm.objects.owners.read'] }] });
+    const limited = await startSmallSimulator({
+      contacts: 5,
+      deals: 1,
+      portals: [{ portalId: 555, unavailableScopes: ['crm.objects.owners.read'] }],
+    });
     try {
-      const params = new URLSearchParams({ client_id: limited.app.clientId, redirect_uri: redirectUri, scope: 'crm.objects.contacts.read', optional_scope: 'crm.objects.owners.read' });
-      const location = new URL((await fetch(`${limited.url}/oauth/authorize?${params.toString()}`, { redirect: 'manual' })).headers.get('location')!);
+      const params = new URLSearchParams({
+        client_id: limited.app.clientId,
+        redirect_uri: redirectUri,
+        scope: 'crm.objects.contacts.read',
+        optional_scope: 'crm.objects.owners.read',
+      });
+      const location = new URL(
+        (
+          await fetch(`${limited.url}/oauth/authorize?${params.toString()}`, { redirect: 'manual' })
+        ).headers.get('location')!,
+      );
       const response = await fetch(`${limited.url}${API_PATHS.token}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: redirectUri, client_id: limited.app.clientId, client_secret: limited.app.clientSecret }).toString(),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: location.searchParams.get('code')!,
+          redirect_uri: redirectUri,
+          client_id: limited.app.clientId,
+          client_secret: limited.app.clientSecret,
+        }).toString(),
       });
-      expect(((await response.json()) as TokenBody).scopes.sort()).toEqual(['crm.objects.contacts.read', 'oauth']);
+      expect(((await response.json()) as TokenBody).scopes.sort()).toEqual([
+        'crm.objects.contacts.read',
+        'oauth',
+      ]);
     } finally {
       await limited.close();
     }
@@ -89,10 +155,20 @@ describe('authorization code flow', () => {
   });
 
   it('answers invalid_client for wrong credentials', async () => {
-    const wrongSecret = await token({ grant_type: 'refresh_token', refresh_token: 'x', client_id: sim.app.clientId, client_secret: 'nope' });
+    const wrongSecret = await token({
+      grant_type: 'refresh_token',
+      refresh_token: 'x',
+      client_id: sim.app.clientId,
+      client_secret: 'nope',
+    });
     expect(wrongSecret.status).toBe(401);
     expect(wrongSecret.body).toMatchObject({ error: 'invalid_client' });
-    const unknownClient = await token({ grant_type: 'refresh_token', refresh_token: 'x', client_id: 'nope', client_secret: 'nope' });
+    const unknownClient = await token({
+      grant_type: 'refresh_token',
+      refresh_token: 'x',
+      client_id: 'nope',
+      client_secret: 'nope',
+    });
     expect((unknownClient.body as OAuthErrorBody).error).toBe('invalid_client');
   });
 });
@@ -102,7 +178,11 @@ describe('refresh, expiry, introspection and revocation', () => {
     const install = sim.admin.issueTokens(101);
     clock += 1800 * 1000 + 1;
     expect((await createApi(sim.url, install.access_token)('GET', API_PATHS.owners)).status).toBe(401);
-    const refreshed = await token({ grant_type: 'refresh_token', refresh_token: install.refresh_token, ...credentials() });
+    const refreshed = await token({
+      grant_type: 'refresh_token',
+      refresh_token: install.refresh_token,
+      ...credentials(),
+    });
     expect(refreshed.status).toBe(200);
     const body = refreshed.body as TokenBody;
     expect(body.refresh_token).toBe(install.refresh_token);
@@ -120,8 +200,19 @@ describe('refresh, expiry, introspection and revocation', () => {
       });
       return (await response.json()) as Record<string, unknown>;
     };
-    expect(await introspect(install.access_token)).toMatchObject({ active: true, token_use: 'access_token', hub_id: 101, app_id: sim.app.appId, client_id: sim.app.clientId, expires_in: 1800 });
-    expect(await introspect(install.refresh_token)).toMatchObject({ active: true, token_use: 'refresh_token', hub_id: 101 });
+    expect(await introspect(install.access_token)).toMatchObject({
+      active: true,
+      token_use: 'access_token',
+      hub_id: 101,
+      app_id: sim.app.appId,
+      client_id: sim.app.clientId,
+      expires_in: 1800,
+    });
+    expect(await introspect(install.refresh_token)).toMatchObject({
+      active: true,
+      token_use: 'refresh_token',
+      hub_id: 101,
+    });
     expect(await introspect('unknown')).toEqual({ active: false });
   });
 
@@ -133,21 +224,39 @@ describe('refresh, expiry, introspection and revocation', () => {
       body: new URLSearchParams({ token: install.refresh_token, ...credentials() }).toString(),
     });
     expect(revoked.status).toBe(200);
-    const refresh = await token({ grant_type: 'refresh_token', refresh_token: install.refresh_token, ...credentials() });
+    const refresh = await token({
+      grant_type: 'refresh_token',
+      refresh_token: install.refresh_token,
+      ...credentials(),
+    });
     expect(refresh.status).toBe(400);
-    expect(refresh.body).toMatchObject({ error: 'invalid_grant', status: 'BAD_REFRESH_TOKEN', error_description: 'refresh token is invalid, expired or revoked' });
+    expect(refresh.body).toMatchObject({
+      error: 'invalid_grant',
+      status: 'BAD_REFRESH_TOKEN',
+      error_description: 'refresh token is invalid, expired or revoked',
+    });
     expect((refresh.body as OAuthErrorBody).message).toBe('refresh token is invalid, expired or revoked');
     expect((await createApi(sim.url, install.access_token)('GET', API_PATHS.owners)).status).toBe(200);
-    const unknown = await token({ grant_type: 'refresh_token', refresh_token: 'na1-unknown', ...credentials() });
+    const unknown = await token({
+      grant_type: 'refresh_token',
+      refresh_token: 'na1-unknown',
+      ...credentials(),
+    });
     expect((unknown.body as OAuthErrorBody).status).toBe('BAD_REFRESH_TOKEN');
   });
 
   it('fails refreshes while the refresh-token fault is on, and recovers when it is off', async () => {
     const install = sim.admin.issueTokens(102);
     sim.faults.set(102, { refreshTokenRevoked: true });
-    expect((await token({ grant_type: 'refresh_token', refresh_token: install.refresh_token, ...credentials() })).status).toBe(400);
+    expect(
+      (await token({ grant_type: 'refresh_token', refresh_token: install.refresh_token, ...credentials() }))
+        .status,
+    ).toBe(400);
     sim.faults.set(102, { refreshTokenRevoked: false });
-    expect((await token({ grant_type: 'refresh_token', refresh_token: install.refresh_token, ...credentials() })).status).toBe(200);
+    expect(
+      (await token({ grant_type: 'refresh_token', refresh_token: install.refresh_token, ...credentials() }))
+        .status,
+    ).toBe(200);
   });
 
   it('keeps secrets out of the request log', () => {

@@ -1,7 +1,14 @@
 import { API_PATHS, type SimulatorHandle } from '../../../src/simulator';
 import { createApi, startSmallSimulator, type ErrorAnswer } from './helpers';
 
-type RateLimitAnswer = { status: string; message: string; errorType: string; correlationId: string; policyName: string; groupName: string };
+type RateLimitAnswer = {
+  status: string;
+  message: string;
+  errorType: string;
+  correlationId: string;
+  policyName: string;
+  groupName: string;
+};
 
 let sim: SimulatorHandle;
 let clock = Date.parse('2026-11-20T12:00:00Z');
@@ -24,7 +31,12 @@ describe('the ten-secondly budget', () => {
     }
     const limited = await api<RateLimitAnswer>('GET', `${API_PATHS.objects('contacts')}?limit=1`);
     expect(limited.status).toBe(429);
-    expect(limited.body).toMatchObject({ status: 'error', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING', message: 'You have reached your ten_secondly_rolling limit.' });
+    expect(limited.body).toMatchObject({
+      status: 'error',
+      errorType: 'RATE_LIMIT',
+      policyName: 'TEN_SECONDLY_ROLLING',
+      message: 'You have reached your ten_secondly_rolling limit.',
+    });
     expect(limited.body.groupName).toContain('101');
     expect(limited.headers.get('x-hubspot-ratelimit-remaining')).toBe('0');
 
@@ -42,10 +54,15 @@ describe('the ten-secondly budget', () => {
 
   it('keeps search on its own budget of 5 per second', async () => {
     const api = createApi(sim.url, sim.admin.issueTokens(101).access_token);
-    for (let i = 0; i < 5; i++) expect((await api('POST', API_PATHS.search('contacts'), { limit: 1 })).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await api('POST', API_PATHS.search('contacts'), { limit: 1 })).status).toBe(200);
     const limited = await api<RateLimitAnswer>('POST', API_PATHS.search('contacts'), { limit: 1 });
     expect(limited.status).toBe(429);
-    expect(limited.body).toMatchObject({ errorType: 'RATE_LIMIT', policyName: 'SECONDLY', message: 'You have reached your secondly limit.' });
+    expect(limited.body).toMatchObject({
+      errorType: 'RATE_LIMIT',
+      policyName: 'SECONDLY',
+      message: 'You have reached your secondly limit.',
+    });
     expect(limited.headers.get('x-hubspot-ratelimit-max')).toBeNull();
     // The general budget is untouched by the searches.
     const list = await api('GET', `${API_PATHS.objects('contacts')}?limit=1`);
@@ -77,7 +94,9 @@ describe('authentication', () => {
     expect(anonymous.body).toMatchObject({ status: 'error', category: 'INVALID_AUTHENTICATION' });
     expect(anonymous.body.message).toContain('Authentication credentials not found');
 
-    expect((await createApi(sim.url, 'CNnot-a-token')('GET', API_PATHS.objects('contacts'))).status).toBe(401);
+    expect((await createApi(sim.url, 'CNnot-a-token')('GET', API_PATHS.objects('contacts'))).status).toBe(
+      401,
+    );
 
     const tokens = sim.admin.issueTokens(102);
     const api = createApi(sim.url, tokens.access_token);
@@ -102,7 +121,9 @@ describe('authentication', () => {
     const contactOf102 = sim.groundTruth(102).contacts[0]!.id;
     expect((await token102('GET', API_PATHS.object('contacts', contactOf102))).status).toBe(200);
     expect((await token101('GET', API_PATHS.object('contacts', contactOf102))).status).toBe(404);
-    const batch = await token101<{ results: unknown[] }>('POST', API_PATHS.batchRead('contacts'), { inputs: [{ id: contactOf102 }] });
+    const batch = await token101<{ results: unknown[] }>('POST', API_PATHS.batchRead('contacts'), {
+      inputs: [{ id: contactOf102 }],
+    });
     expect(batch.status).toBe(207);
     expect(batch.body.results).toHaveLength(0);
   });

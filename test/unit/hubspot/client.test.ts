@@ -172,15 +172,12 @@ describe('HubSpot client', () => {
     expect(ok.sleeps).toHaveLength(1);
     expect(ok.sleeps[0]).toBeLessThanOrEqual(1_000);
 
-    nock(BASE)
-      .get(HUBSPOT_PATHS.pipelines('deals'))
-      .times(3)
-      .reply(500, {
-        status: 'error',
-        message: 'internal error',
-        category: 'INTERNAL_ERROR',
-        correlationId: 'c-9',
-      });
+    nock(BASE).get(HUBSPOT_PATHS.pipelines('deals')).times(3).reply(500, {
+      status: 'error',
+      message: 'internal error',
+      category: 'INTERNAL_ERROR',
+      correlationId: 'c-9',
+    });
     const failing = setup();
     const err = await caught(
       failing.client.request({ method: 'GET', path: HUBSPOT_PATHS.pipelines('deals') }, z.unknown()),
