@@ -5,7 +5,7 @@ import { listSnapshotPeriods } from '../../../src/kpi/queries/snapshot-periods';
 import { createTestContext, silentLogger } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
 import type { SeedPortal } from './seed';
-import { seedPortal } from './seed';
+import { indexSnapshots, seedPortal } from './seed';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-20T12:00:00Z');
@@ -145,12 +145,7 @@ test('days to deal per period and source (mean, median, p90) match computeDaysTo
     .where('portal_id', '=', PORTAL)
     .where('kpi', 'like', 'days_to_deal_%')
     .execute();
-  const stored = new Map(
-    rows.map((r) => [
-      `${r.kpi}|${r.period_unit}|${r.period_start.getTime()}|${r.breakdown}|${r.breakdown_value}`,
-      r,
-    ]),
-  );
+  const stored = indexSnapshots(rows);
 
   let expectedRows = 0;
   let known = 0;

@@ -10,7 +10,7 @@ import { listSnapshotPeriods } from '../../../src/kpi/queries/snapshot-periods';
 import { createTestContext, silentLogger } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
 import type { SeedPortal } from './seed';
-import { seedPortal } from './seed';
+import { indexSnapshots, seedPortal } from './seed';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-20T12:00:00Z');
@@ -103,12 +103,7 @@ test('funnel visits, step conversion rates and leads per customer match computeF
       'leads_per_customer',
     ])
     .execute();
-  const stored = new Map(
-    rows.map((r) => [
-      `${r.kpi}|${r.period_unit}|${r.period_start.getTime()}|${r.breakdown}|${r.breakdown_value}`,
-      r,
-    ]),
-  );
+  const stored = indexSnapshots(rows);
   let expectedRows = 0;
   let known = 0;
   let unknown = 0;

@@ -17,7 +17,7 @@ import { listSnapshotPeriods } from '../../../src/kpi/queries/snapshot-periods';
 import { createTestContext, silentLogger } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
 import type { SeedPortal } from './seed';
-import { seedPortal } from './seed';
+import { indexSnapshots, seedPortal } from './seed';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-20T12:00:00Z');
@@ -160,12 +160,7 @@ test('open pipeline and lifecycle counts at each period end match the pure model
     .where('kpi', 'in', ['open_deals', 'open_amount', 'contacts_in_stage'])
     .where('period_unit', '<>', 'now')
     .execute();
-  const stored = new Map(
-    rows.map((r) => [
-      `${r.kpi}|${r.period_unit}|${r.period_start.getTime()}|${r.breakdown}|${r.breakdown_value}`,
-      r,
-    ]),
-  );
+  const stored = indexSnapshots(rows);
   const expected = new Map<string, number>();
   const periods = listSnapshotPeriods(NOW, 'UTC');
   let unclassifiedSeen = 0;

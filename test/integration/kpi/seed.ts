@@ -176,3 +176,24 @@ export async function seedPortal(db: Database, portal: SeedPortal): Promise<void
       .execute();
   }
 }
+
+/**
+ * Stored snapshot rows by `kpi|period_unit|period start (ms)|breakdown|breakdown_value`,
+ * the key the tests build for the figures they expect.
+ */
+export function indexSnapshots<
+  R extends {
+    kpi: string;
+    period_unit: string;
+    period_start: Date;
+    breakdown: string;
+    breakdown_value: string;
+  },
+>(rows: readonly R[]): Map<string, R> {
+  return new Map(
+    rows.map((r) => [
+      `${r.kpi}|${r.period_unit}|${r.period_start.getTime()}|${r.breakdown}|${r.breakdown_value}`,
+      r,
+    ]),
+  );
+}

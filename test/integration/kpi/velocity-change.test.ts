@@ -6,7 +6,7 @@ import { listSnapshotPeriods } from '../../../src/kpi/queries/snapshot-periods';
 import { createTestContext, silentLogger } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
 import type { SeedPortal } from './seed';
-import { seedPortal } from './seed';
+import { indexSnapshots, seedPortal } from './seed';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-20T12:00:00Z');
@@ -136,12 +136,7 @@ test('velocity factor changes against the previous period match comparePipelineV
     .where('portal_id', '=', PORTAL)
     .where('kpi', 'like', '%_change%')
     .execute();
-  const stored = new Map(
-    rows.map((r) => [
-      `${r.kpi}|${r.period_unit}|${r.period_start.getTime()}|${r.breakdown}|${r.breakdown_value}`,
-      r,
-    ]),
-  );
+  const stored = indexSnapshots(rows);
 
   const periods = listSnapshotPeriods(NOW, 'UTC');
   const oldest = new Map<string, number>();
