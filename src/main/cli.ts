@@ -15,6 +15,7 @@ import type { AppContext } from '../context';
 import { createDb } from '../platform/db/database';
 import { runSimulatorCommand, SIMULATOR_USAGE } from '../simulator';
 import { runStatusCommand, runSyncCommand, STATUS_USAGE, SYNC_USAGE } from '../sync/sync-command';
+import { IMPORT_USAGE, runImportCommand } from '../sync/import-command';
 import { startApi } from './api';
 import { DEMO_USAGE, runDemoCommand } from './demo';
 import { stopOnSignals } from './lifecycle';
@@ -132,6 +133,19 @@ const commands: Record<string, Command> = {
     usage: STATUS_USAGE.replace(/^Usage: /, ''),
     run: (args) =>
       withContext((ctx) => runStatusCommand(args, ctx, { stdout: process.stdout, stderr: process.stderr })),
+  },
+  import: {
+    summary: 'import a CSV series for a portal: traffic (day,source,visits) or branded-search (day,searches)',
+    usage: IMPORT_USAGE.replace(/^Usage: /, ''),
+    run: async (args) => {
+      const config = loadConfig();
+      const db = createDb(config.db);
+      try {
+        return await runImportCommand(args, db, { stdout: process.stdout, stderr: process.stderr });
+      } finally {
+        await db.destroy();
+      }
+    },
   },
   'rotate-key': {
     summary: 're-encrypt every stored OAuth token under the newest key of TOKEN_ENCRYPTION_KEYS',

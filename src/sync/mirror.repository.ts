@@ -328,7 +328,7 @@ export async function deleteContactForPrivacy(
     .where('contact_id', '=', contactId)
     .execute();
   await db
-    .deleteFrom('activities')
+    .deleteFrom('activity_contacts')
     .where('portal_id', '=', portalId)
     .where('contact_id', '=', contactId)
     .execute();
