@@ -49,7 +49,7 @@ export async function runSyncCommand(args: string[], deps: SyncCommandDeps, io: 
     last = Date.now();
     const sum = (prefix: string) =>
       [...done.entries()].filter(([s]) => s.startsWith(prefix)).reduce((a, [, n]) => a + n, 0);
-    const parts = ['contacts', 'deals', 'meetings'].map((t) => {
+    const parts = ['contacts', 'deals', 'meetings', 'calls', 'emails'].map((t) => {
       const n = sum(t);
       const total = totals[t];
       return total ? `${t} ${bar(n, total, 12)} ${n}/${total}` : `${t} ${n}`;
