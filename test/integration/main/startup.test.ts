@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
-import { createDb } from '../../../src/platform/db/database';
+import { createDb } from '../../../src/db';
 import { spawnCli, unusedPort } from '../../helpers/cli-process';
 import { TEST_DATABASE_URL, TEST_HUBSPOT_ENV, TEST_REDIS_URL, uniqueName } from '../../helpers/test-context';
 
