@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
 import type { HubSpotClient } from '../hubspot/client';
-import type { Database } from '../platform/db/database';
-import type { Executor } from '../platform/db/executor';
+import type { Database, Executor } from '../db';
 import { batchRead, PAGE_LIMITS, readContactAssociations, searchPage } from './crm-reader';
-import type { CrmObject, SearchPage } from './crm-schemas';
+import type { CrmObject, SearchPage } from '../hubspot/schemas';
 import {
   CALL_PROPERTIES,
   EMAIL_PROPERTIES,

@@ -1,4 +1,4 @@
-import type { CrmObject, HistoryVersion } from './crm-schemas';
+import type { CrmObject, HistoryVersion } from '../hubspot/schemas';
 import type { ActivityKind } from './mirror.tables';
 
 /**

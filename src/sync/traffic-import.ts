@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { Database } from '../platform/db/database';
-import type { Executor } from '../platform/db/executor';
+import type { Database, Executor } from '../db';
 
 /**
  * CSV uploads of daily series HubSpot cannot give us: web traffic for portals whose subscription

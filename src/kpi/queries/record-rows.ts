@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 
 import { salesActivitiesRelation } from './sales-activities';
-import type { Executor } from '../../platform/db/executor';
+import type { Executor } from '../../db';
 import type { DealAttribution } from '../kpi.tables';
 import type { KpiSettings } from './portal-settings';
 import { TRAILING_90D } from './snapshot-periods';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import type { Executor } from '../../platform/db/executor';
+import type { Executor } from '../../db';
 import { ALL_SOURCES, ANSWER_TARGET_MINUTES, NO_SALES_ACTIVITY_REASON } from '../models/metrics';
 import { salesActivitiesRelation } from './sales-activities';
 import type { SnapshotQueryContext } from './snapshot-queries';

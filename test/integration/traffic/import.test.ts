@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { sql } from 'kysely';
-import { runImportCommand } from '../../../src/sync/import-command';
+import { runCommand } from '../../../src/main/cli';
+import { runtimeOf } from '../../../src/main/commands/command';
+import { importCommand } from '../../../src/main/commands/import';
 import { CsvImportError, importCsv } from '../../../src/sync';
 import { createTestContext } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
@@ -46,6 +48,10 @@ function io() {
   return { io: { stdout: out, stderr: err }, text };
 }
 
+function runImport(args: string[], streams: ReturnType<typeof io>['io']): Promise<number> {
+  return runCommand(importCommand, args, runtimeOf(ctx, streams));
+}
+
 test('importing traffic is idempotent by day and source; a re-upload takes the new values; other portals untouched', async () => {
   await importCsv(ctx.db, OTHER, 'traffic', '2026-03-01,DIRECT_TRAFFIC,999\n');
   const first = await importCsv(
@@ -82,7 +88,7 @@ test('kpi-bridge import: branded search by day, errors name the line, unknown po
   const good = path.join(dir, 'branded.csv');
   writeFileSync(good, 'day,searches\n2026-03-01,140\n2026-03-02,90\n');
   const ok = io();
-  expect(await runImportCommand(['branded-search', '--portal', String(PORTAL), good], ctx.db, ok.io)).toBe(0);
+  expect(await runImport(['branded-search', '--portal', String(PORTAL), good], ok.io)).toBe(0);
   expect(JSON.parse(ok.text.out)).toEqual({
     portalId: PORTAL,
     kind: 'branded-search',
@@ -91,9 +97,7 @@ test('kpi-bridge import: branded search by day, errors name the line, unknown po
     lastDay: '2026-03-02',
   });
   writeFileSync(good, 'day,searches\n2026-03-02,95\n');
-  expect(await runImportCommand(['branded-search', '--portal', String(PORTAL), good], ctx.db, io().io)).toBe(
-    0,
-  );
+  expect(await runImport(['branded-search', '--portal', String(PORTAL), good], io().io)).toBe(0);
   const stored = await ctx.db
     .selectFrom('branded_search_daily')
     .select([sql<string>`day::text`.as('day'), 'searches'])
@@ -108,13 +112,13 @@ test('kpi-bridge import: branded search by day, errors name the line, unknown po
   const bad = path.join(dir, 'bad.csv');
   writeFileSync(bad, 'day,source,visits\n2026-03-01,DIRECT_TRAFFIC,ten\n');
   const refused = io();
-  expect(await runImportCommand(['traffic', '--portal', String(PORTAL), bad], ctx.db, refused.io)).toBe(1);
+  expect(await runImport(['traffic', '--portal', String(PORTAL), bad], refused.io)).toBe(1);
   expect(refused.text.err).toContain('line 2: visits must be a whole number ≥ 0');
 
   const unknown = io();
-  expect(await runImportCommand(['traffic', '--portal', '999999', good], ctx.db, unknown.io)).toBe(1);
+  expect(await runImport(['traffic', '--portal', '999999', good], unknown.io)).toBe(1);
   expect(unknown.text.err).toContain('portal 999999 is not installed');
   const usage = io();
-  expect(await runImportCommand(['visits', '--portal', String(PORTAL), good], ctx.db, usage.io)).toBe(2);
+  expect(await runImport(['visits', '--portal', String(PORTAL), good], usage.io)).toBe(2);
   expect(usage.text.err).toContain('Usage: kpi-bridge import traffic|branded-search --portal ID FILE');
 });
