@@ -15,6 +15,7 @@ import {
   replaceMeetingContacts,
 } from './mirror.repository';
 import { foldListedMerges } from './page-writer';
+import { loadTraffic, type TrafficLoadResult } from './traffic-sync';
 import { activityKindOf, markActivitiesArchived, rereadActivityAssociations } from './activity-sync';
 import { refreshObjects, type RefreshResult } from './refresh';
 import { findSyncState, saveWatermark } from './sync-state.repository';
@@ -50,6 +51,7 @@ export type CatchupResult = {
   refreshed: RefreshResult;
   archived: number;
   associationsRead: number;
+  traffic: TrafficLoadResult;
 };
 
 export async function runCatchup(
@@ -113,8 +115,12 @@ export async function runCatchup(
       found[objectType as keyof typeof found],
     );
   }
-  deps.logger.child({ name: 'sync', portalId }).info({ found, archived, associationsRead }, 'catch-up done');
-  return { found, refreshed, archived, associationsRead };
+  // Web traffic rides along: it never fails the catch-up (a 403 is recorded once, not retried).
+  const traffic = await loadTraffic(deps, portalId, { signal: options.signal });
+  deps.logger
+    .child({ name: 'sync', portalId })
+    .info({ found, archived, associationsRead, traffic: traffic.status }, 'catch-up done');
+  return { found, refreshed, archived, associationsRead, traffic };
 }
 
 /** Every id modified at or after the watermark, in windows that never page past the cap. */

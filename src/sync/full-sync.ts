@@ -21,6 +21,7 @@ import {
 } from './mappers';
 import { replaceLifecycleStages, replacePipelines, upsertOwners } from './metadata.repository';
 import { rebuildMeetingTouches } from './mirror.repository';
+import { loadTraffic } from './traffic-sync';
 import {
   ACTIVITY_KINDS,
   ACTIVITY_OBJECT_TYPES,
@@ -202,6 +203,8 @@ export async function runFullSync(
     for (const type of ['contacts', 'deals', 'meetings', 'calls', 'emails'] as const)
       await saveWatermark(db, portalId, `catchup:${type}`, watermark, 0);
     await finishStream(db, portalId, FULL_STREAM);
+    // Web traffic after the CRM data; a portal without the analytics report is recorded, not failed.
+    await loadTraffic(deps, portalId, { signal });
     const counts = await countMirror(deps, portalId);
     log.info({ runId, ...counts }, 'full sync done');
     return counts;

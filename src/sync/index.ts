@@ -9,3 +9,5 @@ export {
   parseTrafficCsv,
   UnknownPortalError,
 } from './traffic-import';
+export type { AnalyticsAccess, TrafficLoadResult } from './traffic-sync';
+export { loadTraffic, readAnalyticsAccess } from './traffic-sync';
