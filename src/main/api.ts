@@ -19,7 +19,7 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
     bodyLimit: ctx.config.http.bodyLimit,
     trustProxy: ctx.config.http.trustProxy,
     routers: [
-      createHealthRouter(ctx.readinessChecks),
+      createHealthRouter(ctx.readinessChecks, { logger: ctx.logger }),
       createOAuthRouter({
         install: createInstallService({
           db: ctx.db,
