@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import type { Executor } from '../platform/db/executor';
+import type { Executor } from '../db';
 import type { Conversion, ConversionKind, Touch } from './models/attribution';
 import {
   assertExactCents,

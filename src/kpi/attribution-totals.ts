@@ -1,4 +1,4 @@
-import type { Executor } from '../platform/db/executor';
+import type { Executor } from '../db';
 import type { AttributionBreakdown, AttributionConversionKind, KpiAttributionTotalRow } from './kpi.tables';
 
 export interface AttributionTotalsQuery {
