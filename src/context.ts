@@ -19,6 +19,8 @@ import { createRedis } from './platform/queue/connection';
 import { createProducer } from './platform/queue/producer';
 import type { Producer } from './platform/queue/producer';
 import type { ReadinessCheck } from './platform/http/health.routes';
+import { createReportService } from './reports';
+import type { ReportService } from './reports';
 
 /**
  * The composition root: every long-lived resource is made here, once, and closed here.
@@ -37,6 +39,8 @@ export type AppContext = {
   /** Access tokens on demand (refresh single-flight), install tokens, key rotation. */
   tokens: TokenService;
   manifest: AppManifest;
+  /** Report pages, CSV exports and one-time report links. */
+  reports: ReportService;
   close(): Promise<void>;
 };
 
@@ -71,6 +75,14 @@ export function createContext(
     logger,
     // One budget per portal shared by every process (architecture §6): Redis, unless a caller brings its own.
     rateBudget: options.rateBudget ?? createRedisRateBudget({ redis, prefix: config.queue.prefix }),
+  });
+
+  const reports = createReportService({
+    db,
+    redis,
+    keyPrefix: config.queue.prefix,
+    publicBaseUrl: config.http.publicBaseUrl,
+    secureCookies: config.env === 'production' || config.http.publicBaseUrl.startsWith('https://'),
   });
 
   const readinessChecks: ReadinessCheck[] = [
@@ -110,6 +122,7 @@ export function createContext(
     hubspotOAuth,
     tokens,
     manifest,
+    reports,
     close,
   };
 }

@@ -9,6 +9,7 @@ import { createSyncAdminRouter } from '../sync/admin.routes';
 import { createQueueDashboardRouter } from '../platform/queue/dashboard.routes';
 import { createWebhookIntake } from '../sync/webhook-intake';
 import { createWebhookRouter } from '../sync/webhook.routes';
+import { createReportsRouter } from '../reports';
 
 export type ApiHandle = { server: Server; url: string; close(): Promise<void> };
 
@@ -50,6 +51,7 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
       }),
       createSyncAdminRouter({ db: ctx.db, adminToken: ctx.config.admin.token }),
       createQueueDashboardRouter({ producer: ctx.producer, adminToken: ctx.config.admin.token }),
+      createReportsRouter({ reports: ctx.reports, logger: ctx.logger }),
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {

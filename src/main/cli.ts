@@ -14,6 +14,7 @@ import { PURGE_USAGE, runPurgeCommand, runRotateKeyCommand } from '../install/in
 import type { AppContext } from '../context';
 import { createDb } from '../platform/db/database';
 import { runSimulatorCommand, SIMULATOR_USAGE } from '../simulator';
+import { REPORT_LINK_USAGE, runReportLinkCommand } from '../reports';
 import { runStatusCommand, runSyncCommand, STATUS_USAGE, SYNC_USAGE } from '../sync/sync-command';
 import { startApi } from './api';
 import { DEMO_USAGE, runDemoCommand } from './demo';
@@ -132,6 +133,14 @@ const commands: Record<string, Command> = {
     usage: STATUS_USAGE.replace(/^Usage: /, ''),
     run: (args) =>
       withContext((ctx) => runStatusCommand(args, ctx, { stdout: process.stdout, stderr: process.stderr })),
+  },
+  'report-link': {
+    summary: 'print a one-time link (valid once, 60 s) to the report pages of a portal (--portal ID)',
+    usage: REPORT_LINK_USAGE.replace(/^Usage: /, ''),
+    run: (args) =>
+      withContext((ctx) =>
+        runReportLinkCommand(args, ctx.reports, { stdout: process.stdout, stderr: process.stderr }),
+      ),
   },
   'rotate-key': {
     summary: 're-encrypt every stored OAuth token under the newest key of TOKEN_ENCRYPTION_KEYS',

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import type { Config } from '../../config';
 import type { DB } from './schema';
 
@@ -32,5 +33,6 @@ export function createPool(db: Config['db']): pg.Pool {
 }
 
 export function createDb(db: Config['db']): Database {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(db) }) });
+  // The cursor lets `stream()` read a large result in chunks (report drill-downs, CSV exports).
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(db), cursor: Cursor }) });
 }
