@@ -33,7 +33,10 @@ function axisLabel(format: ValueFormat) {
 }
 
 export function renderChartSvg(spec: ChartSpec, size = { width: 640, height: 280 }): string {
-  const height = spec.horizontal ? Math.max(size.height, 40 + spec.categories.length * 26) : size.height;
+  const legendRows = spec.series.length > 1 ? Math.ceil(spec.series.length / 4) : 0;
+  const height =
+    (spec.horizontal ? Math.max(size.height, 40 + spec.categories.length * 26) : size.height) +
+    Math.max(0, legendRows - 1) * 24;
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: size.width, height });
   try {
     const category = {
@@ -56,7 +59,8 @@ export function renderChartSvg(spec: ChartSpec, size = { width: 640, height: 280
       grid: {
         left: spec.horizontal ? 150 : 56,
         right: 24,
-        top: spec.series.length > 1 ? 36 : 16,
+        // About four legend items fit on a line of a 640 px chart.
+        top: spec.series.length > 1 ? 14 + Math.ceil(spec.series.length / 4) * 24 : 16,
         bottom: 32,
         containLabel: false,
       },

@@ -46,7 +46,10 @@ table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 caption{text-align:left;color:var(--muted);font-size:12px;padding-bottom:.3rem;caption-side:top}
 th,td{border-bottom:1px solid var(--line);padding:.3rem .5rem;text-align:right;vertical-align:top}
 th{font-weight:600;background:var(--bg);font-size:12px}
-th:first-child,td:first-child{text-align:left}
+th:first-child,td:first-child{text-align:left;white-space:nowrap}
+td{white-space:nowrap}
+td.text{white-space:normal}
+th.text{text-align:left}
 td.text{text-align:left}
 td a{color:var(--accent)}
 td.strong,td strong{font-weight:600}
@@ -162,7 +165,11 @@ function renderCell(c: Cell, portalId: number, notes: Footnotes): string {
 
 function renderTable(t: Table, portalId: number, csvHref: string): string {
   const notes = new Footnotes();
-  const head = t.columns.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join('');
+  // Text columns (names, stages) read left-aligned, numbers right-aligned, headers with them.
+  const textColumn = t.columns.map((_, i) => t.rows.length > 0 && t.rows.every((r) => r[i]?.fmt === 'text'));
+  const head = t.columns
+    .map((c, i) => `<th scope="col"${textColumn[i] ? ' class="text"' : ''}>${escapeHtml(c)}</th>`)
+    .join('');
   const body =
     t.rows.length === 0
       ? `<tr><td class="empty" colspan="${t.columns.length}">No rows for this selection.</td></tr>`
@@ -182,7 +189,7 @@ function renderSection(s: Section, view: ReportView, query: string): string {
       : '';
   const tables = s.tables.map((t) => renderTable(t, pid, csv(t))).join('');
   // A wide table gets the full width under its chart instead of half of it.
-  const wide = s.tables.some((t) => t.columns.length > 6);
+  const wide = s.tables.some((t) => t.columns.length > 5);
   return `<section class="report" id="${escapeHtml(s.id)}"><h2>${escapeHtml(s.title)}</h2>${
     s.note ? `<p class="note">${escapeHtml(s.note)}</p>` : ''
   }<div class="pair${chart && !wide ? '' : ' single'}">${chart}<div>${tables}</div></div></section>`;

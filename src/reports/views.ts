@@ -597,7 +597,8 @@ async function funnel(db: Executor, ctx: ReportContext, params: ViewParams): Pro
             : i === 2
               ? { kind: 'customers', ...d, ...bySource, label: `New customers, ${source}, ${p.label}` }
               : undefined;
-      return cell(r, fmt, drill);
+      // A source without a row had none of these records in the period: a count of 0, not unknown.
+      return r === undefined && (i === 1 || i === 2) ? { v: 0, fmt } : cell(r, fmt, drill);
     });
   };
   const periodRows = ctx.periods.map((p) => [
@@ -928,6 +929,8 @@ async function lifecycle(db: Executor, ctx: ReportContext): Promise<Section[]> {
     listLifecycleStages(db, ctx.portalId),
   ]);
   const labelOf = new Map(order.map((s) => [s.id, s.label]));
+  // `other` is outside the lifecycle order (docs/kpis.md): entering it implies no stage before it.
+  const ordered = order.filter((s) => s.id !== 'other');
   const rank = new Map(order.map((s, i) => [s.id, i]));
   const stages = [...new Set([...now, ...ends].map((r) => r.breakdownValue))].sort(
     (a, b) => (rank.get(a) ?? 1e9) - (rank.get(b) ?? 1e9) || a.localeCompare(b),
@@ -1005,11 +1008,11 @@ async function lifecycle(db: Executor, ctx: ReportContext): Promise<Section[]> {
           title: 'Stage-to-stage conversion',
           caption: describe(ctx),
           columns: ['From', 'To', 'Conversion rate', 'Median days between'],
-          rows: order
+          rows: ordered
             .slice(0, -1)
             .map((s, i) => [
               text(s.label),
-              text(order[i + 1]!.label),
+              text(ordered[i + 1]!.label),
               { v: null, fmt: 'rate' as const, reason: 'not stored by the KPI run yet' },
               { v: null, fmt: 'days' as const, reason: 'not stored by the KPI run yet' },
             ]),
