@@ -31,6 +31,8 @@ export interface ReportAccessDeps {
   readonly publicBaseUrl: string;
   /** Secure cookies outside development (HTTPS). */
   readonly secureCookies: boolean;
+  /** Tests shorten it; 60 s otherwise. */
+  readonly linkTtlMs?: number;
 }
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
@@ -45,10 +47,11 @@ export function createReportAccess(deps: ReportAccessDeps) {
     view = 'overview',
   ): Promise<{ url: string; expiresAt: string }> {
     const token = randomBytes(32).toString('base64url');
-    await deps.redis.set(linkKey(token), JSON.stringify({ ...principal, view }), 'PX', LINK_TTL_MS);
+    const ttl = deps.linkTtlMs ?? LINK_TTL_MS;
+    await deps.redis.set(linkKey(token), JSON.stringify({ ...principal, view }), 'PX', ttl);
     return {
       url: `${deps.publicBaseUrl}/reports/open?token=${token}`,
-      expiresAt: new Date(Date.now() + LINK_TTL_MS).toISOString(),
+      expiresAt: new Date(Date.now() + ttl).toISOString(),
     };
   }
 
