@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { RawBuilder } from 'kysely';
 import { z } from 'zod';
 
-import type { Executor } from '../platform/db/executor';
+import type { Executor } from '../db';
 import { CREDIT_MODELS, NO_OWNER } from './report-data';
 
 /**

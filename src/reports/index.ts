@@ -5,4 +5,3 @@ export { createReportsRouter } from './reports.routes';
 export type { ReportsRouterDeps } from './reports.routes';
 export { VIEWS, VIEW_TITLES, buildView } from './views';
 export type { ReportView, ViewName, ViewParams } from './views';
-export { REPORT_LINK_USAGE, runReportLinkCommand } from './report-link.command';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import type { Executor } from '../platform/db/executor';
+import type { Executor } from '../db';
 
 /**
  * Reads of the precomputed KPI tables for the report views. Nothing here computes a KPI or talks

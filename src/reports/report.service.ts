@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 
-import type { Executor } from '../platform/db/executor';
+import type { Executor } from '../db';
 import { createReportAccess } from './access';
 import { openRecordList } from './drill';
 import type { Drill } from './drill';

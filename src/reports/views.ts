@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import type { Executor } from '../platform/db/executor';
+import type { Executor } from '../db';
 import type { ChartSpec, ValueFormat } from './charts';
 import type { DrillRef } from './drill';
 import {

@@ -2,7 +2,6 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { Config } from '../../config';
-import type { DB } from './schema';
 
 /**
  * pg parsing policy, decided once for the whole app:
@@ -20,8 +19,6 @@ pg.types.setTypeParser(INT8_OID, (value: string) => {
 });
 pg.types.setTypeParser(NUMERIC_OID, (value: string) => Number(value));
 
-export type Database = Kysely<DB>;
-
 export function createPool(db: Config['db']): pg.Pool {
   return new pg.Pool({
     connectionString: db.url,
@@ -32,7 +29,11 @@ export function createPool(db: Config['db']): pg.Pool {
   });
 }
 
-export function createDb(db: Config['db']): Database {
+/**
+ * A Kysely over a pool of its own. Generic over the table types: the platform knows no
+ * feature, and the app's `DB` is assembled where the features are composed (src/db.ts).
+ */
+export function createKysely<DB>(db: Config['db']): Kysely<DB> {
   // The cursor lets `stream()` read a large result in chunks (report drill-downs, CSV exports).
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(db), cursor: Cursor }) });
 }

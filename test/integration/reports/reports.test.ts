@@ -3,7 +3,10 @@ import { PassThrough } from 'node:stream';
 import { createKpiService } from '../../../src/kpi/kpi.service';
 import { startApi } from '../../../src/main/api';
 import type { ApiHandle } from '../../../src/main/api';
-import { createReportService, runReportLinkCommand } from '../../../src/reports';
+import { runCommand } from '../../../src/main/cli';
+import { runtimeOf } from '../../../src/main/commands/command';
+import { reportLinkCommand } from '../../../src/main/commands/report-link';
+import { createReportService } from '../../../src/reports';
 import { createReportAccess } from '../../../src/reports/access';
 import { parseCsv } from '../../helpers/csv';
 import { createTestContext, silentLogger } from '../../helpers/test-context';
@@ -176,12 +179,14 @@ describe('access', () => {
     const err = new PassThrough();
     let printed = '';
     out.on('data', (c: Buffer) => (printed += c.toString()));
-    expect(await runReportLinkCommand(['--portal', '21'], ctx.reports, { stdout: out, stderr: err })).toBe(0);
-    expect(printed.trim()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/reports\/open\?token=[\w-]{43}$/);
-    expect(await runReportLinkCommand(['--portal', '404'], ctx.reports, { stdout: out, stderr: err })).toBe(
-      1,
-    );
-    expect(await runReportLinkCommand(['--portal', 'x'], ctx.reports, { stdout: out, stderr: err })).toBe(2);
+    const rt = runtimeOf(ctx, { stdout: out, stderr: err });
+    expect(await runCommand(reportLinkCommand, ['--portal', '21'], rt)).toBe(0);
+    const url = printed.trim();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/reports\/open\?token=[\w-]{43}$/);
+    expect((await fetch(url, { redirect: 'manual' })).headers.get('location')).toBe('/reports/21/overview');
+    expect(await runCommand(reportLinkCommand, ['--portal', '404'], rt)).toBe(1);
+    expect(await runCommand(reportLinkCommand, ['--portal', 'x'], rt)).toBe(2);
+    expect(await runCommand(reportLinkCommand, ['--portal', '21', '--view', 'nope'], rt)).toBe(2);
   });
 });
 

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-import { installIntoSimulator } from '../../../src/install/simulator-install';
+import { installIntoSimulator } from '../../../src/simulator/browser-install';
 import { startApi } from '../../../src/main/api';
 import type { ApiHandle } from '../../../src/main/api';
 import { startWorker } from '../../../src/main/worker';
