@@ -7,6 +7,7 @@ import { createOAuthRouter } from '../install/oauth.routes';
 import { createSyncAdminRouter } from '../sync/admin.routes';
 import { createQueueDashboardRouter } from '../platform/queue/dashboard.routes';
 import { createWebhookRouter } from '../sync/webhook.routes';
+import { createReportsRouter } from '../reports';
 
 export type ApiHandle = { server: Server; url: string; close(): Promise<void> };
 
@@ -34,6 +35,7 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
       }),
       createSyncAdminRouter({ db: ctx.db, adminToken: ctx.config.admin.token }),
       createQueueDashboardRouter({ producer: ctx.producer, adminToken: ctx.config.admin.token }),
+      createReportsRouter({ reports: ctx.reports, logger: ctx.logger }),
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -7,6 +7,7 @@ import { hubspotProjectCommand } from './hubspot-project';
 import { kpiCommand } from './kpi';
 import { migrateCommand } from './migrate';
 import { purgeCommand } from './purge';
+import { reportLinkCommand } from './report-link';
 import { rotateKeyCommand } from './rotate-key';
 import { simulatorCommand } from './simulator';
 import { statusCommand } from './status';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   syncCommand,
   statusCommand,
   rotateKeyCommand,
+  reportLinkCommand,
   hubspotProjectCommand,
   apiCommand,
   workerCommand,

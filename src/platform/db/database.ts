@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import type { Config } from '../../config';
 
 /**
@@ -33,5 +34,6 @@ export function createPool(db: Config['db']): pg.Pool {
  * feature, and the app's `DB` is assembled where the features are composed (src/db.ts).
  */
 export function createKysely<DB>(db: Config['db']): Kysely<DB> {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(db) }) });
+  // The cursor lets `stream()` read a large result in chunks (report drill-downs, CSV exports).
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(db), cursor: Cursor }) });
 }
