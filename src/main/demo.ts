@@ -23,11 +23,6 @@ import { runMigrations } from './migrate';
 import { startWorker } from './worker';
 import type { WorkerGroup } from '../platform/queue/worker-runner';
 
-export const DEMO_USAGE = `kpi-bridge demo [--once] [--seed 42] [--contacts 2000] [--deals 400] [--port 3000] [--simulator-port 4010] [--schema kpi_bridge_demo] [--queue-prefix {kpi-bridge-demo}]
-  Starts a simulated HubSpot portal, the API and the worker against the local Postgres and
-  Redis (schema kpi_bridge_demo, queue prefix {kpi-bridge-demo}) and prints where each listens.
-  --once runs the demo flow to its end and prints a one-line JSON summary as its last line.`;
-
 export type DemoRun = {
   /** Epoch ms when this demo started: older sync or KPI runs in the schema do not count. */
   startedAt: number;

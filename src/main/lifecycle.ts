@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import type { AppContext } from '../context';
 import { startApi } from './api';
 import { scheduleRecurringJobs, startWorker } from './worker';
+import { startHeartbeat } from '../platform/queue/heartbeat';
 
 /**
  * Runs `stop` once on the first SIGTERM or SIGINT, then exits 0 (1 if stopping failed).
@@ -207,7 +208,17 @@ export async function serve(ctx: AppContext, which: { api: boolean; worker: bool
     await api?.close();
     throw err;
   }
+  // For `kpi-bridge healthcheck --worker` (the container health check of a process without a port).
+  const heartbeat = workers
+    ? startHeartbeat({
+        probe: async () => {
+          if (!workers.workers.every((w) => w.isRunning())) throw new Error('a queue worker stopped');
+          for (const { check } of ctx.readinessChecks) await check();
+        },
+      })
+    : undefined;
   stopOnSignals(async () => {
+    heartbeat?.stop();
     // Order matters: stop taking new work, let active work finish, then close connections.
     await api?.close();
     const result = await workers?.close(config.shutdownTimeoutMs);
