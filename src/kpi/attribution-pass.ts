@@ -10,6 +10,7 @@ import {
 } from './models/attribution';
 import type { MarkovAccumulator } from './models/attribution';
 import { BinaryCopyReader, BinaryCopyWriter, openCopyIn, openCopyOut } from './queries/pg-copy';
+import type { CopyClient } from './queries/pg-copy';
 import { ChannelCodes, TouchStore } from './touch-store';
 import type { PositionShareCache, WideCredits } from './wide-credits';
 import { creditCountedTouches } from './wide-credits';
@@ -105,12 +106,12 @@ async function forEachTuple(
 }
 
 async function readStream(
-  db: Executor,
+  client: CopyClient,
   statement: string,
   signal: AbortSignal | undefined,
   each: (reader: BinaryCopyReader) => void,
 ): Promise<void> {
-  const reader = new BinaryCopyReader(await openCopyOut(db, statement));
+  const reader = new BinaryCopyReader(openCopyOut(client, statement));
   try {
     await forEachTuple(reader, signal, () => each(reader));
   } catch (err) {
@@ -125,8 +126,12 @@ function pathOf(store: TouchStore, channels: ChannelCodes, from: number, to: num
   return path;
 }
 
+/**
+ * `db` and `client` are one session (withRawClient, src/platform/db): typed queries on `db`,
+ * binary COPY on `client`, in the same transaction.
+ */
 export async function runAttributionPass(
-  db: Executor,
+  { db, client }: { db: Executor; client: CopyClient },
   args: AttributionPassArgs,
 ): Promise<AttributionPassResult> {
   const { portalId, signal } = args;
@@ -144,7 +149,7 @@ export async function runAttributionPass(
   const hasDeal: boolean[] = [];
   const contactIndex = new Map<number, number>();
   await readStream(
-    db,
+    client,
     `copy (
       select contact_id, created_at, contact_id in (
           select dc.contact_id from deal_contacts dc join kpi_tmp_deal_base d on d.deal_id = dc.deal_id
@@ -165,7 +170,7 @@ export async function runAttributionPass(
   // by contact here with a counting sort, then each contact's touches sorted by time then id.
   let owner = new Int32Array(1 << 16);
   await readStream(
-    db,
+    client,
     `copy (select contact_id, touch_id, occurred_at, channel from touches where portal_id = ${portalId})
      to stdout with (format binary)`,
     signal,
@@ -243,7 +248,7 @@ export async function runAttributionPass(
     }
   };
   await readStream(
-    db,
+    client,
     `copy (
       select d.deal_id, d.created_at, d.close_date, d.contact_created_at,
         case d.outcome when 'won' then ${OUTCOME_WON} when 'lost' then ${OUTCOME_LOST} else ${OUTCOME_OPEN} end::int4,
@@ -302,8 +307,8 @@ export async function runAttributionPass(
   );
 
   // 2. Credit and write.
-  const copy = await openCopyIn(
-    db,
+  const copy = openCopyIn(
+    client,
     `copy kpi_credits (portal_id, conversion_kind, conversion_id, converted_at, value, touch_ids, channels, credits, run_id)
      from stdin with (format binary)`,
   );
@@ -429,7 +434,7 @@ export async function runAttributionPass(
   timings['attribution credits'] = Date.now() - t0;
   t0 = Date.now();
 
-  await writeTouchFacts(db, channels, touchFacts);
+  await writeTouchFacts(db, client, channels, touchFacts);
   timings['attribution facts'] = Date.now() - t0;
 
   const channelTotals: ChannelTotal[] = [];
@@ -466,6 +471,7 @@ function readInt4(r: BinaryCopyReader): number {
  */
 async function writeTouchFacts(
   db: Executor,
+  client: CopyClient,
   channels: ChannelCodes,
   touchFacts: { ids: number[]; touches: number[]; first: number[]; last: number[] },
 ): Promise<void> {
@@ -473,7 +479,7 @@ async function writeTouchFacts(
   await sql`create temp table kpi_tmp_contact_touches (contact_id bigint primary key, touches int4 not null,
     first_channel text not null, last_channel text not null) on commit drop`.execute(db);
   const writer = new BinaryCopyWriter(
-    await openCopyIn(db, 'copy kpi_tmp_contact_touches from stdin with (format binary)'),
+    openCopyIn(client, 'copy kpi_tmp_contact_touches from stdin with (format binary)'),
   );
   for (let i = 0; i < touchFacts.ids.length; i++) {
     writer.beginTuple(4);

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 
 import type { Database, Executor } from '../db';
+import { withRawTransaction } from '../platform/db/database';
 import type { ChannelTotal } from './attribution-pass';
 import { runAttributionPass } from './attribution-pass';
 import { insertVelocityChangeSnapshots } from './queries/change-snapshots';
@@ -103,7 +104,8 @@ export function createKpiService(deps: KpiServiceDeps) {
     const counts: Record<string, number> = {};
     log.info({ portalId, runId }, 'kpi computation started');
     try {
-      await deps.db.transaction().execute(async (trx) => {
+      // With the raw client: the attribution pass streams with binary COPY in this transaction.
+      await withRawTransaction(deps.db, async (trx, client) => {
         let stageStart = Date.now();
         const stage = (name: string) => {
           if (options.signal?.aborted) throw new Error('kpi computation aborted');
@@ -150,12 +152,15 @@ export function createKpiService(deps: KpiServiceDeps) {
         counts.periodEndOpenPipelineRows = await insertPeriodEndOpenPipelineSnapshots(trx, q);
         counts.periodEndLifecycleRows = await insertPeriodEndLifecycleSnapshots(trx, q);
         stage('period-end snapshots');
-        const pass = await runAttributionPass(trx, {
-          portalId,
-          runId,
-          signal: options.signal,
-          onProgress: (done, total) => options.onProgress?.({ stage: 'attribution credits', done, total }),
-        });
+        const pass = await runAttributionPass(
+          { db: trx, client },
+          {
+            portalId,
+            runId,
+            signal: options.signal,
+            onProgress: (done, total) => options.onProgress?.({ stage: 'attribution credits', done, total }),
+          },
+        );
         Object.assign(counts, pass.counts);
         stageStart += Object.values(pass.timings).reduce((a, b) => a + b, 0);
         Object.assign(timings, pass.timings);
