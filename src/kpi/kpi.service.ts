@@ -42,8 +42,6 @@ export interface RecomputeOptions {
   readonly onProgress?: (progress: KpiProgress) => void;
   /** Aborts between batches (worker shutdown); the transaction rolls back. */
   readonly signal?: AbortSignal;
-  /** Ignored (conversions are streamed in one read); kept for callers of the batched reader. */
-  readonly batchSize?: number;
 }
 
 export interface KpiRunSummary {

@@ -7,7 +7,6 @@ import {
   ATTRIBUTION_MODELS,
   conversionValue,
   findKeyTouches,
-  selectCountedTouches,
   selectPositionRule,
   splitValue,
   toCents,
@@ -27,13 +26,6 @@ export interface WideCredits {
   readonly value: number;
 }
 
-export function creditConversionWide(
-  conversion: Conversion,
-  markov: Pick<MarkovModel, 'removalEffects'>,
-): WideCredits {
-  return creditCountedTouches(conversion, selectCountedTouches(conversion), markov);
-}
-
 /**
  * Position-model shares depend only on the number of touches and where the key roles fall, which
  * repeat across millions of conversions: computed once per (kind, count, roles).
@@ -41,8 +33,9 @@ export function creditConversionWide(
 export type PositionShareCache = Map<string, readonly (readonly number[] | null)[]>;
 
 /**
- * `creditConversionWide` for touches already counted and ordered (`selectCountedTouches`' result:
- * at or before the conversion, by time then id); `conversion.touches` is not read.
+ * The wide credits of a conversion whose touches are already counted and ordered
+ * (`selectCountedTouches`' result: at or before the conversion, by time then id);
+ * `conversion.touches` is not read.
  */
 export function creditCountedTouches(
   conversion: Conversion,
