@@ -13,6 +13,7 @@ import type { InstallService } from './install/install.service';
 import { loadManifest } from './install/manifest';
 import type { AppManifest } from './install/manifest';
 import { createTokenCipher } from './install/token-cipher';
+import type { TokenCipher } from './install/token-cipher';
 import { createTokenService } from './install/token-service';
 import type { TokenService } from './install/token-service';
 import { createDb } from './db';
@@ -27,6 +28,8 @@ import { createWebhookIntake } from './sync/webhook-intake';
 import type { WebhookIntake } from './sync/webhook-intake';
 import { createSyncJobHandlers } from './sync/sync.worker';
 import type { SyncJobHandlers } from './sync/sync.worker';
+import { createReportService } from './reports';
+import type { ReportService } from './reports';
 
 /**
  * The composition root: every long-lived resource and every feature service is made here,
@@ -61,8 +64,24 @@ export type AppContext = {
   /** KPI computation of one portal and its headline figures (src/kpi). */
   kpi: KpiService;
 
+  /** Report pages, CSV exports and one-time report links. */
+  reports: ReportService;
   close(): Promise<void>;
 };
+
+/** The vault's keys are read on first use, for the same reason as the HubSpot secrets. */
+function lazyCipher(create: () => TokenCipher): TokenCipher {
+  let cipher: TokenCipher | undefined;
+  const get = () => (cipher ??= create());
+  return {
+    get currentKeyId() {
+      return get().currentKeyId;
+    },
+    encrypt: (plaintext, ad) => get().encrypt(plaintext, ad),
+    decrypt: (ciphertext, ad) => get().decrypt(ciphertext, ad),
+    keyIdOf: (ciphertext) => get().keyIdOf(ciphertext),
+  };
+}
 
 export function createContext(
   config: Config,
@@ -75,15 +94,13 @@ export function createContext(
   redis.on('error', (err) => logger.child({ name: 'redis' }).debug({ err }, 'redis connection error'));
   const producer = createProducer({ connection: redis, prefix: config.queue.prefix });
   const manifest = loadManifest();
-  const hubspotOAuth = createHubSpotOAuth({
-    apiBaseUrl: config.hubspot.apiBaseUrl,
-    clientId: config.hubspot.clientId,
-    clientSecret: config.hubspot.clientSecret,
-  });
+  // Passed whole, not destructured: a command that did not ask for the HubSpot secrets
+  // (config sections) builds the context and fails only if it really calls HubSpot.
+  const hubspotOAuth = createHubSpotOAuth(config.hubspot);
   const tokens = createTokenService({
     db,
     redis,
-    cipher: createTokenCipher(config.tokenEncryptionKeys),
+    cipher: lazyCipher(() => createTokenCipher(config.tokenEncryptionKeys)),
     oauth: hubspotOAuth,
     producer,
     logger,
@@ -105,7 +122,14 @@ export function createContext(
     oauth: hubspotOAuth,
     tokens,
     manifest,
-    hubspot: { clientId: config.hubspot.clientId, authBaseUrl: config.hubspot.authBaseUrl, clients: hubspot },
+    hubspot: {
+      // Read on use: a command that did not ask for the HubSpot section never builds a consent URL.
+      get clientId() {
+        return config.hubspot.clientId;
+      },
+      authBaseUrl: config.hubspot.authBaseUrl,
+      clients: hubspot,
+    },
     publicBaseUrl: config.http.publicBaseUrl,
     keyPrefix: config.queue.prefix,
     logger,
@@ -121,6 +145,13 @@ export function createContext(
     hubspot,
   });
   const kpi = createKpiService({ db, logger });
+  const reports = createReportService({
+    db,
+    redis,
+    keyPrefix: config.queue.prefix,
+    publicBaseUrl: config.http.publicBaseUrl,
+    secureCookies: config.env === 'production' || config.http.publicBaseUrl.startsWith('https://'),
+  });
 
   const readinessChecks: ReadinessCheck[] = [
     {
@@ -163,6 +194,7 @@ export function createContext(
     webhookIntake,
     syncJobs,
     kpi,
+    reports,
     close,
   };
 }

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import type { PostgresPool, PostgresPoolClient, Transaction } from 'kysely';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import type { Config } from '../../config';
 
 /**
@@ -35,7 +36,8 @@ export function createPool(db: Config['db']): pg.Pool {
  */
 export function createKysely<DB>(db: Config['db']): Kysely<DB> {
   const pool = createPool(db);
-  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // The cursor lets `stream()` read a large result in chunks (report drill-downs, CSV exports).
+  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
   pools.set(kysely, pool);
   return kysely;
 }
@@ -64,7 +66,9 @@ export async function withRawClient<DB, T>(
   if (!pool)
     throw new Error('withRawClient needs a Kysely made by createKysely (a root instance, not a transaction)');
   const client = await pool.connect();
-  const session = new Kysely<DB>({ dialect: new PostgresDialect({ pool: singleClientPool(client) }) });
+  const session = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: singleClientPool(client), cursor: Cursor }),
+  });
   let failed: Error | undefined;
   try {
     return await fn({ db: session, client });
