@@ -122,7 +122,14 @@ export function createContext(
     oauth: hubspotOAuth,
     tokens,
     manifest,
-    hubspot: { clientId: config.hubspot.clientId, authBaseUrl: config.hubspot.authBaseUrl, clients: hubspot },
+    hubspot: {
+      // Read on use: a command that did not ask for the HubSpot section never builds a consent URL.
+      get clientId() {
+        return config.hubspot.clientId;
+      },
+      authBaseUrl: config.hubspot.authBaseUrl,
+      clients: hubspot,
+    },
     publicBaseUrl: config.http.publicBaseUrl,
     keyPrefix: config.queue.prefix,
     logger,

@@ -1,8 +1,9 @@
-import type { Conversion, MarkovModel, Touch } from './models/attribution';
+import type { Conversion, MarkovModel, ShapleyModel, Touch } from './models/attribution';
 import {
   allocateLinearShares,
   allocateMarkovShares,
   allocatePositionShares,
+  allocateShapleyShares,
   allocateTimeDecayShares,
   ATTRIBUTION_MODELS,
   conversionValue,
@@ -13,8 +14,14 @@ import {
   toCents,
 } from './models/attribution';
 
+/** The population-built models a conversion's credits need. */
+export interface DataDriven {
+  readonly markov: Pick<MarkovModel, 'removalEffects'>;
+  readonly shapley: ShapleyModel;
+}
+
 /**
- * The credits of one conversion under all ten models, one row per counted touch: the same numbers
+ * The credits of one conversion under all eleven models, one row per counted touch: the same numbers
  * as `attributeConversion` (a test holds them equal), laid out as the `kpi_credits` table stores
  * them, without allocating one object per touch per model (millions of conversions per portal).
  */
@@ -27,11 +34,8 @@ export interface WideCredits {
   readonly value: number;
 }
 
-export function creditConversionWide(
-  conversion: Conversion,
-  markov: Pick<MarkovModel, 'removalEffects'>,
-): WideCredits {
-  return creditCountedTouches(conversion, selectCountedTouches(conversion), markov);
+export function creditConversionWide(conversion: Conversion, models: DataDriven): WideCredits {
+  return creditCountedTouches(conversion, selectCountedTouches(conversion), models);
 }
 
 /**
@@ -47,7 +51,7 @@ export type PositionShareCache = Map<string, readonly (readonly number[] | null)
 export function creditCountedTouches(
   conversion: Conversion,
   counted: readonly Touch[],
-  markov: Pick<MarkovModel, 'removalEffects'>,
+  models: DataDriven,
   cache?: PositionShareCache,
 ): WideCredits {
   const money = conversion.kind === 'revenue';
@@ -63,7 +67,7 @@ export function creditCountedTouches(
   if (positional === undefined) {
     positional = ATTRIBUTION_MODELS.map((model) => {
       if (model === 'linear') return allocateLinearShares(counted.length);
-      if (model === 'time_decay' || model === 'markov') return null;
+      if (model === 'time_decay' || model === 'markov' || model === 'shapley') return null;
       return allocatePositionShares(counted.length, keyTouches, selectPositionRule(model, conversion.kind));
     });
     cache?.set(key, positional);
@@ -73,7 +77,11 @@ export function creditCountedTouches(
   const credits = ATTRIBUTION_MODELS.map((model, m) => {
     const shares =
       positional[m] ??
-      (model === 'time_decay' ? allocateTimeDecayShares(counted) : allocateMarkovShares(counted, markov));
+      (model === 'time_decay'
+        ? allocateTimeDecayShares(counted)
+        : model === 'markov'
+          ? allocateMarkovShares(counted, models.markov)
+          : allocateShapleyShares(counted, models.shapley));
     return asShares ? shares : splitValue(shares, raw, money);
   });
   return { touches: counted, credits, value };

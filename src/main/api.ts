@@ -21,7 +21,7 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
     bodyLimit: ctx.config.http.bodyLimit,
     trustProxy: ctx.config.http.trustProxy,
     routers: [
-      createHealthRouter(ctx.readinessChecks),
+      createHealthRouter(ctx.readinessChecks, { logger: ctx.logger }),
       createOAuthRouter({
         install: ctx.install,
         secureCookies: ctx.config.http.publicBaseUrl.startsWith('https://'),

@@ -190,7 +190,7 @@ const steps: DemoStep[] = [
           .join(', ')}`,
       );
       for (const [model, channels] of Object.entries(h.topChannels)) {
-        demo.say(`  top channels, ${model}: ${JSON.stringify(channels)}`);
+        demo.say(`  revenue won ${kpi.period}, top channels, ${model}: ${JSON.stringify(channels)}`);
       }
       return { kpi };
     },

@@ -84,6 +84,35 @@ describe('mapDeal', () => {
   });
 });
 
+describe('deal amounts at the edges of exactness', () => {
+  const amountOf = (amount: string) => {
+    const warnings: MapWarning[] = [];
+    const row = mapDeal(7, object({ id: '57', properties: { amount } }), (w) => warnings.push(w));
+    return { amount: row.amount, reasons: warnings.map((w) => w.reason) };
+  };
+
+  it.each([
+    ['12000.50', 12000.5],
+    ['-0.01', -0.01],
+    ['0012.500000', 12.5],
+    ['0.123456', 0.123456],
+    ['70368744177663.99', 70368744177663.99],
+    ['-70368744177663.99', -70368744177663.99],
+  ])('keeps %s exactly', (raw, value) => {
+    expect(amountOf(raw)).toEqual({ amount: value, reasons: [] });
+  });
+
+  it.each([
+    ['70368744177664.00', 'beyond the exact money range of ±70368744177663.99 (refused, not rounded)'],
+    ['200000000000000.01', 'beyond the exact money range of ±70368744177663.99 (refused, not rounded)'],
+    ['1.1234567', 'not exactly representable as an amount (refused, not rounded)'],
+    ['1234567890123.456789', 'not exactly representable as an amount (refused, not rounded)'],
+    ['1e3', 'not exactly representable as an amount (refused, not rounded)'],
+  ])('refuses %s rather than round it: %s', (raw, reason) => {
+    expect(amountOf(raw)).toEqual({ amount: null, reasons: [reason] });
+  });
+});
+
 describe('mapContact and mapMeeting', () => {
   it('maps a contact, tolerating a bad count', () => {
     const warnings: MapWarning[] = [];
