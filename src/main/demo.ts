@@ -14,6 +14,7 @@ import { QUEUE_NAMES } from '../platform/queue/jobs';
 import { compareWithGroundTruth } from '../sync/compare';
 import { FULL_STREAM } from '../sync/full-sync';
 import { findSyncState } from '../sync/sync-state.repository';
+import { VIEWS } from '../reports';
 import { startApi } from './api';
 import type { ApiHandle } from './api';
 import type { CommandIo } from './commands/command';
@@ -27,6 +28,8 @@ export type DemoRun = {
   /** Epoch ms when this demo started: older sync or KPI runs in the schema do not count. */
   startedAt: number;
   say(line: string): void;
+  /** --once: check and summarise instead of leaving things for a person to open. */
+  once: boolean;
   simulator: SimulatorHandle;
   ctx: AppContext;
   api: ApiHandle;
@@ -187,6 +190,30 @@ const steps: DemoStep[] = [
       return { kpi };
     },
   },
+  {
+    // The report pages: a one-time link opens the overview; --once checks every view with it.
+    name: 'reports',
+    run: async (demo) => {
+      const link = await demo.ctx.reports.mintLinkForPortal(demo.portalId);
+      if (!link) throw new Error('demo: the portal is not installed, no report link');
+      const base = `${demo.api.url}/reports/${demo.portalId}`;
+      if (!demo.once) {
+        demo.say(`Reports (open within 60 s, works once): ${link.url}`);
+        return {};
+      }
+      // Our own API on loopback, not HubSpot.
+      // eslint-disable-next-line no-restricted-globals
+      const get = (url: string, init: RequestInit) => fetch(url, init);
+      const opened = await get(link.url, { redirect: 'manual' });
+      const cookie = opened.headers.get('set-cookie')?.split(';')[0] ?? '';
+      const views: Record<string, number> = {};
+      for (const view of VIEWS) views[view] = (await get(`${base}/${view}`, { headers: { cookie } })).status;
+      demo.say(
+        `Reports: ${base}/overview (${Object.values(views).filter((s) => s === 200).length}/${VIEWS.length} views OK)`,
+      );
+      return { reports: { url: `${base}/overview`, opened: opened.headers.get('location'), views } };
+    },
+  },
 ];
 
 async function freePort(): Promise<number> {
@@ -286,7 +313,7 @@ export async function runDemoCommand(
     await simulator.close();
   };
 
-  const demo: DemoRun = { startedAt, say, simulator, ctx, api, workers, portalId, log };
+  const demo: DemoRun = { startedAt, say, simulator, ctx, api, workers, portalId, log, once: values.once };
   if (!values.once) {
     stopOnSignals(stop, log);
     for (const step of steps) await step.run(demo);
