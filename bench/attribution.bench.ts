@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 
-import { runAttributionCommand } from '../src/kpi/attribution-command';
+import { runAttributionCommand } from '../src/main/commands/attribution';
 import type { MarkovTransitions } from '../src/kpi/models/attribution';
 import { buildMarkovModel, createMarkovAccumulator, parseChannelPath } from '../src/kpi/models/attribution';
 

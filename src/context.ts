@@ -13,6 +13,7 @@ import type { InstallService } from './install/install.service';
 import { loadManifest } from './install/manifest';
 import type { AppManifest } from './install/manifest';
 import { createTokenCipher } from './install/token-cipher';
+import type { TokenCipher } from './install/token-cipher';
 import { createTokenService } from './install/token-service';
 import type { TokenService } from './install/token-service';
 import { createDb } from './db';
@@ -64,6 +65,20 @@ export type AppContext = {
   close(): Promise<void>;
 };
 
+/** The vault's keys are read on first use, for the same reason as the HubSpot secrets. */
+function lazyCipher(create: () => TokenCipher): TokenCipher {
+  let cipher: TokenCipher | undefined;
+  const get = () => (cipher ??= create());
+  return {
+    get currentKeyId() {
+      return get().currentKeyId;
+    },
+    encrypt: (plaintext, ad) => get().encrypt(plaintext, ad),
+    decrypt: (ciphertext, ad) => get().decrypt(ciphertext, ad),
+    keyIdOf: (ciphertext) => get().keyIdOf(ciphertext),
+  };
+}
+
 export function createContext(
   config: Config,
   logger: Logger,
@@ -75,15 +90,13 @@ export function createContext(
   redis.on('error', (err) => logger.child({ name: 'redis' }).debug({ err }, 'redis connection error'));
   const producer = createProducer({ connection: redis, prefix: config.queue.prefix });
   const manifest = loadManifest();
-  const hubspotOAuth = createHubSpotOAuth({
-    apiBaseUrl: config.hubspot.apiBaseUrl,
-    clientId: config.hubspot.clientId,
-    clientSecret: config.hubspot.clientSecret,
-  });
+  // Passed whole, not destructured: a command that did not ask for the HubSpot secrets
+  // (config sections) builds the context and fails only if it really calls HubSpot.
+  const hubspotOAuth = createHubSpotOAuth(config.hubspot);
   const tokens = createTokenService({
     db,
     redis,
-    cipher: createTokenCipher(config.tokenEncryptionKeys),
+    cipher: lazyCipher(() => createTokenCipher(config.tokenEncryptionKeys)),
     oauth: hubspotOAuth,
     producer,
     logger,
