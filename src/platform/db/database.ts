@@ -21,16 +21,27 @@ pg.types.setTypeParser(NUMERIC_OID, (value: string) => Number(value));
 
 export type Database = Kysely<DB>;
 
-export function createPool(db: Config['db']): pg.Pool {
-  return new pg.Pool({
+export type PoolEvents = {
+  /** A connection was lost (server restart, failover, pg_terminate_backend, a pooler's timeout). */
+  onConnectionError?: (err: Error) => void;
+};
+
+export function createPool(db: Config['db'], events: PoolEvents = {}): pg.Pool {
+  const pool = new pg.Pool({
     connectionString: db.url,
     max: db.poolMax,
     // The search_path lets one database hold isolated copies of the schema (tests, previews).
     ...(db.schema ? { options: `-c search_path=${db.schema}` } : {}),
     connectionTimeoutMillis: 5_000,
   });
+  // A dropped connection emits 'error' on its client (and on the pool when it was idle); with
+  // no listener that event kills the process. The pool discards the client and the next query
+  // opens a new connection; a query that was running on it fails and its caller retries.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', (err) => events.onConnectionError?.(err)));
+  return pool;
 }
 
-export function createDb(db: Config['db']): Database {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(db) }) });
+export function createDb(db: Config['db'], events: PoolEvents = {}): Database {
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(db, events) }) });
 }
