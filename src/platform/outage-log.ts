@@ -24,13 +24,19 @@ const CONNECTION_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
+/** Postgres: the server ended the session (admin shutdown, crash, terminate) or is starting. */
+const PG_CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006']);
+
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown; errors?: unknown[] } | undefined;
-  if (typeof e?.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
+  if (typeof e?.code === 'string' && (CONNECTION_CODES.has(e.code) || PG_CONNECTION_CODES.has(e.code)))
+    return true;
   if (Array.isArray(e?.errors) && e.errors.some(isConnectionError)) return true;
   return (
     typeof e?.message === 'string' &&
-    /Connection is closed|Stream isn't writeable|connect ETIMEDOUT/.test(e.message)
+    /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|Connection terminated|not queryable/.test(
+      e.message,
+    )
   );
 }
 
