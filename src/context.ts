@@ -8,23 +8,36 @@ import { createHubSpotOAuth } from './hubspot/oauth';
 import type { HubSpotOAuth } from './hubspot/oauth';
 import type { RateBudget } from './hubspot/rate-budget';
 import { createRedisRateBudget } from './hubspot/rate-budget.redis';
+import { createInstallService } from './install/install.service';
+import type { InstallService } from './install/install.service';
 import { loadManifest } from './install/manifest';
 import type { AppManifest } from './install/manifest';
 import { createTokenCipher } from './install/token-cipher';
 import type { TokenCipher } from './install/token-cipher';
 import { createTokenService } from './install/token-service';
 import type { TokenService } from './install/token-service';
-import { createDb } from './platform/db/database';
-import type { Database } from './platform/db/database';
+import { createDb } from './db';
+import type { Database } from './db';
+import { createKpiService } from './kpi/kpi.service';
+import type { KpiService } from './kpi/kpi.service';
 import { outageLogFor } from './platform/outage-log';
 import { createRedis, redisUrlOf } from './platform/queue/connection';
 import { createProducer } from './platform/queue/producer';
 import type { Producer } from './platform/queue/producer';
 import type { ReadinessCheck } from './platform/http/health.routes';
+import { createWebhookIntake } from './sync/webhook-intake';
+import type { WebhookIntake } from './sync/webhook-intake';
+import { createSyncJobHandlers } from './sync/sync.worker';
+import type { SyncJobHandlers } from './sync/sync.worker';
 
 /**
- * The composition root: every long-lived resource is made here, once, and closed here.
- * Entry points (src/main) build one context; tests build one per file with their own config.
+ * The composition root: every long-lived resource and every feature service is made here,
+ * once, and closed here. Entry points (src/main) build one context and only mount its
+ * routers (api.ts) or register its job handlers (worker.ts); tests build one per file
+ * with their own config.
+ *
+ * A new feature adds one `createXService({ …narrow deps })` call below and one field on
+ * AppContext; api.ts mounts its router, worker.ts registers its handlers.
  */
 export type AppContext = {
   config: Config;
@@ -39,6 +52,17 @@ export type AppContext = {
   /** Access tokens on demand (refresh single-flight), install tokens, key rotation. */
   tokens: TokenService;
   manifest: AppManifest;
+
+  // ---- feature services ----
+  /** The OAuth install: consent redirect, callback, property provisioning (src/install). */
+  install: InstallService;
+  /** Signed webhook batches in, refresh jobs out (src/sync). */
+  webhookIntake: WebhookIntake;
+  /** The sync's job handlers: full sync, webhook refreshes, catch-up (src/sync). */
+  syncJobs: SyncJobHandlers;
+  /** KPI computation of one portal and its headline figures (src/kpi). */
+  kpi: KpiService;
+
   close(): Promise<void>;
 };
 
@@ -98,6 +122,38 @@ export function createContext(
     rateBudget: options.rateBudget ?? createRedisRateBudget({ redis, prefix: config.queue.prefix }),
   });
 
+  // ---- feature services: one factory call each, with only the dependencies it uses ----
+  const install = createInstallService({
+    db,
+    redis,
+    producer,
+    oauth: hubspotOAuth,
+    tokens,
+    manifest,
+    hubspot: {
+      // Read on use: commands that never install run without the HubSpot secrets.
+      get clientId() {
+        return config.hubspot.clientId;
+      },
+      authBaseUrl: config.hubspot.authBaseUrl,
+      clients: hubspot,
+    },
+    publicBaseUrl: config.http.publicBaseUrl,
+    keyPrefix: config.queue.prefix,
+    logger,
+  });
+  const webhookIntake = createWebhookIntake({ db, redis, producer, prefix: config.queue.prefix, logger });
+  const syncJobs = createSyncJobHandlers({
+    db,
+    redis,
+    prefix: config.queue.prefix,
+    producer,
+    logger,
+    catchupEveryMs: config.sync.catchupEveryMs,
+    hubspot,
+  });
+  const kpi = createKpiService({ db, logger });
+
   const readinessChecks: ReadinessCheck[] = [
     {
       name: 'postgres',
@@ -135,6 +191,10 @@ export function createContext(
     hubspotOAuth,
     tokens,
     manifest,
+    install,
+    webhookIntake,
+    syncJobs,
+    kpi,
     close,
   };
 }

@@ -1,7 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../../config';
-import type { DB } from './schema';
 
 /**
  * pg parsing policy, decided once for the whole app:
@@ -18,8 +17,6 @@ pg.types.setTypeParser(INT8_OID, (value: string) => {
   return n;
 });
 pg.types.setTypeParser(NUMERIC_OID, (value: string) => Number(value));
-
-export type Database = Kysely<DB>;
 
 export type PoolEvents = {
   /** A connection was lost (server restart, failover, pg_terminate_backend, a pooler's timeout). */
@@ -42,6 +39,10 @@ export function createPool(db: Config['db'], events: PoolEvents = {}): pg.Pool {
   return pool;
 }
 
-export function createDb(db: Config['db'], events: PoolEvents = {}): Database {
+/**
+ * A Kysely over a pool of its own. Generic over the table types: the platform knows no
+ * feature, and the app's `DB` is assembled where the features are composed (src/db.ts).
+ */
+export function createKysely<DB>(db: Config['db'], events: PoolEvents = {}): Kysely<DB> {
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(db, events) }) });
 }

@@ -3,7 +3,7 @@ import { runCommand } from '../../../src/main/cli';
 import { runtimeOf } from '../../../src/main/commands/command';
 import { purgeCommand } from '../../../src/main/commands/purge';
 import { listTenantTables, purgeDuePortals, purgePortal } from '../../../src/install/purge';
-import { installIntoSimulator } from '../../../src/install/simulator-install';
+import { installIntoSimulator } from '../../../src/simulator/browser-install';
 import { startInstallHarness } from './helpers';
 import type { InstallHarness } from './helpers';
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { createDb } from '../../../src/platform/db/database';
+import { createDb } from '../../../src/db';
 import { spawnCli } from '../../helpers/cli-process';
 import { deleteQueueKeys, TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '../../helpers/test-context';
 

@@ -107,7 +107,11 @@ describe('full sync against the simulator', () => {
     expect(stdout.text).toMatch(/contacts#0\s+done/);
     stdout.text = '';
     expect(
-      await runCommand(syncCommand, ['--portal', String(PORTAL)], runtimeOf({ ...ctx, hubspot: world.hubspot }, io)),
+      await runCommand(
+        syncCommand,
+        ['--portal', String(PORTAL)],
+        runtimeOf({ ...ctx, hubspot: world.hubspot }, io),
+      ),
     ).toBe(0);
     expect(JSON.parse(stdout.text)).toMatchObject({ portalId: PORTAL, mode: 'catchup' });
     expect(
@@ -124,7 +128,7 @@ describe('full sync against the simulator', () => {
       prefix: ctx.config.queue.prefix,
       producer: ctx.producer,
       logger: ctx.logger,
-      hubspot: () => world.hubspot,
+      hubspot: world.hubspot,
       recomputeKpis: false,
     });
     const workers = startWorkers({

@@ -1,0 +1,8 @@
+/**
+ * What other features may use of the KPI engine (lint allows only this file across
+ * features). To ask for a recomputation, enqueue `kpi.compute` through the producer: the
+ * job registry debounces it, and nothing of the engine is loaded by the caller.
+ */
+export { createKpiService, readHeadline } from './kpi.service';
+export type { KpiHeadline, KpiProgress, KpiRunSummary, KpiService, KpiServiceDeps } from './kpi.service';
+export type { KpiTables } from './kpi.tables';
