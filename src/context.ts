@@ -29,6 +29,8 @@ import { createWebhookIntake } from './sync/webhook-intake';
 import type { WebhookIntake } from './sync/webhook-intake';
 import { createSyncJobHandlers } from './sync/sync.worker';
 import type { SyncJobHandlers } from './sync/sync.worker';
+import { createReportService } from './reports';
+import type { ReportService } from './reports';
 
 /**
  * The composition root: every long-lived resource and every feature service is made here,
@@ -63,6 +65,8 @@ export type AppContext = {
   /** KPI computation of one portal and its headline figures (src/kpi). */
   kpi: KpiService;
 
+  /** Report pages, CSV exports and one-time report links. */
+  reports: ReportService;
   close(): Promise<void>;
 };
 
@@ -153,6 +157,13 @@ export function createContext(
     hubspot,
   });
   const kpi = createKpiService({ db, logger });
+  const reports = createReportService({
+    db,
+    redis,
+    keyPrefix: config.queue.prefix,
+    publicBaseUrl: config.http.publicBaseUrl,
+    secureCookies: config.env === 'production' || config.http.publicBaseUrl.startsWith('https://'),
+  });
 
   const readinessChecks: ReadinessCheck[] = [
     {
@@ -195,6 +206,7 @@ export function createContext(
     webhookIntake,
     syncJobs,
     kpi,
+    reports,
     close,
   };
 }

@@ -7,6 +7,7 @@ import { isConnectionError, redactUrl } from '../platform/outage-log';
 import { startApi } from './api';
 import { reconcileSync } from '../sync/reconcile';
 import { scheduleRecurringJobs, startWorker } from './worker';
+import { startHeartbeat } from '../platform/queue/heartbeat';
 
 /**
  * Runs `stop` once on the first SIGTERM or SIGINT, then exits 0 (1 if stopping failed).
@@ -200,7 +201,17 @@ export async function serve(ctx: AppContext, which: { api: boolean; worker: bool
     await api?.close();
     throw err;
   }
+  // For `kpi-bridge healthcheck --worker` (the container health check of a process without a port).
+  const heartbeat = workers
+    ? startHeartbeat({
+        probe: async () => {
+          if (!workers.workers.every((w) => w.isRunning())) throw new Error('a queue worker stopped');
+          for (const { check } of ctx.readinessChecks) await check();
+        },
+      })
+    : undefined;
   stopOnSignals(async () => {
+    heartbeat?.stop();
     // Order matters: stop taking new work, let active work finish, then close connections.
     reconciler?.stop();
     await api?.close();
