@@ -10,6 +10,7 @@ import {
   HubSpotResponseError,
   HubSpotTransportError,
 } from './errors';
+import { RateBudgetWaitTooLongError } from './rate-budget';
 import type { RateBudget, RateBudgetKind, RateLimitPolicy } from './rate-budget';
 import { rateLimitErrorSchema, standardErrorSchema } from './schemas';
 
@@ -47,7 +48,15 @@ export type HubSpotClient = {
   requestMultiStatus<T>(req: HubSpotRequest, schema: z.ZodType<T>): Promise<HubSpotMultiStatus<T>>;
 };
 
-export type HubSpotClientFactory = { forPortal(portalId: number): HubSpotClient };
+export type HubSpotClientFactory = {
+  /** A portal's client; its access tokens come from the vault (refreshed on demand). */
+  forPortal(portalId: number): HubSpotClient;
+  /**
+   * A client with a token the vault does not hold yet (the install, before the tokens are
+   * stored). It spends the same per-portal rate budget as every other call.
+   */
+  withAccessToken(portalId: number, accessToken: string, options?: { maxAttempts?: number }): HubSpotClient;
+};
 
 export type AccessTokenProvider = (portalId: number, options?: { invalidToken?: string }) => Promise<string>;
 
@@ -61,6 +70,13 @@ export type HubSpotClientDeps = {
   fetchTimeoutMs?: number;
   /** Attempts per call, the first included. Default 5. */
   maxAttempts?: number;
+  /**
+   * The longest a call waits for the shared budget (default 15 s: a full 10-s window, never a
+   * park). A longer park (a DAILY 429, a long back-off) throws a rate-limit error with
+   * `retryAtMs` instead, so a queued job is delayed through BullMQ rather than sleeping in
+   * its worker slot.
+   */
+  maxRateWaitMs?: number;
   /** Injected in tests to skip the real waits. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
@@ -116,7 +132,8 @@ type Sent = { status: number; text: string } | { error: 'timeout' | 'network'; c
 export function createHubSpotClientFactory(deps: HubSpotClientDeps): HubSpotClientFactory {
   const log = deps.logger.child({ name: 'hubspot' });
   const timeoutMs = deps.fetchTimeoutMs ?? 30_000;
-  const maxAttempts = Math.max(1, deps.maxAttempts ?? 5);
+  const defaultMaxAttempts = Math.max(1, deps.maxAttempts ?? 5);
+  const maxRateWaitMs = deps.maxRateWaitMs ?? 15_000;
   const sleep = deps.sleep ?? abortableSleep;
   const now = deps.now ?? Date.now;
 
@@ -166,7 +183,26 @@ export function createHubSpotClientFactory(deps: HubSpotClientDeps): HubSpotClie
     return token && message.includes(token) ? message.split(token).join('[redacted]') : message;
   }
 
-  function forPortal(portalId: number): HubSpotClient {
+  async function takeBudget(
+    portalId: number,
+    kind: RateBudgetKind,
+    where: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    try {
+      await deps.rateBudget?.take(portalId, kind, signal, { maxWaitMs: maxRateWaitMs });
+    } catch (err) {
+      if (!(err instanceof RateBudgetWaitTooLongError)) throw err;
+      if (err.policy === 'DAILY') throw new HubSpotDailyLimitError(err.retryAtMs, portalId, where);
+      throw new HubSpotRateLimitError(err.policy ?? 'BUDGET', err.retryAtMs, portalId, where);
+    }
+  }
+
+  function clientFor(
+    portalId: number,
+    getAccessToken: AccessTokenProvider,
+    maxAttempts: number,
+  ): HubSpotClient {
     async function call<T>(req: HubSpotRequest, schema: z.ZodType<T>): Promise<HubSpotMultiStatus<T>> {
       const kind: RateBudgetKind = req.kind ?? (req.path.endsWith('/search') ? 'search' : 'standard');
       const pathWithQuery = `${req.path}${buildQueryString(req.query)}`;
@@ -177,8 +213,8 @@ export function createHubSpotClientFactory(deps: HubSpotClientDeps): HubSpotClie
 
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         req.signal?.throwIfAborted();
-        await deps.rateBudget?.take(portalId, kind, req.signal);
-        const token = await deps.getAccessToken(portalId);
+        await takeBudget(portalId, kind, where, req.signal);
+        const token = await getAccessToken(portalId);
         const sent = await send(token, req, pathWithQuery);
         const retriesLeft = attempt < maxAttempts;
 
@@ -248,7 +284,7 @@ export function createHubSpotClientFactory(deps: HubSpotClientDeps): HubSpotClie
         if (status === 401 && !refreshedAfter401) {
           // One retry with a fresh token; a second 401 is not a token-age problem.
           refreshedAfter401 = true;
-          await deps.getAccessToken(portalId, { invalidToken: token });
+          await getAccessToken(portalId, { invalidToken: token });
           attempt--;
           continue;
         }
@@ -274,5 +310,13 @@ export function createHubSpotClientFactory(deps: HubSpotClientDeps): HubSpotClie
     };
   }
 
-  return { forPortal };
+  return {
+    forPortal: (portalId) => clientFor(portalId, deps.getAccessToken, defaultMaxAttempts),
+    withAccessToken: (portalId, accessToken, options = {}) =>
+      clientFor(
+        portalId,
+        () => Promise.resolve(accessToken),
+        Math.max(1, options.maxAttempts ?? defaultMaxAttempts),
+      ),
+  };
 }

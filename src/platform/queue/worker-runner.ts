@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -18,6 +18,16 @@ export type WorkerGroup = {
   /** Stops taking jobs, waits up to `timeoutMs` for active ones, then forces the rest. */
   close(timeoutMs: number): Promise<{ forced: boolean }>;
 };
+
+/**
+ * When an error says retrying helps only from a point in time on (`retryAtMs`, epoch ms: a
+ * HubSpot daily limit, a long rate-limit park), the runner moves the job to BullMQ's delayed
+ * set until then instead of failing it: no attempt is spent and no worker slot is held.
+ */
+export function retryAtOf(err: unknown): number | undefined {
+  const at = (err as { retryAtMs?: unknown } | null)?.retryAtMs;
+  return typeof at === 'number' && Number.isFinite(at) ? at : undefined;
+}
 
 export class MissingJobHandlerError extends Error {
   constructor(readonly jobNames: string[]) {
@@ -45,7 +55,7 @@ export function startWorkers(deps: {
     connections.push(connection);
     const worker = new Worker(
       queueName,
-      (job, _token, signal) => runJob(job, signal ?? new AbortController().signal),
+      (job, token, signal) => runJob(job, token, signal ?? new AbortController().signal),
       {
         connection,
         prefix: deps.prefix,
@@ -63,7 +73,7 @@ export function startWorkers(deps: {
     return worker;
   });
 
-  async function runJob(job: Job, signal: AbortSignal): Promise<unknown> {
+  async function runJob(job: Job, token: string | undefined, signal: AbortSignal): Promise<unknown> {
     const name = job.name as JobName;
     const def = jobRegistry[name];
     // The handler of `name` takes the payload its schema parses; TypeScript cannot tie the two through the union.
@@ -75,9 +85,26 @@ export function startWorkers(deps: {
     if (!parsed.success)
       throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
     const started = Date.now();
-    const result = await handler(parsed.data, job, signal);
-    log.debug({ jobId: job.id, jobName: job.name, ms: Date.now() - started }, 'job done');
-    return result;
+    try {
+      const result = await handler(parsed.data, job, signal);
+      log.debug({ jobId: job.id, jobName: job.name, ms: Date.now() - started }, 'job done');
+      return result;
+    } catch (err) {
+      const retryAt = retryAtOf(err);
+      if (retryAt === undefined || retryAt <= Date.now() || token === undefined) throw err;
+      // moveToDelayed keeps attemptsMade as it is; DelayedError tells the worker not to fail the job.
+      await job.moveToDelayed(retryAt, token);
+      log.info(
+        {
+          jobId: job.id,
+          jobName: job.name,
+          until: new Date(retryAt).toISOString(),
+          reason: err instanceof Error ? err.message : String(err),
+        },
+        'job delayed until its rate limit resets',
+      );
+      throw new DelayedError();
+    }
   }
 
   async function close(timeoutMs: number): Promise<{ forced: boolean }> {

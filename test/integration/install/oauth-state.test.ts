@@ -8,7 +8,7 @@ import {
   finishBrowserInstall,
   installIntoSimulator,
   startBrowserInstall,
-} from '../../../src/install/simulator-install';
+} from '../../../src/simulator/browser-install';
 import { startInstallHarness } from './helpers';
 import type { InstallHarness } from './helpers';
 
@@ -137,7 +137,7 @@ describe('a state that was not signed here, or no longer holds', () => {
       oauth: h.ctx.hubspotOAuth,
       tokens: h.ctx.tokens,
       manifest: h.ctx.manifest,
-      hubspot: { ...h.ctx.config.hubspot, forPortal: (id) => h.ctx.hubspot.forPortal(id) },
+      hubspot: { ...h.ctx.config.hubspot, clients: h.ctx.hubspot },
       publicBaseUrl: h.ctx.config.http.publicBaseUrl,
       keyPrefix: h.ctx.config.queue.prefix,
       logger: h.ctx.logger,

@@ -1,0 +1,23 @@
+/**
+ * What other features may use of the KPI engine (lint allows only this file across
+ * features). To ask for a recomputation, enqueue `kpi.compute` through the producer: the
+ * job registry debounces it, and nothing of the engine is loaded by the caller.
+ */
+export { createKpiService, readHeadline } from './kpi.service';
+export type { KpiHeadline, KpiProgress, KpiRunSummary, KpiService, KpiServiceDeps } from './kpi.service';
+export type { KpiTables } from './kpi.tables';
+export { readAttributionTotals } from './attribution-totals';
+export type { AttributionTotalsQuery } from './attribution-totals';
+export type {
+  AttributionBreakdown,
+  AttributionConversionKind,
+  KpiAttributionTotalRow,
+  KpiAttributionTotalTable,
+  KpiChannelTotalRow,
+  KpiChannelTotalTable,
+  KpiCreditRowView,
+  KpiDealAttributionView,
+  KpiSnapshotRow,
+} from './kpi.tables';
+export { ATTRIBUTION_MODELS, NO_TOUCH_CHANNEL } from './models/attribution';
+export type { AttributionModel, ConversionKind } from './models/attribution';
