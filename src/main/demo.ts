@@ -10,6 +10,7 @@ import { createLogger } from '../logger';
 import { deriveApp, installIntoSimulator, startSimulator } from '../simulator';
 import type { SimulatorHandle } from '../simulator';
 import { readHeadline } from '../kpi/kpi.service';
+import { isConnectionError } from '../platform/outage-log';
 import { QUEUE_NAMES } from '../platform/queue/jobs';
 import { compareWithGroundTruth } from '../sync/compare';
 import { FULL_STREAM } from '../sync/full-sync';
@@ -50,7 +51,13 @@ const STEP_TIMEOUT_MS = 10 * 60_000;
 async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + STEP_TIMEOUT_MS;
   for (;;) {
-    const value = await probe();
+    let value: T | undefined;
+    try {
+      value = await probe();
+    } catch (err) {
+      // A dropped database connection fails one probe; the pool reconnects for the next.
+      if (!isConnectionError(err)) throw err;
+    }
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`demo: timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { AppContext } from '../context';
+import { redactUrl } from '../platform/outage-log';
 import { startApi } from './api';
 import { scheduleRecurringJobs, startWorker } from './worker';
 import { startHeartbeat } from '../platform/queue/heartbeat';
@@ -47,16 +48,6 @@ export class ServiceUnavailableError extends Error {
 
 /** EX_UNAVAILABLE (sysexits.h): a service the command depends on is down. */
 export const EXIT_UNAVAILABLE = 69;
-
-/** A URL fit for a log or a message: scheme, host, port and path, never a user or password. */
-export function redactUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-  } catch {
-    return '(unparseable URL)';
-  }
-}
 
 const HOW_TO_START = {
   postgres:
