@@ -10,6 +10,7 @@ import { createLogger } from '../logger';
 import { deriveApp, installIntoSimulator, startSimulator } from '../simulator';
 import type { SimulatorHandle } from '../simulator';
 import { readHeadline } from '../kpi/kpi.service';
+import { isConnectionError } from '../platform/outage-log';
 import { QUEUE_NAMES } from '../platform/queue/jobs';
 import { compareWithGroundTruth } from '../sync/compare';
 import { FULL_STREAM } from '../sync/full-sync';
@@ -23,11 +24,6 @@ import { checkServices, stopOnSignals } from './lifecycle';
 import { runMigrations } from './migrate';
 import { startWorker } from './worker';
 import type { WorkerGroup } from '../platform/queue/worker-runner';
-
-export const DEMO_USAGE = `kpi-bridge demo [--once] [--seed 42] [--contacts 2000] [--deals 400] [--port 3000] [--simulator-port 4010] [--schema kpi_bridge_demo] [--queue-prefix {kpi-bridge-demo}]
-  Starts a simulated HubSpot portal, the API and the worker against the local Postgres and
-  Redis (schema kpi_bridge_demo, queue prefix {kpi-bridge-demo}) and prints where each listens.
-  --once runs the demo flow to its end and prints a one-line JSON summary as its last line.`;
 
 export type DemoRun = {
   /** Epoch ms when this demo started: older sync or KPI runs in the schema do not count. */
@@ -55,7 +51,13 @@ const STEP_TIMEOUT_MS = 10 * 60_000;
 async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + STEP_TIMEOUT_MS;
   for (;;) {
-    const value = await probe();
+    let value: T | undefined;
+    try {
+      value = await probe();
+    } catch (err) {
+      // A dropped database connection fails one probe; the pool reconnects for the next.
+      if (!isConnectionError(err)) throw err;
+    }
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`demo: timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
