@@ -20,7 +20,8 @@ import { createDb } from './db';
 import type { Database } from './db';
 import { createKpiService } from './kpi/kpi.service';
 import type { KpiService } from './kpi/kpi.service';
-import { createRedis } from './platform/queue/connection';
+import { outageLogFor } from './platform/outage-log';
+import { createRedis, redisUrlOf } from './platform/queue/connection';
 import { createProducer } from './platform/queue/producer';
 import type { Producer } from './platform/queue/producer';
 import type { ReadinessCheck } from './platform/http/health.routes';
@@ -28,6 +29,8 @@ import { createWebhookIntake } from './sync/webhook-intake';
 import type { WebhookIntake } from './sync/webhook-intake';
 import { createSyncJobHandlers } from './sync/sync.worker';
 import type { SyncJobHandlers } from './sync/sync.worker';
+import { createReportService } from './reports';
+import type { ReportService } from './reports';
 
 /**
  * The composition root: every long-lived resource and every feature service is made here,
@@ -62,6 +65,8 @@ export type AppContext = {
   /** KPI computation of one portal and its headline figures (src/kpi). */
   kpi: KpiService;
 
+  /** Report pages, CSV exports and one-time report links. */
+  reports: ReportService;
   close(): Promise<void>;
 };
 
@@ -84,10 +89,21 @@ export function createContext(
   logger: Logger,
   options: { rateBudget?: RateBudget } = {},
 ): AppContext {
-  const db = createDb(config.db);
+  const db = createDb(config.db, {
+    onConnectionError: (err) =>
+      logger
+        .child({ name: 'postgres' })
+        .warn({ reason: err.message }, 'lost a Postgres connection; reconnecting'),
+  });
   const redis = createRedis(config.redis.url, 'producer');
-  // A producer connection that is down is reported by /readyz; don't crash on it.
-  redis.on('error', (err) => logger.child({ name: 'redis' }).debug({ err }, 'redis connection error'));
+  // A producer connection that is down is reported by /readyz; don't crash on it, and log the
+  // outage once, not once per reconnection attempt.
+  const redisOutage = outageLogFor(logger.child({ name: 'redis' }), 'Redis', redisUrlOf(redis));
+  redis.on(
+    'error',
+    (err) => redisOutage.failed(err) || logger.child({ name: 'redis' }).warn({ err }, 'redis error'),
+  );
+  redis.on('ready', () => redisOutage.recovered());
   const producer = createProducer({ connection: redis, prefix: config.queue.prefix });
   const manifest = loadManifest();
   // Passed whole, not destructured: a command that did not ask for the HubSpot secrets
@@ -118,7 +134,14 @@ export function createContext(
     oauth: hubspotOAuth,
     tokens,
     manifest,
-    hubspot: { clientId: config.hubspot.clientId, authBaseUrl: config.hubspot.authBaseUrl, clients: hubspot },
+    hubspot: {
+      // Read on use: commands that never install run without the HubSpot secrets.
+      get clientId() {
+        return config.hubspot.clientId;
+      },
+      authBaseUrl: config.hubspot.authBaseUrl,
+      clients: hubspot,
+    },
     publicBaseUrl: config.http.publicBaseUrl,
     keyPrefix: config.queue.prefix,
     logger,
@@ -134,6 +157,13 @@ export function createContext(
     hubspot,
   });
   const kpi = createKpiService({ db, logger });
+  const reports = createReportService({
+    db,
+    redis,
+    keyPrefix: config.queue.prefix,
+    publicBaseUrl: config.http.publicBaseUrl,
+    secureCookies: config.env === 'production' || config.http.publicBaseUrl.startsWith('https://'),
+  });
 
   const readinessChecks: ReadinessCheck[] = [
     {
@@ -176,6 +206,7 @@ export function createContext(
     webhookIntake,
     syncJobs,
     kpi,
+    reports,
     close,
   };
 }

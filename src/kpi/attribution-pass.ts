@@ -15,6 +15,7 @@ import type { MarkovAccumulator, MarkovModel, ShapleyAccumulator } from './model
 import type { PeriodTotalRow } from './attribution-periods';
 import { PeriodTotals } from './attribution-periods';
 import { BinaryCopyReader, BinaryCopyWriter, openCopyIn, openCopyOut } from './queries/pg-copy';
+import type { CopyClient } from './queries/pg-copy';
 import type { SnapshotPeriod } from './queries/snapshot-periods';
 import { ChannelCodes, TouchStore } from './touch-store';
 import type { DataDriven, PositionShareCache, WideCredits } from './wide-credits';
@@ -120,12 +121,12 @@ async function forEachTuple(
 }
 
 async function readStream(
-  db: Executor,
+  client: CopyClient,
   statement: string,
   signal: AbortSignal | undefined,
   each: (reader: BinaryCopyReader) => void,
 ): Promise<void> {
-  const reader = new BinaryCopyReader(await openCopyOut(db, statement));
+  const reader = new BinaryCopyReader(openCopyOut(client, statement));
   try {
     await forEachTuple(reader, signal, () => each(reader));
   } catch (err) {
@@ -140,8 +141,12 @@ function pathOf(store: TouchStore, channels: ChannelCodes, from: number, to: num
   return path;
 }
 
+/**
+ * `db` and `client` are one session (withRawClient, src/platform/db): typed queries on `db`,
+ * binary COPY on `client`, in the same transaction.
+ */
 export async function runAttributionPass(
-  db: Executor,
+  { db, client }: { db: Executor; client: CopyClient },
   args: AttributionPassArgs,
 ): Promise<AttributionPassResult> {
   const { portalId, signal } = args;
@@ -173,7 +178,7 @@ export async function runAttributionPass(
   const hasDeal: boolean[] = [];
   const contactIndex = new Map<number, number>();
   await readStream(
-    db,
+    client,
     `copy (
       select contact_id, created_at, contact_id in (
           select dc.contact_id from deal_contacts dc join kpi_tmp_deal_base d on d.deal_id = dc.deal_id
@@ -195,7 +200,7 @@ export async function runAttributionPass(
   // by contact here with a counting sort, then each contact's touches sorted by time then id.
   let owner = new Int32Array(1 << 16);
   await readStream(
-    db,
+    client,
     `copy (select contact_id, touch_id, occurred_at, channel from touches where portal_id = ${portalId})
      to stdout with (format binary)`,
     signal,
@@ -273,7 +278,7 @@ export async function runAttributionPass(
     }
   };
   await readStream(
-    db,
+    client,
     `copy (
       select d.deal_id, d.created_at, d.close_date, d.contact_created_at,
         case d.outcome when 'won' then ${OUTCOME_WON} when 'lost' then ${OUTCOME_LOST} else ${OUTCOME_OPEN} end::int4,
@@ -346,8 +351,8 @@ export async function runAttributionPass(
   );
 
   // 2. Credit and write.
-  const copy = await openCopyIn(
-    db,
+  const copy = openCopyIn(
+    client,
     `copy kpi_credits (portal_id, conversion_kind, conversion_id, converted_at, value, touch_ids, channels, credits, run_id)
      from stdin with (format binary)`,
   );
@@ -490,7 +495,7 @@ export async function runAttributionPass(
   timings['attribution credits'] = Date.now() - t0;
   t0 = Date.now();
 
-  await writeTouchFacts(db, channels, touchFacts);
+  await writeTouchFacts(db, client, channels, touchFacts);
   timings['attribution facts'] = Date.now() - t0;
 
   const channelTotals: ChannelTotal[] = [];
@@ -533,6 +538,7 @@ function readInt4(r: BinaryCopyReader): number {
  */
 async function writeTouchFacts(
   db: Executor,
+  client: CopyClient,
   channels: ChannelCodes,
   touchFacts: { ids: number[]; touches: number[]; first: number[]; last: number[] },
 ): Promise<void> {
@@ -540,7 +546,7 @@ async function writeTouchFacts(
   await sql`create temp table kpi_tmp_contact_touches (contact_id bigint primary key, touches int4 not null,
     first_channel text not null, last_channel text not null) on commit drop`.execute(db);
   const writer = new BinaryCopyWriter(
-    await openCopyIn(db, 'copy kpi_tmp_contact_touches from stdin with (format binary)'),
+    openCopyIn(client, 'copy kpi_tmp_contact_touches from stdin with (format binary)'),
   );
   for (let i = 0; i < touchFacts.ids.length; i++) {
     writer.beginTuple(4);

@@ -2,10 +2,12 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 
 import type { Database, Executor } from '../db';
+import { withRawTransaction } from '../platform/db/database';
 import type { PeriodTotalRow } from './attribution-periods';
 import type { ChannelTotal } from './attribution-pass';
 import { runAttributionPass } from './attribution-pass';
 import { BinaryCopyWriter, openCopyIn } from './queries/pg-copy';
+import type { CopyClient } from './queries/pg-copy';
 import { insertVelocityChangeSnapshots } from './queries/change-snapshots';
 import { insertClvSnapshots } from './queries/clv-snapshots';
 import { createContactFactsTable } from './queries/contact-facts';
@@ -43,8 +45,6 @@ export interface RecomputeOptions {
   readonly onProgress?: (progress: KpiProgress) => void;
   /** Aborts between batches (worker shutdown); the transaction rolls back. */
   readonly signal?: AbortSignal;
-  /** Ignored (conversions are streamed in one read); kept for callers of the batched reader. */
-  readonly batchSize?: number;
 }
 
 export interface KpiRunSummary {
@@ -109,7 +109,8 @@ export function createKpiService(deps: KpiServiceDeps) {
     const counts: Record<string, number> = {};
     log.info({ portalId, runId }, 'kpi computation started');
     try {
-      await deps.db.transaction().execute(async (trx) => {
+      // With the raw client: the attribution pass streams with binary COPY in this transaction.
+      await withRawTransaction(deps.db, async (trx, client) => {
         let stageStart = Date.now();
         const stage = (name: string) => {
           if (options.signal?.aborted) throw new Error('kpi computation aborted');
@@ -156,19 +157,22 @@ export function createKpiService(deps: KpiServiceDeps) {
         counts.periodEndOpenPipelineRows = await insertPeriodEndOpenPipelineSnapshots(trx, q);
         counts.periodEndLifecycleRows = await insertPeriodEndLifecycleSnapshots(trx, q);
         stage('period-end snapshots');
-        const pass = await runAttributionPass(trx, {
-          portalId,
-          runId,
-          periods,
-          signal: options.signal,
-          onProgress: (done, total) => options.onProgress?.({ stage: 'attribution credits', done, total }),
-        });
+        const pass = await runAttributionPass(
+          { db: trx, client },
+          {
+            portalId,
+            runId,
+            periods,
+            signal: options.signal,
+            onProgress: (done, total) => options.onProgress?.({ stage: 'attribution credits', done, total }),
+          },
+        );
         Object.assign(counts, pass.counts);
         stageStart += Object.values(pass.timings).reduce((a, b) => a + b, 0);
         Object.assign(timings, pass.timings);
         stage('channel totals');
         counts.channelTotalRows = await insertChannelTotals(trx, portalId, runId, pass.channelTotals);
-        counts.attributionPeriodRows = await insertPeriodTotals(trx, portalId, runId, pass.periodTotals);
+        counts.attributionPeriodRows = await insertPeriodTotals(client, portalId, runId, pass.periodTotals);
         const trailing = periods.find((p) => p.unit === TRAILING_90D)!.period;
         counts.dealRows = await insertDealRows(trx, { settings, runId, now, trailingStart: trailing.start });
         stage('deal rows');
@@ -338,15 +342,15 @@ async function insertChannelTotals(
 
 /** Attribution totals per period (binary COPY: a portal has some 10⁵ of them). */
 async function insertPeriodTotals(
-  db: Executor,
+  client: CopyClient,
   portalId: number,
   runId: number,
   rows: readonly PeriodTotalRow[],
 ): Promise<number> {
   if (!Number.isSafeInteger(portalId) || !Number.isSafeInteger(runId)) throw new RangeError('bad ids');
   const writer = new BinaryCopyWriter(
-    await openCopyIn(
-      db,
+    openCopyIn(
+      client,
       `copy kpi_attribution_totals (portal_id, conversion_kind, model, period_unit, period_start, period_end,
         period_label, breakdown, breakdown_value, channel, credit, conversions, run_id) from stdin with (format binary)`,
     ),

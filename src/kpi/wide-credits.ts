@@ -8,7 +8,6 @@ import {
   ATTRIBUTION_MODELS,
   conversionValue,
   findKeyTouches,
-  selectCountedTouches,
   selectPositionRule,
   splitValue,
   toCents,
@@ -34,10 +33,6 @@ export interface WideCredits {
   readonly value: number;
 }
 
-export function creditConversionWide(conversion: Conversion, models: DataDriven): WideCredits {
-  return creditCountedTouches(conversion, selectCountedTouches(conversion), models);
-}
-
 /**
  * Position-model shares depend only on the number of touches and where the key roles fall, which
  * repeat across millions of conversions: computed once per (kind, count, roles).
@@ -45,8 +40,9 @@ export function creditConversionWide(conversion: Conversion, models: DataDriven)
 export type PositionShareCache = Map<string, readonly (readonly number[] | null)[]>;
 
 /**
- * `creditConversionWide` for touches already counted and ordered (`selectCountedTouches`' result:
- * at or before the conversion, by time then id); `conversion.touches` is not read.
+ * The wide credits of a conversion whose touches are already counted and ordered
+ * (`selectCountedTouches`' result: at or before the conversion, by time then id);
+ * `conversion.touches` is not read.
  */
 export function creditCountedTouches(
   conversion: Conversion,

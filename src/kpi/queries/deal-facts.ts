@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import type { RawBuilder } from 'kysely';
 
 import type { Executor } from '../../db';
 
@@ -70,9 +69,4 @@ export async function createDealFactsTables(db: Executor, settings: KpiSettings)
   await sql`analyze kpi_tmp_deal_base`.execute(db);
   const count = await sql<{ n: number }>`select count(*)::int as n from kpi_tmp_deal_base`.execute(db);
   return count.rows[0]?.n ?? 0;
-}
-
-/** Epoch milliseconds of a timestamptz expression, as float8 (what the pure models take). */
-export function epochMs(column: RawBuilder<unknown>): RawBuilder<number> {
-  return sql<number>`(extract(epoch from ${column}) * 1000)::float8`;
 }

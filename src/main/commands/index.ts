@@ -3,10 +3,12 @@ import { apiCommand } from './api';
 import { attributionCommand } from './attribution';
 import type { Command } from './command';
 import { demoCommand } from './demo';
+import { healthcheckCommand } from './healthcheck';
 import { hubspotProjectCommand } from './hubspot-project';
 import { kpiCommand } from './kpi';
 import { migrateCommand } from './migrate';
 import { purgeCommand } from './purge';
+import { reportLinkCommand } from './report-link';
 import { rotateKeyCommand } from './rotate-key';
 import { simulatorCommand } from './simulator';
 import { statusCommand } from './status';
@@ -23,9 +25,11 @@ export const COMMANDS: readonly Command[] = [
   syncCommand,
   statusCommand,
   rotateKeyCommand,
+  reportLinkCommand,
   hubspotProjectCommand,
   apiCommand,
   workerCommand,
   allCommand,
   migrateCommand,
+  healthcheckCommand,
 ];

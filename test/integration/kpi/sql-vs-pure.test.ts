@@ -263,7 +263,7 @@ test('the SQL path gives the pure models’ figures and credits on the same rows
   await fc.assert(
     fc.asyncProperty(portalArb, async (portal) => {
       await seedPortal(ctx.db, portal);
-      await service.recompute(portal.portalId, { now: NOW, batchSize: 3 });
+      await service.recompute(portal.portalId, { now: NOW });
       const ref = buildReference(portal);
       const snapshots = await ctx.db
         .selectFrom('kpi_snapshots')

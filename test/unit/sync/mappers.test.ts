@@ -10,7 +10,6 @@ import {
   parseHubSpotTime,
   type MapWarning,
 } from '../../../src/sync/mappers';
-import { nextMidnightIn } from '../../../src/hubspot/rate-budget.redis';
 
 function object(over: Partial<CrmObject> & { properties?: Record<string, string | null> }): CrmObject {
   return {
@@ -251,19 +250,5 @@ describe('mergedIdsOf', () => {
   it('reads the survivor list', () => {
     expect(mergedIdsOf({ properties: { hs_merged_object_ids: '12;15; x;20' } })).toEqual([12, 15, 20]);
     expect(mergedIdsOf({ properties: {} })).toEqual([]);
-  });
-});
-
-describe('nextMidnightIn', () => {
-  it('finds the next local midnight, across zones and DST', () => {
-    const now = Date.UTC(2026, 10, 23, 20, 0, 0);
-    expect(new Date(nextMidnightIn('UTC', now)).toISOString()).toBe('2026-11-24T00:00:00.000Z');
-    expect(new Date(nextMidnightIn('Europe/Berlin', now)).toISOString()).toBe('2026-11-23T23:00:00.000Z');
-    expect(new Date(nextMidnightIn('America/New_York', now)).toISOString()).toBe('2026-11-24T05:00:00.000Z');
-    // The night the clocks go back (New York, 2026-11-01): midnight is still 04:00Z that day.
-    expect(new Date(nextMidnightIn('America/New_York', Date.UTC(2026, 9, 31, 12))).toISOString()).toBe(
-      '2026-11-01T04:00:00.000Z',
-    );
-    expect(new Date(nextMidnightIn('Not/AZone', now)).toISOString()).toBe('2026-11-24T00:00:00.000Z');
   });
 });
