@@ -20,7 +20,8 @@ import { createDb } from './db';
 import type { Database } from './db';
 import { createKpiService } from './kpi/kpi.service';
 import type { KpiService } from './kpi/kpi.service';
-import { createRedis } from './platform/queue/connection';
+import { outageLogFor } from './platform/outage-log';
+import { createRedis, redisUrlOf } from './platform/queue/connection';
 import { createProducer } from './platform/queue/producer';
 import type { Producer } from './platform/queue/producer';
 import type { ReadinessCheck } from './platform/http/health.routes';
@@ -88,10 +89,21 @@ export function createContext(
   logger: Logger,
   options: { rateBudget?: RateBudget } = {},
 ): AppContext {
-  const db = createDb(config.db);
+  const db = createDb(config.db, {
+    onConnectionError: (err) =>
+      logger
+        .child({ name: 'postgres' })
+        .warn({ reason: err.message }, 'lost a Postgres connection; reconnecting'),
+  });
   const redis = createRedis(config.redis.url, 'producer');
-  // A producer connection that is down is reported by /readyz; don't crash on it.
-  redis.on('error', (err) => logger.child({ name: 'redis' }).debug({ err }, 'redis connection error'));
+  // A producer connection that is down is reported by /readyz; don't crash on it, and log the
+  // outage once, not once per reconnection attempt.
+  const redisOutage = outageLogFor(logger.child({ name: 'redis' }), 'Redis', redisUrlOf(redis));
+  redis.on(
+    'error',
+    (err) => redisOutage.failed(err) || logger.child({ name: 'redis' }).warn({ err }, 'redis error'),
+  );
+  redis.on('ready', () => redisOutage.recovered());
   const producer = createProducer({ connection: redis, prefix: config.queue.prefix });
   const manifest = loadManifest();
   // Passed whole, not destructured: a command that did not ask for the HubSpot secrets
@@ -123,7 +135,7 @@ export function createContext(
     tokens,
     manifest,
     hubspot: {
-      // Read on use: a command that did not ask for the HubSpot section never builds a consent URL.
+      // Read on use: commands that never install run without the HubSpot secrets.
       get clientId() {
         return config.hubspot.clientId;
       },

@@ -411,7 +411,7 @@ export async function runAttributionPass(
         t.credit[m * channelCount + ch]! += credit;
         scratch[m] = credit;
       }
-      if (group >= 0) periods.add(group, ch, (m) => scratch[m]!);
+      if (group >= 0) periods.add(group, ch, scratch);
     }
     counts[kind]! += 1;
     await writer.flushIfFull();

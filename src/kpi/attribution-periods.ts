@@ -97,10 +97,10 @@ export class PeriodTotals {
     return g;
   }
 
-  /** Adds one touch's credits (`credit(m)` for model m; cents for revenue) to group g's channel. */
-  add(g: number, channel: number, credit: (m: number) => number): void {
+  /** Adds one touch's credits (`credits[m]` for model m; cents for revenue) to group g's channel. */
+  add(g: number, channel: number, credits: Float64Array): void {
     const base = g * this.stride + channel * (MODEL_COUNT + 1);
-    for (let m = 0; m < MODEL_COUNT; m++) this.cells[base + m]! += credit(m);
+    for (let m = 0; m < MODEL_COUNT; m++) this.cells[base + m]! += credits[m]!;
     const slot = g * this.channelCount + channel;
     if (this.seen[slot] !== this.serial) {
       this.seen[slot] = this.serial;

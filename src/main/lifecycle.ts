@@ -3,8 +3,10 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { AppContext } from '../context';
+import { redactUrl } from '../platform/outage-log';
 import { startApi } from './api';
 import { scheduleRecurringJobs, startWorker } from './worker';
+import { startHeartbeat } from '../platform/queue/heartbeat';
 
 /**
  * Runs `stop` once on the first SIGTERM or SIGINT, then exits 0 (1 if stopping failed).
@@ -46,16 +48,6 @@ export class ServiceUnavailableError extends Error {
 
 /** EX_UNAVAILABLE (sysexits.h): a service the command depends on is down. */
 export const EXIT_UNAVAILABLE = 69;
-
-/** A URL fit for a log or a message: scheme, host, port and path, never a user or password. */
-export function redactUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-  } catch {
-    return '(unparseable URL)';
-  }
-}
 
 const HOW_TO_START = {
   postgres:
@@ -207,7 +199,17 @@ export async function serve(ctx: AppContext, which: { api: boolean; worker: bool
     await api?.close();
     throw err;
   }
+  // For `kpi-bridge healthcheck --worker` (the container health check of a process without a port).
+  const heartbeat = workers
+    ? startHeartbeat({
+        probe: async () => {
+          if (!workers.workers.every((w) => w.isRunning())) throw new Error('a queue worker stopped');
+          for (const { check } of ctx.readinessChecks) await check();
+        },
+      })
+    : undefined;
   stopOnSignals(async () => {
+    heartbeat?.stop();
     // Order matters: stop taking new work, let active work finish, then close connections.
     await api?.close();
     const result = await workers?.close(config.shutdownTimeoutMs);

@@ -34,6 +34,8 @@ export const drillSchema = z
     start: isoDate.optional(),
     end: isoDate.optional(),
     pipeline: z.string().max(100).optional(),
+    /** An owner filter beside the breakdown (attribution per owner). */
+    owner: z.string().max(100).optional(),
     by: z.enum(['source', 'owner', 'pipeline', 'stage', 'channel']).optional(),
     value: z.string().max(200).optional(),
     conv: z.enum(['revenue', 'deal_create', 'contact_create']).optional(),
@@ -279,11 +281,20 @@ export function openRecordList(db: Executor, portalId: number, d: Drill): Record
     case 'credits': {
       const conv = d.conv ?? 'revenue';
       const m = CREDIT_MODELS.indexOf(d.model ?? 'linear') + 1;
+      // The owner of a deal conversion is the deal's, of a contact conversion the contact's.
       const pipeline =
-        d.pipeline && conv !== 'contact_create'
-          ? sql`and exists (select 1 from kpi_deal_rows r where r.portal_id = k.portal_id
-              and r.deal_id = k.conversion_id and r.pipeline_id = ${d.pipeline})`
-          : sql``;
+        conv === 'contact_create'
+          ? d.owner !== undefined
+            ? sql`and exists (select 1 from contacts c where c.portal_id = k.portal_id
+                and c.contact_id = k.conversion_id and ${ownerFilter(sql.ref('c.owner_id'), d.owner)})`
+            : sql``
+          : d.owner !== undefined
+            ? sql`and exists (select 1 from kpi_deal_rows r where r.portal_id = k.portal_id
+                and r.deal_id = k.conversion_id and ${ownerFilter(sql.ref('r.owner_id'), d.owner)})`
+            : d.pipeline
+              ? sql`and exists (select 1 from kpi_deal_rows r where r.portal_id = k.portal_id
+                  and r.deal_id = k.conversion_id and r.pipeline_id = ${d.pipeline})`
+              : sql``;
       const query = sql<Record<string, unknown>>`
         select k.conversion_id as id, k.converted_at as converted, k.value,
           (select sum(k.credits[${m}::int][t.i]) from unnest(k.channels) with ordinality t(channel, i)

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 
 import type { Executor } from '../db';
+import { ATTRIBUTION_MODELS, readAttributionTotals } from '../kpi';
+import type { AttributionBreakdown, AttributionConversionKind } from '../kpi';
 
 /**
  * Reads of the precomputed KPI tables for the report views. Nothing here computes a KPI or talks
@@ -187,43 +189,32 @@ export async function readChannelTotals(
 }
 
 /** The model order of kpi_credits.credits (docs/kpis.md "Why credits are packed"). */
-export const CREDIT_MODELS = [
-  'first_touch',
-  'last_touch',
-  'linear',
-  'u_shaped',
-  'w_shaped',
-  'full_path',
-  'time_decay',
-  'j_shaped',
-  'inverse_j',
-  'markov',
-] as const;
+export const CREDIT_MODELS = ATTRIBUTION_MODELS;
 
 /**
- * Attribution per channel and model for the conversions of one period (by their moment), and for
- * deal conversions of one pipeline: the packed credits unnested and summed in Postgres.
+ * Attribution per channel and model for the conversions of one period (by their own moment), from
+ * the KPI run's per-period totals: for deal conversions of one pipeline, or of one owner.
  */
 export async function readPeriodCredits(
   db: Executor,
   portalId: number,
-  q: { kind: string; start: Date; end: Date; pipelineId?: string },
+  q: { kind: AttributionConversionKind; unit: string; start: Date; pipelineId?: string; ownerId?: string },
 ): Promise<ChannelTotal[]> {
-  const pipelineFilter =
-    q.pipelineId !== undefined && q.kind !== 'contact_create'
-      ? sql`and exists (select 1 from kpi_deal_rows d where d.portal_id = k.portal_id
-          and d.deal_id = k.conversion_id and d.pipeline_id = ${q.pipelineId})`
-      : sql``;
-  const { rows } = await sql<{ m: number; channel: string; credit: number; conversions: number }>`
-    select m, t.channel, sum(k.credits[m][t.i]) as credit, count(distinct k.conversion_id) as conversions
-    from kpi_credits k
-    cross join lateral unnest(k.channels) with ordinality as t(channel, i)
-    cross join generate_series(1, ${CREDIT_MODELS.length}) as m
-    where k.portal_id = ${portalId} and k.conversion_kind = ${q.kind}
-      and k.converted_at >= ${q.start} and k.converted_at < ${q.end} ${pipelineFilter}
-    group by m, t.channel`.execute(db);
+  const breakdown: { breakdown: AttributionBreakdown; breakdownValue?: string } =
+    q.ownerId !== undefined
+      ? { breakdown: 'owner', breakdownValue: q.ownerId }
+      : q.pipelineId !== undefined && q.kind !== 'contact_create'
+        ? { breakdown: 'pipeline', breakdownValue: q.pipelineId }
+        : { breakdown: 'all' };
+  const rows = await readAttributionTotals(db, {
+    portalId,
+    kind: q.kind,
+    periodUnit: q.unit,
+    periodStart: q.start,
+    ...breakdown,
+  });
   return rows.map((r) => ({
-    model: CREDIT_MODELS[r.m - 1]!,
+    model: r.model,
     channel: r.channel,
     credit: Number(r.credit),
     conversions: Number(r.conversions),

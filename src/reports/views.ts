@@ -60,6 +60,7 @@ export const MODEL_LABELS: Record<string, string> = {
   j_shaped: 'J-shaped',
   inverse_j: 'Inverse J',
   markov: 'Data-driven (Markov)',
+  shapley: 'Data-driven (Shapley)',
 };
 
 // Forms send empty strings for "no choice".
@@ -440,9 +441,9 @@ async function attribution(db: Executor, ctx: ReportContext): Promise<Section[]>
     p
       ? readPeriodCredits(db, ctx.portalId, {
           kind,
+          unit: ctx.unit,
           start: p.start,
-          end: p.end,
-          ...(ctx.pipeline ? { pipelineId: ctx.pipeline.id } : {}),
+          ...(ctx.owner ? { ownerId: ctx.owner.id } : ctx.pipeline ? { pipelineId: ctx.pipeline.id } : {}),
         })
       : Promise.resolve([] as ChannelTotal[]);
   const [byKind, allTime] = await Promise.all([
@@ -461,14 +462,18 @@ async function attribution(db: Executor, ctx: ReportContext): Promise<Section[]>
       model: model as (typeof CREDIT_MODELS)[number],
       by: 'channel',
       value: channel,
-      ...(ctx.pipeline && kind !== 'contact_create' ? { pipeline: ctx.pipeline.id } : {}),
+      ...(ctx.owner
+        ? { owner: ctx.owner.id }
+        : ctx.pipeline && kind !== 'contact_create'
+          ? { pipeline: ctx.pipeline.id }
+          : {}),
       label: `${KIND_LABELS[kind]} touched by ${channel}, ${p.label}`,
     };
   const allChannels = [...new Set(byKind.flatMap(channelsOf))].sort();
   const defaults: Table = {
     id: 'defaults',
     title: 'Default model per conversion kind',
-    caption: `${describe(ctx)}; deals of pipeline ${ctx.pipeline?.label ?? '-'}; revenue in ${ctx.currency ?? 'home currency'}, deals and contacts as (fractional) counts`,
+    caption: `${describe(ctx)}; ${ctx.owner ? `records of owner ${ctx.owner.label}` : `deals of pipeline ${ctx.pipeline?.label ?? '-'}, all contacts`}; revenue in ${ctx.currency ?? 'home currency'}, deals and contacts as (fractional) counts`,
     columns: ['Channel', ...KINDS.map((k) => `${KIND_LABELS[k]}: ${MODEL_LABELS[DEFAULT_MODEL[k]]}`)],
     rows: allChannels.map((ch) => [
       text(ch),
@@ -520,7 +525,6 @@ async function attribution(db: Executor, ctx: ReportContext): Promise<Section[]>
       title: 'Attribution with the default models',
       note: [
         'W-shaped for revenue and deal creation, U-shaped for contact creation (docs/attribution.md). Credits of the conversions whose moment falls in the period.',
-        ownerNote(ctx),
       ]
         .filter(Boolean)
         .join(' '),

@@ -3,6 +3,7 @@ import { apiCommand } from './api';
 import { attributionCommand } from './attribution';
 import type { Command } from './command';
 import { demoCommand } from './demo';
+import { healthcheckCommand } from './healthcheck';
 import { hubspotProjectCommand } from './hubspot-project';
 import { kpiCommand } from './kpi';
 import { migrateCommand } from './migrate';
@@ -30,4 +31,5 @@ export const COMMANDS: readonly Command[] = [
   workerCommand,
   allCommand,
   migrateCommand,
+  healthcheckCommand,
 ];

@@ -20,22 +20,33 @@ pg.types.setTypeParser(INT8_OID, (value: string) => {
 });
 pg.types.setTypeParser(NUMERIC_OID, (value: string) => Number(value));
 
-export function createPool(db: Config['db']): pg.Pool {
-  return new pg.Pool({
+export type PoolEvents = {
+  /** A connection was lost (server restart, failover, pg_terminate_backend, a pooler's timeout). */
+  onConnectionError?: (err: Error) => void;
+};
+
+export function createPool(db: Config['db'], events: PoolEvents = {}): pg.Pool {
+  const pool = new pg.Pool({
     connectionString: db.url,
     max: db.poolMax,
     // The search_path lets one database hold isolated copies of the schema (tests, previews).
     ...(db.schema ? { options: `-c search_path=${db.schema}` } : {}),
     connectionTimeoutMillis: 5_000,
   });
+  // A dropped connection emits 'error' on its client (and on the pool when it was idle); with
+  // no listener that event kills the process. The pool discards the client and the next query
+  // opens a new connection; a query that was running on it fails and its caller retries.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', (err) => events.onConnectionError?.(err)));
+  return pool;
 }
 
 /**
  * A Kysely over a pool of its own. Generic over the table types: the platform knows no
  * feature, and the app's `DB` is assembled where the features are composed (src/db.ts).
  */
-export function createKysely<DB>(db: Config['db']): Kysely<DB> {
-  const pool = createPool(db);
+export function createKysely<DB>(db: Config['db'], events: PoolEvents = {}): Kysely<DB> {
+  const pool = createPool(db, events);
   // The cursor lets `stream()` read a large result in chunks (report drill-downs, CSV exports).
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
   pools.set(kysely, pool);

@@ -65,16 +65,16 @@ const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
 };
 
 /**
- * The status of an http-errors style error (body-parser, raw-body, router) when it is a 4xx
- * the library marked as the client's (`expose`); undefined for anything else.
+ * The status of a plumbing error that is the client's fault: an http-errors 4xx marked
+ * `expose` (body-parser, raw-body: a body that does not inflate), or the router's URIError
+ * with status 400 (a path parameter that is not valid percent-encoding). Else undefined.
  */
 function clientErrorStatus(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const { status, statusCode, expose } = err as { status?: unknown; statusCode?: unknown; expose?: unknown };
   const s = typeof status === 'number' ? status : statusCode;
-  return typeof s === 'number' && Number.isInteger(s) && s >= 400 && s < 500 && expose === true
-    ? s
-    : undefined;
+  if (typeof s !== 'number' || !Number.isInteger(s) || s < 400 || s >= 500) return undefined;
+  return expose === true || err instanceof URIError ? s : undefined;
 }
 
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {

@@ -2,6 +2,8 @@ import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { outageLogFor } from '../outage-log';
+import { redisUrlOf } from './connection';
 import { jobNamesOfQueue, jobRegistry } from './jobs';
 import type { JobName, JobPayload, QueueName } from './jobs';
 
@@ -53,6 +55,9 @@ export function startWorkers(deps: {
   const workers = deps.queues.map((queueName) => {
     const connection = deps.createConnection();
     connections.push(connection);
+    // One outage line for all the process's connections, not one per connection and retry.
+    const watch = outageLogFor(deps.logger.child({ name: 'redis' }), 'Redis', redisUrlOf(connection));
+    connection.on('ready', () => watch.recovered());
     const worker = new Worker(
       queueName,
       (job, token, signal) => runJob(job, token, signal ?? new AbortController().signal),
@@ -69,7 +74,9 @@ export function startWorkers(deps: {
         'job failed',
       );
     });
-    worker.on('error', (err) => log.error({ queue: queueName, err }, 'worker error'));
+    worker.on('error', (err) => {
+      if (!watch.failed(err)) log.error({ queue: queueName, err }, 'worker error');
+    });
     return worker;
   });
 

@@ -241,6 +241,30 @@ describe('figures and records', () => {
     expect(rows[2]![source]).toBe('PAID_SEARCH, "brand", quoted');
   });
 
+  test('an attribution credit links to the conversions that touched the channel, as many as the stored total counts', async () => {
+    const html = await (await get('/reports/21/attribution?unit=trailing_90d&kind=revenue', cookie)).text();
+    const href = /href="(\/reports\/21\/records\?kind=credits[^"]*value=ORGANIC_SEARCH[^"]*)"/
+      .exec(html)![1]!
+      .replace(/&amp;/g, '&');
+    const drill = new URLSearchParams(href.split('?')[1]);
+    const stored = await ctx.db
+      .selectFrom('kpi_attribution_totals')
+      .select(['conversions', 'credit'])
+      .where('portal_id', '=', 21)
+      .where('conversion_kind', '=', 'revenue')
+      .where('model', '=', drill.get('model')!)
+      .where('period_unit', '=', 'trailing_90d')
+      .where('period_start', '=', new Date(drill.get('start')!))
+      .where('breakdown', '=', 'pipeline')
+      .where('breakdown_value', '=', 'default')
+      .where('channel', '=', 'ORGANIC_SEARCH')
+      .executeTakeFirstOrThrow();
+    const list = await (await get(href, cookie)).text();
+    expect(Number(/data-count="(\d+)"/.exec(list)![1])).toBe(stored.conversions);
+    expect(stored.conversions).toBe(1);
+    expect(list).toContain('https://app.hubspot.com/contacts/21/record/0-3/100');
+  });
+
   test('a view table downloads as CSV with the figures unformatted and unknowns empty', async () => {
     const res = await get('/reports/21/csv/pipeline/velocity-trend?unit=trailing_90d', cookie);
     expect(res.status).toBe(200);

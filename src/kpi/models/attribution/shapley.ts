@@ -71,7 +71,14 @@ export function normalizeShapleyValues(values: readonly number[]): number[] {
 
 /** Key of a set of channels: its distinct names sorted by code units, joined by NUL. */
 export function channelSetKey(channels: Iterable<string>): string {
-  return [...new Set(channels)].sort(compareCodeUnits).join('\u0000');
+  return distinct(channels).sort(compareCodeUnits).join('\u0000');
+}
+
+/** Distinct values in first-seen order; a linear scan, faster than a Set for a path's few channels. */
+function distinct(values: Iterable<string>): string[] {
+  const out: string[] = [];
+  for (const v of values) if (!out.includes(v)) out.push(v);
+  return out;
 }
 
 function compareCodeUnits(a: string, b: string): number {
@@ -95,24 +102,53 @@ export interface ShapleyAccumulator {
   snapshot(): ShapleyCounts;
 }
 
+/** Channels get small codes so that a set of up to MASK_BITS of them is one integer (a bit mask). */
+const MASK_BITS = 30;
+
 export function createShapleyAccumulator(): ShapleyAccumulator {
-  const sets = new Map<string, [number, number]>();
+  // Sets of coded channels by bit mask (the common, fast case), others by their string key.
+  const codes = new Map<string, number>();
+  const names: string[] = [];
+  const byMask = new Map<number, [number, number]>();
+  const byKey = new Map<string, [number, number]>();
+  const bump = <K>(sets: Map<K, [number, number]>, key: K, conversions: number, nulls: number) => {
+    const counts = sets.get(key);
+    if (counts === undefined) sets.set(key, [conversions, nulls]);
+    else {
+      counts[0] += conversions;
+      counts[1] += nulls;
+    }
+  };
   return {
     add(path, conversions, nulls) {
       if (!(Number.isFinite(conversions) && conversions >= 0 && Number.isFinite(nulls) && nulls >= 0)) {
         throw new RangeError(`counts must be finite numbers ≥ 0, got ${conversions} and ${nulls}`);
       }
       if (path.length === 0) return;
-      const key = channelSetKey(path);
-      const counts = sets.get(key);
-      if (counts === undefined) sets.set(key, [conversions, nulls]);
-      else {
-        counts[0] += conversions;
-        counts[1] += nulls;
+      let mask = 0;
+      for (const channel of path) {
+        let code = codes.get(channel);
+        if (code === undefined) {
+          code = names.length;
+          names.push(channel);
+          codes.set(channel, code);
+        }
+        if (code >= MASK_BITS) {
+          bump(byKey, channelSetKey(path), conversions, nulls);
+          return;
+        }
+        mask |= 1 << code;
       }
+      bump(byMask, mask, conversions, nulls);
     },
     snapshot() {
-      return { sets: new Map([...sets].map(([k, c]) => [k, [c[0], c[1]] as const])) };
+      const sets = new Map<string, readonly [number, number]>();
+      for (const [mask, c] of byMask) {
+        const members = names.filter((_, code) => code < MASK_BITS && (mask & (1 << code)) !== 0);
+        sets.set(channelSetKey(members), [c[0], c[1]]);
+      }
+      for (const [key, c] of byKey) sets.set(key, [c[0], c[1]]);
+      return { sets };
     },
   };
 }
@@ -126,6 +162,13 @@ export interface ShapleyModel {
    * restricted to their subsets; keyed by channel. At most `SHAPLEY_MAX_CHANNELS` channels.
    */
   sharesOf(channels: readonly string[]): ReadonlyMap<string, number>;
+  /** A small integer code for `channel`, the same for the model's life (given on first sight). */
+  codeOf(channel: string): number;
+  /**
+   * `sharesOf` for the channels whose codes (all below 30) are the set bits of `mask`, indexed by
+   * code; cached by mask. The hot path of `allocateShapleyShares`: no string work per conversion.
+   */
+  sharesOfMask(mask: number): Float64Array;
 }
 
 /** Builds the model from per-set counts (see `createShapleyAccumulator`). */
@@ -136,10 +179,33 @@ export function buildShapleyModel(counts: ShapleyCounts): ShapleyModel {
     rates.set(key, journeys > 0 ? conversions / journeys : 0);
   }
   const cache = new Map<string, ReadonlyMap<string, number>>();
-  return {
+  const codes = new Map<string, number>();
+  const names: string[] = [];
+  const byMask = new Map<number, Float64Array>();
+  const model: ShapleyModel = {
     worth: (channels) => rates.get(channelSetKey(channels)) ?? 0,
+    codeOf(channel) {
+      let code = codes.get(channel);
+      if (code === undefined) {
+        code = names.length;
+        names.push(channel);
+        codes.set(channel, code);
+      }
+      return code;
+    },
+    sharesOfMask(mask) {
+      let shares = byMask.get(mask);
+      if (shares === undefined) {
+        const players = names.filter((_, code) => code < MASK_BITS && (mask & (1 << code)) !== 0);
+        const bySet = model.sharesOf(players);
+        shares = new Float64Array(MASK_BITS);
+        for (const p of players) shares[codes.get(p)!] = bySet.get(p)!;
+        byMask.set(mask, shares);
+      }
+      return shares;
+    },
     sharesOf(channels) {
-      const players = [...new Set(channels)].sort(compareCodeUnits);
+      const players = distinct(channels).sort(compareCodeUnits);
       if (players.length > SHAPLEY_MAX_CHANNELS) {
         throw new RangeError(`at most ${SHAPLEY_MAX_CHANNELS} channels take part, got ${players.length}`);
       }
@@ -159,6 +225,7 @@ export function buildShapleyModel(counts: ShapleyCounts): ShapleyModel {
       return shares;
     },
   };
+  return model;
 }
 
 /**
@@ -184,9 +251,61 @@ export function selectShapleyPlayers(touches: readonly Touch[]): string[] {
  * left out above 16 get 0. Returns [] for no touches.
  */
 export function allocateShapleyShares(touches: readonly Touch[], model: ShapleyModel): number[] {
-  if (touches.length === 0) return [];
-  const shares = model.sharesOf(selectShapleyPlayers(touches));
-  const touchesPerChannel = new Map<string, number>();
-  for (const t of touches) touchesPerChannel.set(t.channel, (touchesPerChannel.get(t.channel) ?? 0) + 1);
-  return touches.map((t) => (shares.get(t.channel) ?? 0) / touchesPerChannel.get(t.channel)!);
+  const n = touches.length;
+  if (n === 0) return [];
+  // Fast path: every channel coded below 30 and at most 16 of them — one bit mask, one cached lookup.
+  const codes = new Array<number>(n);
+  let mask = 0;
+  let players = 0;
+  for (let i = 0; i < n; i++) {
+    const code = model.codeOf(touches[i]!.channel);
+    codes[i] = code;
+    if (code >= MASK_BITS) {
+      mask = -1;
+      break;
+    }
+    const bit = 1 << code;
+    if ((mask & bit) === 0) players++;
+    mask |= bit;
+  }
+  if (mask !== -1 && players <= SHAPLEY_MAX_CHANNELS) {
+    const shares = model.sharesOfMask(mask);
+    for (let i = 0; i < n; i++) touchCounts[codes[i]!]! += 1;
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = shares[codes[i]!]! / touchCounts[codes[i]!]!;
+    for (let i = 0; i < n; i++) touchCounts[codes[i]!] = 0;
+    return out;
+  }
+  return allocateByRecency(touches, model);
+}
+
+/** Touches per channel code, zeroed again after each use (scratch: no allocation per conversion). */
+const touchCounts = new Int32Array(MASK_BITS);
+
+/** `allocateShapleyShares` for paths above 16 channels (or channels coded 30 and up). */
+function allocateByRecency(touches: readonly Touch[], model: ShapleyModel): number[] {
+  const n = touches.length;
+  // Players most recent first (see selectShapleyPlayers), each touch's player (−1: left out), and
+  // the touches per player, in one backward scan.
+  const players: string[] = [];
+  const touchCounts: number[] = [];
+  const playerOf = new Array<number>(n);
+  for (let i = n - 1; i >= 0; i--) {
+    const channel = touches[i]!.channel;
+    let p = players.indexOf(channel);
+    if (p < 0 && players.length < SHAPLEY_MAX_CHANNELS) {
+      p = players.length;
+      players.push(channel);
+      touchCounts.push(0);
+    }
+    if (p >= 0) touchCounts[p]! += 1;
+    playerOf[i] = p;
+  }
+  const shares = model.sharesOf(players);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const p = playerOf[i]!;
+    out[i] = p < 0 ? 0 : shares.get(players[p]!)! / touchCounts[p]!;
+  }
+  return out;
 }
