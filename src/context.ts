@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createCardsFeature } from './cards';
+import type { CardsFeature } from './cards';
 import type { Config } from './config';
 import { createHubSpotClientFactory } from './hubspot/client';
 import type { HubSpotClientFactory } from './hubspot/client';
@@ -13,6 +15,7 @@ import type { AppManifest } from './install/manifest';
 import { createTokenCipher } from './install/token-cipher';
 import { createTokenService } from './install/token-service';
 import type { TokenService } from './install/token-service';
+import { requestKpiRecompute } from './kpi';
 import { createDb } from './platform/db/database';
 import type { Database } from './platform/db/database';
 import { createRedis } from './platform/queue/connection';
@@ -37,6 +40,8 @@ export type AppContext = {
   /** Access tokens on demand (refresh single-flight), install tokens, key rotation. */
   tokens: TokenService;
   manifest: AppManifest;
+  /** Deal and contact cards, settings page (read API over the KPI tables). */
+  cards: CardsFeature;
   close(): Promise<void>;
 };
 
@@ -71,6 +76,11 @@ export function createContext(
     logger,
     // One budget per portal shared by every process (architecture §6): Redis, unless a caller brings its own.
     rateBudget: options.rateBudget ?? createRedisRateBudget({ redis, prefix: config.queue.prefix }),
+  });
+
+  const cards = createCardsFeature({
+    db,
+    requestRecompute: (portalId) => requestKpiRecompute(producer, portalId),
   });
 
   const readinessChecks: ReadinessCheck[] = [
@@ -110,6 +120,7 @@ export function createContext(
     hubspotOAuth,
     tokens,
     manifest,
+    cards,
     close,
   };
 }

@@ -1,8 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createCardsRouter } from '../cards';
 import type { AppContext } from '../context';
+import { verifySignatureV3 } from '../hubspot';
 import { createApp } from '../platform/http/app';
 import { createHealthRouter } from '../platform/http/health.routes';
+import { requireHubSpotSignature } from '../platform/http/hubspot-signature.middleware';
 import { createInstallService } from '../install/install.service';
 import { createOAuthRouter } from '../install/oauth.routes';
 import { createSyncAdminRouter } from '../sync/admin.routes';
@@ -47,6 +50,16 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
         clientSecret: ctx.config.hubspot.clientSecret,
         publicBaseUrl: ctx.config.http.publicBaseUrl,
         logger: ctx.logger,
+      }),
+      createCardsRouter({
+        ...ctx.cards,
+        signed: requireHubSpotSignature({
+          verify: verifySignatureV3,
+          clientSecret: ctx.config.hubspot.clientSecret,
+          publicBaseUrl: ctx.config.http.publicBaseUrl,
+          tenant: 'query',
+          logger: ctx.logger,
+        }),
       }),
       createSyncAdminRouter({ db: ctx.db, adminToken: ctx.config.admin.token }),
       createQueueDashboardRouter({ producer: ctx.producer, adminToken: ctx.config.admin.token }),

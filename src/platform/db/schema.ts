@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { CardsTables } from '../../cards/cards.tables';
 import type { InstallTables } from '../../install/install.tables';
 import type { KpiTables } from '../../kpi/kpi.tables';
 import type { MirrorTables } from '../../sync/mirror.tables';
@@ -31,7 +32,7 @@ export type PortalRow = Selectable<PortalTable>;
  * Every table of the app. Each feature keeps its table types beside its code and
  * adds them here with one `extends`.
  */
-export interface DB extends MirrorTables, SyncTables, KpiTables, InstallTables {
+export interface DB extends MirrorTables, SyncTables, KpiTables, InstallTables, CardsTables {
   portals: PortalTable;
 }
 
