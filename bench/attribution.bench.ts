@@ -19,7 +19,7 @@ import { runAttributionCommand } from '../src/kpi/attribution-command';
 import type { MarkovTransitions } from '../src/kpi/models/attribution';
 import { buildMarkovModel, createMarkovAccumulator, parseChannelPath } from '../src/kpi/models/attribution';
 
-const DEFAULT_DATA = path.resolve(__dirname, '../../../shared/validation/channelattribution/Data.csv');
+const DEFAULT_DATA = path.resolve(__dirname, '../test/fixtures/channelattribution/Data.csv');
 const RUNS = 5;
 
 interface Timing {

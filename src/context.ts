@@ -7,25 +7,38 @@ import type { Config } from './config';
 import { createHubSpotClientFactory } from './hubspot/client';
 import type { HubSpotClientFactory } from './hubspot/client';
 import { createHubSpotOAuth } from './hubspot/oauth';
+import { verifySignatureV3 } from './hubspot/signature';
 import type { HubSpotOAuth } from './hubspot/oauth';
 import type { RateBudget } from './hubspot/rate-budget';
 import { createRedisRateBudget } from './hubspot/rate-budget.redis';
+import { createInstallService } from './install/install.service';
+import type { InstallService } from './install/install.service';
 import { loadManifest } from './install/manifest';
 import type { AppManifest } from './install/manifest';
 import { createTokenCipher } from './install/token-cipher';
 import { createTokenService } from './install/token-service';
 import type { TokenService } from './install/token-service';
-import { requestKpiRecompute } from './kpi';
-import { createDb } from './platform/db/database';
-import type { Database } from './platform/db/database';
+import { createDb } from './db';
+import type { Database } from './db';
+import { createKpiService } from './kpi/kpi.service';
+import type { KpiService } from './kpi/kpi.service';
 import { createRedis } from './platform/queue/connection';
 import { createProducer } from './platform/queue/producer';
 import type { Producer } from './platform/queue/producer';
 import type { ReadinessCheck } from './platform/http/health.routes';
+import { createWebhookIntake } from './sync/webhook-intake';
+import type { WebhookIntake } from './sync/webhook-intake';
+import { createSyncJobHandlers } from './sync/sync.worker';
+import type { SyncJobHandlers } from './sync/sync.worker';
 
 /**
- * The composition root: every long-lived resource is made here, once, and closed here.
- * Entry points (src/main) build one context; tests build one per file with their own config.
+ * The composition root: every long-lived resource and every feature service is made here,
+ * once, and closed here. Entry points (src/main) build one context and only mount its
+ * routers (api.ts) or register its job handlers (worker.ts); tests build one per file
+ * with their own config.
+ *
+ * A new feature adds one `createXService({ …narrow deps })` call below and one field on
+ * AppContext; api.ts mounts its router, worker.ts registers its handlers.
  */
 export type AppContext = {
   config: Config;
@@ -40,8 +53,19 @@ export type AppContext = {
   /** Access tokens on demand (refresh single-flight), install tokens, key rotation. */
   tokens: TokenService;
   manifest: AppManifest;
-  /** Deal and contact cards, settings page (read API over the KPI tables). */
+
+  // ---- feature services ----
+  /** The OAuth install: consent redirect, callback, property provisioning (src/install). */
+  install: InstallService;
+  /** Signed webhook batches in, refresh jobs out (src/sync). */
+  webhookIntake: WebhookIntake;
+  /** The sync's job handlers: full sync, webhook refreshes, catch-up (src/sync). */
+  syncJobs: SyncJobHandlers;
+  /** KPI computation of one portal and its headline figures (src/kpi). */
+  kpi: KpiService;
+  /** Deal and contact cards, settings page: the signed read API over the KPI tables (src/cards). */
   cards: CardsFeature;
+
   close(): Promise<void>;
 };
 
@@ -78,9 +102,39 @@ export function createContext(
     rateBudget: options.rateBudget ?? createRedisRateBudget({ redis, prefix: config.queue.prefix }),
   });
 
+  // ---- feature services: one factory call each, with only the dependencies it uses ----
+  const install = createInstallService({
+    db,
+    redis,
+    producer,
+    oauth: hubspotOAuth,
+    tokens,
+    manifest,
+    hubspot: { clientId: config.hubspot.clientId, authBaseUrl: config.hubspot.authBaseUrl, clients: hubspot },
+    publicBaseUrl: config.http.publicBaseUrl,
+    keyPrefix: config.queue.prefix,
+    logger,
+  });
+  const webhookIntake = createWebhookIntake({ db, redis, producer, prefix: config.queue.prefix, logger });
+  const syncJobs = createSyncJobHandlers({
+    db,
+    redis,
+    prefix: config.queue.prefix,
+    producer,
+    logger,
+    catchupEveryMs: config.sync.catchupEveryMs,
+    hubspot,
+  });
+  const kpi = createKpiService({ db, logger });
   const cards = createCardsFeature({
     db,
-    requestRecompute: (portalId) => requestKpiRecompute(producer, portalId),
+    producer,
+    signature: {
+      verify: verifySignatureV3,
+      clientSecret: config.hubspot.clientSecret,
+      publicBaseUrl: config.http.publicBaseUrl,
+    },
+    logger,
   });
 
   const readinessChecks: ReadinessCheck[] = [
@@ -120,6 +174,10 @@ export function createContext(
     hubspotOAuth,
     tokens,
     manifest,
+    install,
+    webhookIntake,
+    syncJobs,
+    kpi,
     cards,
     close,
   };

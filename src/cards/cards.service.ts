@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { findKeyTouches, selectCountedTouches } from '../kpi';
 import type { Conversion } from '../kpi';
-import type { Executor } from '../platform/db/executor';
+import type { Executor } from '../db';
 import { NotFoundError } from '../platform/http/errors';
 import { ATTRIBUTION_MODEL_IDS, CONTACT_LIST_CAP, LIFECYCLE_LIST_CAP, TOUCH_LIST_CAP } from './card.schemas';
 import type {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from '../platform/db/executor';
+import type { Executor } from '../db';
 import { ATTRIBUTION_MODEL_IDS } from './card.schemas';
 import type { AttributionModelId, Figure } from './card.schemas';
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Database } from '../platform/db/database';
+import type { Database } from '../db';
 import { BadRequestError, NotFoundError } from '../platform/http/errors';
 import type { PortalSettings, SettingsUpdate } from './card.schemas';
 import { readPortalState } from './portal-state';

@@ -1,7 +1,11 @@
 /**
- * What other features may use of the KPI feature: asking for a recomputation (through the job
- * queue) and the pure attribution rules the cards show (key touches).
+ * What other features may use of the KPI engine (lint allows only this file across
+ * features). To ask for a recomputation, enqueue `kpi.compute` through the producer: the
+ * job registry debounces it, and nothing of the engine is loaded by the caller.
  */
-export { requestKpiRecompute } from './kpi.worker';
+export { createKpiService, readHeadline } from './kpi.service';
+export type { KpiHeadline, KpiProgress, KpiRunSummary, KpiService, KpiServiceDeps } from './kpi.service';
+export type { KpiTables } from './kpi.tables';
+// The attribution rule the deal card shows (which touch is first, lead creation, deal creation, closed won).
 export { findKeyTouches, selectCountedTouches } from './models/attribution';
 export type { Conversion, Touch } from './models/attribution';

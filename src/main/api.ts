@@ -2,20 +2,19 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createCardsRouter } from '../cards';
 import type { AppContext } from '../context';
-import { verifySignatureV3 } from '../hubspot';
 import { createApp } from '../platform/http/app';
 import { createHealthRouter } from '../platform/http/health.routes';
-import { requireHubSpotSignature } from '../platform/http/hubspot-signature.middleware';
-import { createInstallService } from '../install/install.service';
 import { createOAuthRouter } from '../install/oauth.routes';
 import { createSyncAdminRouter } from '../sync/admin.routes';
 import { createQueueDashboardRouter } from '../platform/queue/dashboard.routes';
-import { createWebhookIntake } from '../sync/webhook-intake';
 import { createWebhookRouter } from '../sync/webhook.routes';
 
 export type ApiHandle = { server: Server; url: string; close(): Promise<void> };
 
-/** Serves HTTP until close(): then stops accepting, lets in-flight requests end, and returns. */
+/**
+ * Serves HTTP until close(): then stops accepting, lets in-flight requests end, and returns.
+ * Mounts routers only: every service they use comes built from the context (src/context.ts).
+ */
 export async function startApi(ctx: AppContext): Promise<ApiHandle> {
   const app = createApp({
     logger: ctx.logger,
@@ -24,43 +23,17 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
     routers: [
       createHealthRouter(ctx.readinessChecks),
       createOAuthRouter({
-        install: createInstallService({
-          db: ctx.db,
-          redis: ctx.redis,
-          producer: ctx.producer,
-          oauth: ctx.hubspotOAuth,
-          tokens: ctx.tokens,
-          manifest: ctx.manifest,
-          hubspot: { ...ctx.config.hubspot, forPortal: (portalId) => ctx.hubspot.forPortal(portalId) },
-          publicBaseUrl: ctx.config.http.publicBaseUrl,
-          keyPrefix: ctx.config.queue.prefix,
-          logger: ctx.logger,
-        }),
+        install: ctx.install,
         secureCookies: ctx.config.http.publicBaseUrl.startsWith('https://'),
         logger: ctx.logger,
       }),
       createWebhookRouter({
-        intake: createWebhookIntake({
-          db: ctx.db,
-          redis: ctx.redis,
-          producer: ctx.producer,
-          prefix: ctx.config.queue.prefix,
-          logger: ctx.logger,
-        }),
+        intake: ctx.webhookIntake,
         clientSecret: ctx.config.hubspot.clientSecret,
         publicBaseUrl: ctx.config.http.publicBaseUrl,
         logger: ctx.logger,
       }),
-      createCardsRouter({
-        ...ctx.cards,
-        signed: requireHubSpotSignature({
-          verify: verifySignatureV3,
-          clientSecret: ctx.config.hubspot.clientSecret,
-          publicBaseUrl: ctx.config.http.publicBaseUrl,
-          tenant: 'query',
-          logger: ctx.logger,
-        }),
-      }),
+      createCardsRouter(ctx.cards),
       createSyncAdminRouter({ db: ctx.db, adminToken: ctx.config.admin.token }),
       createQueueDashboardRouter({ producer: ctx.producer, adminToken: ctx.config.admin.token }),
     ],

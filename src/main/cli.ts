@@ -12,7 +12,7 @@ import { KPI_USAGE, runKpiCommand } from '../kpi/kpi-command';
 import { HUBSPOT_PROJECT_USAGE, runHubSpotProjectCommand } from '../install/hubspot-project.command';
 import { PURGE_USAGE, runPurgeCommand, runRotateKeyCommand } from '../install/install.command';
 import type { AppContext } from '../context';
-import { createDb } from '../platform/db/database';
+import { createDb } from '../db';
 import { runSimulatorCommand, SIMULATOR_USAGE } from '../simulator';
 import { runStatusCommand, runSyncCommand, STATUS_USAGE, SYNC_USAGE } from '../sync/sync-command';
 import { startApi } from './api';

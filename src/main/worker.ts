@@ -1,6 +1,5 @@
 import type { AppContext } from '../context';
 import { createKpiComputeHandler } from '../kpi/kpi.worker';
-import { createSyncJobHandlers } from '../sync/sync.worker';
 import { createRedis } from '../platform/queue/connection';
 import { jobNamesOfQueue, jobRegistry, QUEUE_NAMES } from '../platform/queue/jobs';
 import { removeQueuedJobsOfPortal } from '../install/portal-jobs';
@@ -9,7 +8,10 @@ import type { QueueName } from '../platform/queue/jobs';
 import { startWorkers } from '../platform/queue/worker-runner';
 import type { JobHandlers, WorkerGroup } from '../platform/queue/worker-runner';
 
-/** Every job's handler. A job name without one stops the worker at start-up. */
+/**
+ * Every job's handler, registered from the services the context built (src/context.ts).
+ * A job name without one stops the worker at start-up.
+ */
 export function createJobHandlers(ctx: AppContext): JobHandlers {
   return {
     health: (payload) =>
@@ -24,16 +26,8 @@ export function createJobHandlers(ctx: AppContext): JobHandlers {
         ctx.logger.child({ name: 'install' }).info({ portals: purged }, 'purged uninstalled portals');
       return { purged };
     },
-    'kpi.compute': createKpiComputeHandler({ db: ctx.db, logger: ctx.logger }),
-    ...createSyncJobHandlers({
-      db: ctx.db,
-      redis: ctx.redis,
-      prefix: ctx.config.queue.prefix,
-      producer: ctx.producer,
-      logger: ctx.logger,
-      catchupEveryMs: ctx.config.sync.catchupEveryMs,
-      hubspot: () => ctx.hubspot,
-    }),
+    'kpi.compute': createKpiComputeHandler(ctx.kpi),
+    ...ctx.syncJobs,
   };
 }
 

@@ -38,3 +38,11 @@ export {
   type ObjectTypeName,
 } from './catalog';
 export { SOURCE_PROFILES, ENTERPRISE } from './generator';
+export {
+  BrowserInstallError,
+  finishBrowserInstall,
+  installIntoSimulator,
+  startBrowserInstall,
+  type BrowserSteps,
+  type SimulatorInstall,
+} from './browser-install';

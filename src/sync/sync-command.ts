@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { Database } from '../platform/db/database';
+import type { Database } from '../db';
 import type { HubSpotClientFactory } from '../hubspot/client';
 import type { Logger } from 'pino';
 import { runCatchup } from './catchup';

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { runPurgeCommand } from '../../../src/install/install.command';
 import { listTenantTables, purgeDuePortals, purgePortal } from '../../../src/install/purge';
-import { installIntoSimulator } from '../../../src/install/simulator-install';
+import { installIntoSimulator } from '../../../src/simulator/browser-install';
 import { startInstallHarness } from './helpers';
 import type { InstallHarness } from './helpers';
 

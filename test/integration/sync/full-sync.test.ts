@@ -128,7 +128,7 @@ describe('full sync against the simulator', () => {
       prefix: ctx.config.queue.prefix,
       producer: ctx.producer,
       logger: ctx.logger,
-      hubspot: () => world.hubspot,
+      hubspot: world.hubspot,
       recomputeKpis: false,
     });
     const workers = startWorkers({
