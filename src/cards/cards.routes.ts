@@ -16,14 +16,19 @@ export type CardsRouteDeps = { cards: CardsService; settings: SettingsService; s
 
 const RECORD_ID = /^[1-9]\d{0,17}$/;
 
+const idParams = {
+  dealId: z.object({ dealId: z.string().regex(RECORD_ID, 'dealId must be a HubSpot record id (digits)') }),
+  contactId: z.object({
+    contactId: z.string().regex(RECORD_ID, 'contactId must be a HubSpot record id (digits)'),
+  }),
+};
+
 /** The named record id from the query, or a 400 that names it. */
-function recordIdParam(query: unknown, name: string): string {
-  const parsed = z
-    .object({ [name]: z.string().regex(RECORD_ID, `${name} must be a HubSpot record id (digits)`) })
-    .safeParse(query);
+function recordIdParam(query: unknown, name: keyof typeof idParams): string {
+  const parsed = idParams[name].safeParse(query);
   if (!parsed.success)
     throw new BadRequestError(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, { field: name });
-  return parsed.data[name]!;
+  return (parsed.data as Record<string, string>)[name]!;
 }
 
 function describeIssues(error: z.ZodError): { message: string; fields: string[] } {

@@ -99,7 +99,8 @@ type DealRow = {
   stage_median_days: number | null;
   pipeline_cycle_days: string | null;
   name: string | null;
-  attribution: [kind: string, value: number, model: string, channel: string, credit: number][];
+  /** The deal's revenue conversion, else its deal creation: kind, value, channels[i], credits[model][i]. */
+  attribution: [kind: string, value: number, channels: string[], credits: number[][]] | null;
   contacts: [id: string, email: string | null, createdAt: string, minutes: number | null][];
   touches: TouchTuple[];
 };
@@ -165,8 +166,10 @@ export function createCardsService(deps: CardsServiceDeps): CardsService {
       )
       select r.deal_id::text, r.pipeline_id, r.stage_id, r.source, r.outcome, r.amount_home, r.created_at,
         r.close_date, r.age_days, r.days_to_close, r.days_in_stage, r.stage_median_days, r.pipeline_cycle_days, d.name,
-        coalesce((select json_agg(json_build_array(a.conversion_kind, a.value, a.model, a.channel, a.credit))
-          from kpi_deal_attribution a where a.portal_id = ${portalId} and a.deal_id = ${dealId}::bigint), '[]') as attribution,
+        (select json_build_array(k.conversion_kind, k.value, k.channels, k.credits) from kpi_credits k
+          where k.portal_id = ${portalId} and k.conversion_id = ${dealId}::bigint
+            and k.conversion_kind in ('revenue', 'deal_create')
+          order by k.conversion_kind = 'revenue' desc limit 1) as attribution,
         coalesce((select json_agg(json_build_array(lc.contact_id::text, lc.email, lc.created_at, cr.minutes_to_first_activity)
             order by lc.is_primary desc, lc.contact_id)
           from live_contacts lc
@@ -296,8 +299,7 @@ function buildDealCard(state: PortalState, row: DealRow): DealCard {
 }
 
 function buildAttribution(state: PortalState, row: DealRow): DealCard['attribution'] {
-  const first = row.attribution[0];
-  if (!first)
+  if (!row.attribution)
     return {
       kind: 'none',
       reason:
@@ -305,25 +307,29 @@ function buildAttribution(state: PortalState, row: DealRow): DealCard['attributi
           ? 'the won deal has no close date or no amount in the home currency, so it was not credited'
           : 'the deal has no credited conversion yet',
     };
-  const kind = first[0] === 'revenue' ? 'revenue' : 'deal_create';
-  const models = new Map<string, { channel: string; credit: number }[]>();
-  for (const [, , model, channel, credit] of row.attribution) {
-    // A channel on the path that a model gives nothing is left out of that model's split.
-    if (Math.abs(credit) < 1e-9) continue;
-    let list = models.get(model);
-    if (!list) models.set(model, (list = []));
-    list.push({ channel, credit });
-  }
+  // Read from kpi_credits directly (what the view kpi_deal_attribution sums): one row, no plan
+  // with a grouped view per request. credits[m] follows the KPI feature's model order, which is
+  // ATTRIBUTION_MODEL_IDS (the migration spells it out).
+  const [storedKind, value, channels, credits] = row.attribution;
+  const kind = storedKind === 'revenue' ? 'revenue' : 'deal_create';
   return {
     kind,
-    value: first[1],
+    value,
     defaultModel: state.defaultModels[kind],
-    models: ATTRIBUTION_MODEL_IDS.filter((m) => models.has(m)).map((model: AttributionModelId) => ({
-      model,
-      channels: (models.get(model) ?? []).sort(
-        (a, b) => b.credit - a.credit || (a.channel < b.channel ? -1 : 1),
-      ),
-    })),
+    models: ATTRIBUTION_MODEL_IDS.map((model: AttributionModelId, m) => {
+      const byChannel = new Map<string, number>();
+      channels.forEach((channel, i) =>
+        byChannel.set(channel, (byChannel.get(channel) ?? 0) + (credits[m]?.[i] ?? 0)),
+      );
+      return {
+        model,
+        channels: [...byChannel]
+          // A channel on the path that a model gives nothing is left out of that model's split.
+          .filter(([, credit]) => Math.abs(credit) >= 1e-9)
+          .map(([channel, credit]) => ({ channel, credit }))
+          .sort((a, b) => b.credit - a.credit || (a.channel < b.channel ? -1 : 1)),
+      };
+    }),
   };
 }
 
