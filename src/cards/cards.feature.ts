@@ -5,7 +5,7 @@ import { requireHubSpotSignature } from '../platform/http/hubspot-signature.midd
 import type { SignatureVerifier } from '../platform/http/hubspot-signature.middleware';
 import type { Producer } from '../platform/queue/producer';
 import { createCardsService } from './cards.service';
-import type { CardsService } from './cards.service';
+import type { CardsService, PreparedQuery } from './cards.service';
 import { createSettingsService } from './settings.service';
 import type { SettingsService } from './settings.service';
 
@@ -15,12 +15,14 @@ export type CardsFeature = { cards: CardsService; settings: SettingsService; sig
 /** The cards' and the settings page's services, built once by the composition root. */
 export function createCardsFeature(deps: {
   db: Database;
+  /** Named prepared statements for the per-request card queries (see CardsServiceDeps). */
+  prepared?: PreparedQuery;
   producer: Pick<Producer, 'enqueue'>;
   /** The HubSpot adapter's v3 verifier, the app's client secret and the public URL HubSpot calls. */
   signature: { verify: SignatureVerifier; clientSecret: string; publicBaseUrl: string };
   logger: Logger;
 }): CardsFeature {
-  const cards = createCardsService({ db: deps.db });
+  const cards = createCardsService({ db: deps.db, prepared: deps.prepared });
   const settings = createSettingsService({
     db: deps.db,
     // The job registry debounces kpi.compute: a burst of saves causes one run.

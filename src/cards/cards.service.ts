@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { RawBuilder } from 'kysely';
 import { findKeyTouches, selectCountedTouches } from '../kpi';
 import type { Conversion } from '../kpi';
 import type { Executor } from '../db';
@@ -22,7 +23,18 @@ import type { PortalState } from './portal-state';
  * one query for the record (its touches, contacts, credits and history as JSON aggregates) plus
  * the portal's shared state from a short-lived cache.
  */
-export type CardsServiceDeps = { db: Executor; stateTtlMs?: number };
+export type CardsServiceDeps = {
+  db: Executor;
+  /**
+   * Runs a statement as a named prepared statement (pg's `{ name, text, values }`), so that
+   * Postgres plans each card query once per connection instead of on every request (planning
+   * costs more than executing these lookups). Without it, queries go through Kysely unnamed.
+   */
+  prepared?: PreparedQuery;
+  stateTtlMs?: number;
+};
+
+export type PreparedQuery = (name: string, text: string, values: readonly unknown[]) => Promise<unknown[]>;
 
 export type CardsService = {
   dealCard(portalId: number, dealId: string): Promise<DealCardResponse>;
@@ -133,6 +145,11 @@ function pendingPortal(state: PortalState): DealCardResponse & ContactCardRespon
 
 export function createCardsService(deps: CardsServiceDeps): CardsService {
   const { db } = deps;
+  async function run<R>(name: string, query: RawBuilder<R>): Promise<R[]> {
+    if (!deps.prepared) return (await query.execute(db)).rows;
+    const compiled = query.compile(db);
+    return (await deps.prepared(name, compiled.sql, compiled.parameters)) as R[];
+  }
   const states = createPortalStateCache(db, { ttlMs: deps.stateTtlMs });
 
   async function portalState(portalId: number): Promise<PortalState> {
@@ -157,7 +174,9 @@ export function createCardsService(deps: CardsServiceDeps): CardsService {
   async function dealCard(portalId: number, dealId: string): Promise<DealCardResponse> {
     const state = await portalState(portalId);
     if (!state.lastRun) return pendingPortal(state);
-    const { rows } = await sql<DealRow>`
+    const rows = await run(
+      'cards_deal',
+      sql<DealRow>`
       with live_contacts as (
         select c.contact_id, c.email, c.created_at, dc.is_primary
         from deal_contacts dc
@@ -180,7 +199,8 @@ export function createCardsService(deps: CardsServiceDeps): CardsService {
           as touches
       from kpi_deal_rows r
       join deals d on d.portal_id = r.portal_id and d.deal_id = r.deal_id
-      where r.portal_id = ${portalId} and r.deal_id = ${dealId}::bigint`.execute(db);
+      where r.portal_id = ${portalId} and r.deal_id = ${dealId}::bigint`,
+    );
     const row = rows[0];
     if (!row) return pendingOrMissing('deals', portalId, dealId);
     return buildDealCard(state, row);
@@ -189,7 +209,9 @@ export function createCardsService(deps: CardsServiceDeps): CardsService {
   async function contactCard(portalId: number, contactId: string): Promise<ContactCardResponse> {
     const state = await portalState(portalId);
     if (!state.lastRun) return pendingPortal(state);
-    const { rows } = await sql<ContactRow>`
+    const rows = await run(
+      'cards_contact',
+      sql<ContactRow>`
       select r.contact_id::text, r.source, r.lifecycle_stage, r.created_at, r.customer_since, r.days_to_deal,
         r.won_deals, r.won_revenue, r.open_deals, r.open_amount, r.minutes_to_first_activity, c.email,
         coalesce((select json_agg(json_build_array(t.touch_id, t.occurred_at, t.channel, t.kind, t.contact_id::text)
@@ -200,7 +222,8 @@ export function createCardsService(deps: CardsServiceDeps): CardsService {
           where h.portal_id = r.portal_id and h.contact_id = r.contact_id and h.stage is not null), '[]') as lifecycle
       from kpi_contact_rows r
       join contacts c on c.portal_id = r.portal_id and c.contact_id = r.contact_id
-      where r.portal_id = ${portalId} and r.contact_id = ${contactId}::bigint`.execute(db);
+      where r.portal_id = ${portalId} and r.contact_id = ${contactId}::bigint`,
+    );
     const row = rows[0];
     if (!row) return pendingOrMissing('contacts', portalId, contactId);
     return buildContactCard(state, row);

@@ -9,7 +9,7 @@ export type { CardsFeature } from './cards.feature';
 export { createCardsRouter } from './cards.routes';
 export type { CardsRouteDeps } from './cards.routes';
 export { createCardsService } from './cards.service';
-export type { CardsService, CardsServiceDeps } from './cards.service';
+export type { CardsService, CardsServiceDeps, PreparedQuery } from './cards.service';
 export { createSettingsService } from './settings.service';
 export type { SettingsService, SettingsServiceDeps } from './settings.service';
 export * from './card.schemas';
