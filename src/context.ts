@@ -16,14 +16,16 @@ import type { InstallService } from './install/install.service';
 import { loadManifest } from './install/manifest';
 import type { AppManifest } from './install/manifest';
 import { createTokenCipher } from './install/token-cipher';
+import type { TokenCipher } from './install/token-cipher';
 import { createTokenService } from './install/token-service';
 import type { TokenService } from './install/token-service';
 import { createDb } from './db';
 import type { Database } from './db';
 import { createKpiService } from './kpi/kpi.service';
 import type { KpiService } from './kpi/kpi.service';
-import { createPool } from './platform/db/database';
-import { createRedis } from './platform/queue/connection';
+import { withRawClient } from './platform/db/database';
+import { outageLogFor } from './platform/outage-log';
+import { createRedis, redisUrlOf } from './platform/queue/connection';
 import { createProducer } from './platform/queue/producer';
 import type { Producer } from './platform/queue/producer';
 import type { ReadinessCheck } from './platform/http/health.routes';
@@ -31,6 +33,8 @@ import { createWebhookIntake } from './sync/webhook-intake';
 import type { WebhookIntake } from './sync/webhook-intake';
 import { createSyncJobHandlers } from './sync/sync.worker';
 import type { SyncJobHandlers } from './sync/sync.worker';
+import { createReportService } from './reports';
+import type { ReportService } from './reports';
 
 /**
  * The composition root: every long-lived resource and every feature service is made here,
@@ -67,29 +71,54 @@ export type AppContext = {
   /** Deal and contact cards, settings page: the signed read API over the KPI tables (src/cards). */
   cards: CardsFeature;
 
+  /** Report pages, CSV exports and one-time report links. */
+  reports: ReportService;
   close(): Promise<void>;
 };
+
+/** The vault's keys are read on first use, for the same reason as the HubSpot secrets. */
+function lazyCipher(create: () => TokenCipher): TokenCipher {
+  let cipher: TokenCipher | undefined;
+  const get = () => (cipher ??= create());
+  return {
+    get currentKeyId() {
+      return get().currentKeyId;
+    },
+    encrypt: (plaintext, ad) => get().encrypt(plaintext, ad),
+    decrypt: (ciphertext, ad) => get().decrypt(ciphertext, ad),
+    keyIdOf: (ciphertext) => get().keyIdOf(ciphertext),
+  };
+}
 
 export function createContext(
   config: Config,
   logger: Logger,
   options: { rateBudget?: RateBudget } = {},
 ): AppContext {
-  const db = createDb(config.db);
+  const db = createDb(config.db, {
+    onConnectionError: (err) =>
+      logger
+        .child({ name: 'postgres' })
+        .warn({ reason: err.message }, 'lost a Postgres connection; reconnecting'),
+  });
   const redis = createRedis(config.redis.url, 'producer');
-  // A producer connection that is down is reported by /readyz; don't crash on it.
-  redis.on('error', (err) => logger.child({ name: 'redis' }).debug({ err }, 'redis connection error'));
+  // A producer connection that is down is reported by /readyz; don't crash on it, and log the
+  // outage once, not once per reconnection attempt.
+  const redisOutage = outageLogFor(logger.child({ name: 'redis' }), 'Redis', redisUrlOf(redis));
+  redis.on(
+    'error',
+    (err) => redisOutage.failed(err) || logger.child({ name: 'redis' }).warn({ err }, 'redis error'),
+  );
+  redis.on('ready', () => redisOutage.recovered());
   const producer = createProducer({ connection: redis, prefix: config.queue.prefix });
   const manifest = loadManifest();
-  const hubspotOAuth = createHubSpotOAuth({
-    apiBaseUrl: config.hubspot.apiBaseUrl,
-    clientId: config.hubspot.clientId,
-    clientSecret: config.hubspot.clientSecret,
-  });
+  // Passed whole, not destructured: a command that did not ask for the HubSpot secrets
+  // (config sections) builds the context and fails only if it really calls HubSpot.
+  const hubspotOAuth = createHubSpotOAuth(config.hubspot);
   const tokens = createTokenService({
     db,
     redis,
-    cipher: createTokenCipher(config.tokenEncryptionKeys),
+    cipher: lazyCipher(() => createTokenCipher(config.tokenEncryptionKeys)),
     oauth: hubspotOAuth,
     producer,
     logger,
@@ -111,7 +140,14 @@ export function createContext(
     oauth: hubspotOAuth,
     tokens,
     manifest,
-    hubspot: { clientId: config.hubspot.clientId, authBaseUrl: config.hubspot.authBaseUrl, clients: hubspot },
+    hubspot: {
+      // Read on use: commands that never install run without the HubSpot secrets.
+      get clientId() {
+        return config.hubspot.clientId;
+      },
+      authBaseUrl: config.hubspot.authBaseUrl,
+      clients: hubspot,
+    },
     publicBaseUrl: config.http.publicBaseUrl,
     keyPrefix: config.queue.prefix,
     logger,
@@ -127,16 +163,15 @@ export function createContext(
     hubspot,
   });
   const kpi = createKpiService({ db, logger });
-  // The cards' own small pool: named prepared statements (planned once per connection) keep a
-  // card request under a millisecond of Postgres time; Kysely's pool sends unnamed statements.
-  const cardsPool = createPool({ ...config.db, poolMax: Math.min(config.db.poolMax, 8) });
-  cardsPool.on('error', (err) =>
-    logger.child({ name: 'cards' }).debug({ err }, 'cards pool connection error'),
-  );
   const cards = createCardsFeature({
     db,
-    prepared: async (name, text, values) =>
-      (await cardsPool.query({ name, text, values: [...values] })).rows as unknown[],
+    // Named prepared statements (planned once per pooled connection) keep a card request under a
+    // millisecond of Postgres time; Kysely itself sends unnamed statements, planned every time.
+    prepared: (name, text, values) =>
+      withRawClient(
+        db,
+        async ({ client }) => (await client.query({ name, text, values: [...values] })).rows as unknown[],
+      ),
     producer,
     signature: {
       verify: verifySignatureV3,
@@ -144,6 +179,13 @@ export function createContext(
       publicBaseUrl: config.http.publicBaseUrl,
     },
     logger,
+  });
+  const reports = createReportService({
+    db,
+    redis,
+    keyPrefix: config.queue.prefix,
+    publicBaseUrl: config.http.publicBaseUrl,
+    secureCookies: config.env === 'production' || config.http.publicBaseUrl.startsWith('https://'),
   });
 
   const readinessChecks: ReadinessCheck[] = [
@@ -170,7 +212,6 @@ export function createContext(
     await producer.close().catch((err: unknown) => logger.warn({ err }, 'closing queues failed'));
     await redis.quit().catch(() => redis.disconnect());
     await db.destroy();
-    await cardsPool.end();
   }
 
   return {
@@ -189,6 +230,7 @@ export function createContext(
     syncJobs,
     kpi,
     cards,
+    reports,
     close,
   };
 }

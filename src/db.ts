@@ -4,6 +4,7 @@ import type { Config } from './config';
 import type { InstallTables } from './install/install.tables';
 import type { KpiTables } from './kpi/kpi.tables';
 import { createKysely } from './platform/db/database';
+import type { PoolEvents } from './platform/db/database';
 import type { MirrorTables } from './sync/mirror.tables';
 import type { SyncTables } from './sync/sync.tables';
 
@@ -20,6 +21,6 @@ export type Database = Kysely<DB>;
 /** What repository functions take: the database or a transaction opened by a service. */
 export type Executor = Kysely<DB> | Transaction<DB>;
 
-export function createDb(db: Config['db']): Database {
-  return createKysely<DB>(db);
+export function createDb(db: Config['db'], events: PoolEvents = {}): Database {
+  return createKysely<DB>(db, events);
 }

@@ -9,3 +9,18 @@ export type { KpiTables } from './kpi.tables';
 // The attribution rule the deal card shows (which touch is first, lead creation, deal creation, closed won).
 export { findKeyTouches, selectCountedTouches } from './models/attribution';
 export type { Conversion, Touch } from './models/attribution';
+export { readAttributionTotals } from './attribution-totals';
+export type { AttributionTotalsQuery } from './attribution-totals';
+export type {
+  AttributionBreakdown,
+  AttributionConversionKind,
+  KpiAttributionTotalRow,
+  KpiAttributionTotalTable,
+  KpiChannelTotalRow,
+  KpiChannelTotalTable,
+  KpiCreditRowView,
+  KpiDealAttributionView,
+  KpiSnapshotRow,
+} from './kpi.tables';
+export { ATTRIBUTION_MODELS, NO_TOUCH_CHANNEL } from './models/attribution';
+export type { AttributionModel, ConversionKind } from './models/attribution';

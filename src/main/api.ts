@@ -8,6 +8,7 @@ import { createOAuthRouter } from '../install/oauth.routes';
 import { createSyncAdminRouter } from '../sync/admin.routes';
 import { createQueueDashboardRouter } from '../platform/queue/dashboard.routes';
 import { createWebhookRouter } from '../sync/webhook.routes';
+import { createReportsRouter } from '../reports';
 
 export type ApiHandle = { server: Server; url: string; close(): Promise<void> };
 
@@ -21,7 +22,7 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
     bodyLimit: ctx.config.http.bodyLimit,
     trustProxy: ctx.config.http.trustProxy,
     routers: [
-      createHealthRouter(ctx.readinessChecks),
+      createHealthRouter(ctx.readinessChecks, { logger: ctx.logger }),
       createOAuthRouter({
         install: ctx.install,
         secureCookies: ctx.config.http.publicBaseUrl.startsWith('https://'),
@@ -36,6 +37,7 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
       createCardsRouter(ctx.cards),
       createSyncAdminRouter({ db: ctx.db, adminToken: ctx.config.admin.token }),
       createQueueDashboardRouter({ producer: ctx.producer, adminToken: ctx.config.admin.token }),
+      createReportsRouter({ reports: ctx.reports, logger: ctx.logger }),
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {

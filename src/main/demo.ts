@@ -1,7 +1,6 @@
 import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { parseConfig } from '../config';
@@ -13,26 +12,27 @@ import { deriveApp, installIntoSimulator, startSimulator } from '../simulator';
 import type { SimulatorHandle } from '../simulator';
 import { computeSignatureV3 } from '../hubspot/signature';
 import { readHeadline } from '../kpi/kpi.service';
+import { isConnectionError } from '../platform/outage-log';
 import { QUEUE_NAMES } from '../platform/queue/jobs';
 import { compareWithGroundTruth } from '../sync/compare';
 import { FULL_STREAM } from '../sync/full-sync';
 import { findSyncState } from '../sync/sync-state.repository';
+import { VIEWS } from '../reports';
 import { startApi } from './api';
 import type { ApiHandle } from './api';
-import { stopOnSignals } from './lifecycle';
+import type { CommandIo } from './commands/command';
+import { parseCommandArgs } from './commands/command';
+import { checkServices, stopOnSignals } from './lifecycle';
 import { runMigrations } from './migrate';
 import { startWorker } from './worker';
 import type { WorkerGroup } from '../platform/queue/worker-runner';
-
-export const DEMO_USAGE = `Usage: kpi-bridge demo [--once] [--seed 42] [--contacts 2000] [--deals 400] [--port 3000] [--simulator-port 4010] [--schema kpi_bridge_demo] [--queue-prefix {kpi-bridge-demo}]
-  Starts a simulated HubSpot portal, the API and the worker against the local Postgres and
-  Redis (schema kpi_bridge_demo, queue prefix {kpi-bridge-demo}) and prints where each listens.
-  --once runs the demo flow to its end and prints a one-line JSON summary as its last line.`;
 
 export type DemoRun = {
   /** Epoch ms when this demo started: older sync or KPI runs in the schema do not count. */
   startedAt: number;
   say(line: string): void;
+  /** --once: check and summarise instead of leaving things for a person to open. */
+  once: boolean;
   simulator: SimulatorHandle;
   ctx: AppContext;
   api: ApiHandle;
@@ -53,7 +53,13 @@ const STEP_TIMEOUT_MS = 10 * 60_000;
 async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + STEP_TIMEOUT_MS;
   for (;;) {
-    const value = await probe();
+    let value: T | undefined;
+    try {
+      value = await probe();
+    } catch (err) {
+      // A dropped database connection fails one probe; the pool reconnects for the next.
+      if (!isConnectionError(err)) throw err;
+    }
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`demo: timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
@@ -188,7 +194,7 @@ const steps: DemoStep[] = [
           .join(', ')}`,
       );
       for (const [model, channels] of Object.entries(h.topChannels)) {
-        demo.say(`  top channels, ${model}: ${JSON.stringify(channels)}`);
+        demo.say(`  revenue won ${kpi.period}, top channels, ${model}: ${JSON.stringify(channels)}`);
       }
       return { kpi };
     },
@@ -232,6 +238,30 @@ const steps: DemoStep[] = [
         cards[path.slice(7, path.indexOf('?'))] = { status: res.status, state: body.state };
       }
       return { cards };
+    },
+  },
+  {
+    // The report pages: a one-time link opens the overview; --once checks every view with it.
+    name: 'reports',
+    run: async (demo) => {
+      const link = await demo.ctx.reports.mintLinkForPortal(demo.portalId);
+      if (!link) throw new Error('demo: the portal is not installed, no report link');
+      const base = `${demo.api.url}/reports/${demo.portalId}`;
+      if (!demo.once) {
+        demo.say(`Reports (open within 60 s, works once): ${link.url}`);
+        return {};
+      }
+      // Our own API on loopback, not HubSpot.
+      // eslint-disable-next-line no-restricted-globals
+      const get = (url: string, init: RequestInit) => fetch(url, init);
+      const opened = await get(link.url, { redirect: 'manual' });
+      const cookie = opened.headers.get('set-cookie')?.split(';')[0] ?? '';
+      const views: Record<string, number> = {};
+      for (const view of VIEWS) views[view] = (await get(`${base}/${view}`, { headers: { cookie } })).status;
+      demo.say(
+        `Reports: ${base}/overview (${Object.values(views).filter((s) => s === 200).length}/${VIEWS.length} views OK)`,
+      );
+      return { reports: { url: `${base}/overview`, opened: opened.headers.get('location'), views } };
     },
   },
 ];
@@ -283,19 +313,19 @@ function demoConfig(
   });
 }
 
-export async function runDemoCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      once: { type: 'boolean', default: false },
-      seed: { type: 'string', default: '42' },
-      contacts: { type: 'string', default: '2000' },
-      deals: { type: 'string', default: '400' },
-      port: { type: 'string' },
-      'simulator-port': { type: 'string' },
-      schema: { type: 'string', default: 'kpi_bridge_demo' },
-      'queue-prefix': { type: 'string', default: '{kpi-bridge-demo}' },
-    },
+export async function runDemoCommand(
+  args: string[],
+  io: Pick<CommandIo, 'stdout' | 'env'> = { stdout: process.stdout, env: process.env },
+): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    once: { type: 'boolean', default: false },
+    seed: { type: 'string', default: '42' },
+    contacts: { type: 'string', default: '2000' },
+    deals: { type: 'string', default: '400' },
+    port: { type: 'string' },
+    'simulator-port': { type: 'string' },
+    schema: { type: 'string', default: 'kpi_bridge_demo' },
+    'queue-prefix': { type: 'string', default: '{kpi-bridge-demo}' },
   });
   const port = values.port ? Number(values.port) : values.once ? await freePort() : 3000;
   // Picked before the simulator starts: the config points the app at it.
@@ -306,15 +336,17 @@ export async function runDemoCommand(args: string[]): Promise<number> {
       : 4010;
   const seed = Number.isFinite(Number(values.seed)) ? Number(values.seed) : values.seed;
   const config = demoConfig(
-    process.env,
+    io.env,
     port,
     { url: `http://127.0.0.1:${simulatorPort}`, seed },
     { schema: values.schema, queuePrefix: values['queue-prefix'] },
   );
   const log = createLogger({ level: config.log.level, format: config.log.format });
-  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const say = (line: string) => io.stdout.write(`${line}\n`);
 
   const startedAt = Date.now();
+  // Before anything else: a user without Postgres or Redis hears it now, not after minutes.
+  await checkServices(config, { postgres: true, redis: true, allowMissingDatabase: true });
   await runMigrations(config, log, 'up');
   const simulator = await startSimulator({
     seed,
@@ -343,7 +375,7 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     await simulator.close();
   };
 
-  const demo: DemoRun = { startedAt, say, simulator, ctx, api, workers, portalId, log };
+  const demo: DemoRun = { startedAt, say, simulator, ctx, api, workers, portalId, log, once: values.once };
   if (!values.once) {
     stopOnSignals(stop, log);
     for (const step of steps) await step.run(demo);

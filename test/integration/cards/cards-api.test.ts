@@ -123,7 +123,8 @@ beforeAll(async () => {
   await kpi.recompute(1, { now: NOW });
   await kpi.recompute(2, { now: NOW });
   api = await startApi(ctx);
-});
+  // Two KPI runs and 500 touches: give a busy machine time.
+}, 90_000);
 afterAll(async () => {
   await api.close();
   await ctx.cleanup();
