@@ -339,19 +339,23 @@ function buildAttribution(state: PortalState, row: DealRow): DealCard['attributi
     kind,
     value,
     defaultModel: state.defaultModels[kind],
-    models: ATTRIBUTION_MODEL_IDS.map((model: AttributionModelId, m) => {
+    // A run from before a model existed has no credits row for it: that model is left out.
+    models: ATTRIBUTION_MODEL_IDS.flatMap((model: AttributionModelId, m) => {
+      if (credits[m] === undefined) return [];
       const byChannel = new Map<string, number>();
       channels.forEach((channel, i) =>
         byChannel.set(channel, (byChannel.get(channel) ?? 0) + (credits[m]?.[i] ?? 0)),
       );
-      return {
-        model,
-        channels: [...byChannel]
-          // A channel on the path that a model gives nothing is left out of that model's split.
-          .filter(([, credit]) => Math.abs(credit) >= 1e-9)
-          .map(([channel, credit]) => ({ channel, credit }))
-          .sort((a, b) => b.credit - a.credit || (a.channel < b.channel ? -1 : 1)),
-      };
+      return [
+        {
+          model,
+          channels: [...byChannel]
+            // A channel on the path that a model gives nothing is left out of that model's split.
+            .filter(([, credit]) => Math.abs(credit) >= 1e-9)
+            .map(([channel, credit]) => ({ channel, credit }))
+            .sort((a, b) => b.credit - a.credit || (a.channel < b.channel ? -1 : 1)),
+        },
+      ];
     }),
   };
 }

@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  ATTRIBUTION_MODEL_IDS,
   contactCardResponseSchema,
   dealCardResponseSchema,
   settingsSchema,
   TOUCH_LIST_CAP,
 } from '../../../src/cards';
 import type { ContactCard, DealCard } from '../../../src/cards';
+import { ATTRIBUTION_MODELS } from '../../../src/kpi';
 import { createKpiService } from '../../../src/kpi/kpi.service';
 import { startApi } from '../../../src/main/api';
 import type { ApiHandle } from '../../../src/main/api';
@@ -182,7 +184,10 @@ describe('GET /cards/deal', () => {
       'j_shaped',
       'inverse_j',
       'markov',
+      'shapley',
     ]);
+    // The contract lists the models in the order the KPI run packs their credits.
+    expect(ATTRIBUTION_MODEL_IDS).toEqual(ATTRIBUTION_MODELS);
     for (const m of card.attribution.models)
       expect(m.channels.reduce((s, c) => s + c.credit, 0)).toBeCloseTo(1000, 2);
     const firstTouch = card.attribution.models.find((m) => m.model === 'first_touch')!;

@@ -27,6 +27,7 @@ export const ATTRIBUTION_MODEL_IDS = [
   'j_shaped',
   'inverse_j',
   'markov',
+  'shapley',
 ] as const;
 export const attributionModelSchema = z.enum(ATTRIBUTION_MODEL_IDS);
 export type AttributionModelId = z.infer<typeof attributionModelSchema>;
@@ -42,6 +43,7 @@ export const MODEL_LABELS: Record<AttributionModelId, string> = {
   j_shaped: 'J-shaped',
   inverse_j: 'Inverse J',
   markov: 'Data-driven (Markov)',
+  shapley: 'Data-driven (Shapley)',
 };
 
 const isoDate = z.string().datetime({ offset: true });
