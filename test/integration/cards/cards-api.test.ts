@@ -422,6 +422,29 @@ describe('settings', () => {
         (await hubspotFetch('/cards/deal?dealId=100', 1)).body,
       ) as DealCard;
       expect(card.attribution.kind === 'revenue' && card.attribution.defaultModel).toBe('markov');
+      // The run used the override: years as customer 4, and CLV is the product with the measured factors.
+      const clv = Object.fromEntries(
+        (
+          await ctx.db
+            .selectFrom('kpi_snapshots')
+            .select(['kpi', 'value', 'inputs'])
+            .where('portal_id', '=', 1)
+            .where('kpi', 'in', [
+              'clv_average_order_value',
+              'clv_orders_per_year',
+              'clv_years_as_customer',
+              'customer_lifetime_value',
+            ])
+            .where('period_unit', '=', 'now')
+            .execute()
+        ).map((r) => [r.kpi, r]),
+      );
+      expect(clv.clv_years_as_customer).toMatchObject({ value: 4, inputs: { overridden: true } });
+      expect(clv.clv_orders_per_year?.inputs).toMatchObject({ overridden: false });
+      expect(Number(clv.customer_lifetime_value?.value)).toBeCloseTo(
+        Number(clv.clv_average_order_value?.value) * Number(clv.clv_orders_per_year?.value) * 4,
+        6,
+      );
     } finally {
       await workers.close(5_000);
     }
