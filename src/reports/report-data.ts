@@ -243,12 +243,14 @@ export async function readStageMedians(
     median: number | null;
     open_deals: number;
   }>`
-    select s.stage_id, s.label, s.is_closed,
-      (select max(r.stage_median_days) from kpi_deal_rows r
-        where r.portal_id = s.portal_id and r.pipeline_id = s.pipeline_id and r.stage_id = s.stage_id) as median,
-      (select count(*) from kpi_deal_rows r where r.portal_id = s.portal_id and r.pipeline_id = s.pipeline_id
-        and r.stage_id = s.stage_id and r.outcome = 'open')::int as open_deals
-    from pipeline_stages s
+    with per_stage as (
+      -- One pass over the pipeline's deal rows (a subquery per stage would scan them per stage).
+      select r.stage_id, max(r.stage_median_days) as median, count(*) filter (where r.outcome = 'open') as open_deals
+      from kpi_deal_rows r where r.portal_id = ${portalId} and r.pipeline_id = ${pipelineId}
+      group by r.stage_id
+    )
+    select s.stage_id, s.label, s.is_closed, p.median, coalesce(p.open_deals, 0)::int as open_deals
+    from pipeline_stages s left join per_stage p on p.stage_id = s.stage_id
     where s.portal_id = ${portalId} and s.pipeline_id = ${pipelineId} and not s.archived
     order by s.display_order, s.stage_id`.execute(db);
   return rows.map((r) => ({

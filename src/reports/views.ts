@@ -222,6 +222,8 @@ function velocityDrill(kpi: string, ctx: ReportContext, p: PeriodRef): DrillRef 
     ...(ctx.owner ? { by: 'owner' as const, value: ctx.owner.id } : {}),
   };
   if (kpi === 'win_rate') return { kind: 'closed', ...base, label: `Deals closed in ${p.label}` };
+  if (kpi === 'qualified_opportunities')
+    return { kind: 'qualified', ...base, label: `Deals qualified in ${p.label}` };
   if (kpi === 'average_won_deal_size' || kpi === 'sales_cycle_days')
     return { kind: 'won', ...base, label: `Deals won in ${p.label}` };
   return undefined;
