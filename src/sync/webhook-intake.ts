@@ -103,7 +103,8 @@ function dedupeKey(prefix: string, e: WebhookEvent): string {
     e.toObjectId ?? '',
     String(e.associationRemoved ?? ''),
   ].join('|');
-  return `${prefix}:sync:seen:${createHash('sha1').update(tuple).digest('hex')}`;
+  // The portal id as a segment of its own, so a purge finds the portal's marks.
+  return `${prefix}:sync:seen:${e.portalId}:${createHash('sha1').update(tuple).digest('hex')}`;
 }
 
 export type WebhookIntakeDeps = {
