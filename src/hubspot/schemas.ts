@@ -308,10 +308,19 @@ export const webhookEventSchema = z.object({
   propertyValue: z.string().optional(),
   primaryObjectId: eventId.optional(),
   mergedObjectIds: z.array(eventId).optional(),
+  // Legacy `<object>.associationChange` names the pair in `associationType` (CONTACT_TO_DEAL);
+  // the generic `object.associationChange` names the sides' types and the association's type id.
   associationType: z.string().optional(),
+  fromObjectTypeId: z.string().optional(),
+  toObjectTypeId: z.string().optional(),
+  associationTypeId: z.number().int().optional(),
+  associationCategory: z.string().optional(),
   fromObjectId: eventId.optional(),
   toObjectId: eventId.optional(),
   associationRemoved: z.boolean().optional(),
+  isPrimaryAssociation: z.boolean().optional(),
+  changeSource: z.string().optional(),
+  sourceId: z.string().optional(),
 });
 export type WebhookEvent = z.infer<typeof webhookEventSchema>;
 
