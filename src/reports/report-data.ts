@@ -258,45 +258,6 @@ export async function readStageMedians(
   }));
 }
 
-export interface SourceSpeed {
-  readonly source: string;
-  readonly leads: number;
-  readonly answered: number;
-  readonly medianMinutes: number | null;
-  readonly within5: number;
-}
-
-/**
- * Speed to lead per original source for contacts created in a period, from the per-contact
- * minutes the KPI run stored (kpi_contact_rows.minutes_to_first_activity).
- */
-export async function readSpeedBySource(
-  db: Executor,
-  portalId: number,
-  period: { start: Date; end: Date },
-): Promise<SourceSpeed[]> {
-  const { rows } = await sql<{
-    source: string;
-    leads: number;
-    answered: number;
-    median: number | null;
-    within5: number;
-  }>`
-    select source, count(*)::int as leads, count(minutes_to_first_activity)::int as answered,
-      percentile_cont(0.5) within group (order by minutes_to_first_activity) as median,
-      count(*) filter (where minutes_to_first_activity <= 5)::int as within5
-    from kpi_contact_rows
-    where portal_id = ${portalId} and created_at >= ${period.start} and created_at < ${period.end}
-    group by source order by source`.execute(db);
-  return rows.map((r) => ({
-    source: r.source,
-    leads: r.leads,
-    answered: r.answered,
-    medianMinutes: r.median === null ? null : Number(r.median),
-    within5: r.within5,
-  }));
-}
-
 export interface LifecycleStageOption {
   readonly id: string;
   readonly label: string;

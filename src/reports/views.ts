@@ -15,7 +15,6 @@ import {
   readChannelTotals,
   readPeriodCredits,
   readSnapshots,
-  readSpeedBySource,
   readStageMedians,
 } from './report-data';
 import type { ChannelTotal, Option, PeriodRef, SnapshotRow } from './report-data';
@@ -1027,42 +1026,55 @@ async function lifecycle(db: Executor, ctx: ReportContext): Promise<Section[]> {
   ];
 }
 
+const SPEED_KPIS = [
+  'speed_to_lead_minutes_median',
+  'speed_to_lead_share_within_5m',
+  'speed_to_lead_answered',
+  'speed_to_lead_followups_mean',
+];
+
 async function speedToLead(db: Executor, ctx: ReportContext): Promise<Section[]> {
-  const rows = await readSnapshots(db, ctx.portalId, {
-    kpis: ['speed_to_lead_minutes_median', 'speed_to_lead_share_within_5m'],
-    unit: ctx.unit,
-  });
-  const get = index(rows);
-  const periodRows = ctx.periods.map((p) => {
-    const median = get('speed_to_lead_minutes_median', p);
-    const share = get('speed_to_lead_share_within_5m', p);
-    const answered = median?.inputs.count;
-    return [
-      text(p.label),
-      cell(median, 'minutes'),
-      cell(share, 'rate'),
-      typeof answered === 'number'
-        ? { v: answered, fmt: 'count' as const }
-        : { v: null, fmt: 'count' as const, reason: MISSING },
-      {
-        v: null,
-        fmt: 'number' as const,
-        reason: 'follow-ups before the first meeting are not stored by the KPI run yet',
-      },
-    ];
-  });
   const p = ctx.period;
-  const bySource = p && ctx.bySource ? await readSpeedBySource(db, ctx.portalId, p) : [];
+  const [rows, breakdown] = await Promise.all([
+    readSnapshots(db, ctx.portalId, { kpis: SPEED_KPIS, unit: ctx.unit, breakdown: 'all' }),
+    p && (ctx.bySource || ctx.owner)
+      ? readSnapshots(db, ctx.portalId, {
+          kpis: SPEED_KPIS,
+          unit: ctx.unit,
+          start: p.start,
+          ...(ctx.owner ? { breakdown: 'owner', breakdownValue: ctx.owner.id } : { breakdown: 'source' }),
+        })
+      : Promise.resolve([]),
+  ]);
+  const get = index([...rows, ...breakdown]);
+  const NOT_STORED = 'not stored by the KPI run yet';
+  // Runs before the answered count and follow-ups were stored keep the answered count in the median's inputs.
+  const answered = (x: PeriodRef, value: string): Cell => {
+    const stored = get('speed_to_lead_answered', x, value);
+    if (stored) return cell(stored, 'count');
+    const count = get('speed_to_lead_minutes_median', x, value)?.inputs.count;
+    return typeof count === 'number'
+      ? { v: count, fmt: 'count' }
+      : { v: null, fmt: 'count', reason: NOT_STORED };
+  };
+  const followups = (x: PeriodRef, value: string): Cell => {
+    const stored = get('speed_to_lead_followups_mean', x, value);
+    return stored ? cell(stored, 'number') : { v: null, fmt: 'number', reason: NOT_STORED };
+  };
+  const line = (x: PeriodRef, value: string) => [
+    cell(get('speed_to_lead_minutes_median', x, value), 'minutes'),
+    cell(get('speed_to_lead_share_within_5m', x, value), 'rate'),
+    answered(x, value),
+    followups(x, value),
+  ];
+  const periodRows = ctx.periods.map((x) => [text(x.label), ...line(x, ALL)]);
+  const values = [...new Set(breakdown.map((r) => r.breakdownValue))].sort();
+  const by = ctx.owner ? 'Owner' : 'Source';
   return [
     {
       id: 'speed',
       title: 'Speed to lead',
-      note: [
-        'Minutes from the lead’s clock start (first form conversion, else creation) to the first sales activity; share answered within 5 minutes among leads answered or whose 5 minutes are over.',
-        ownerNote(ctx),
-      ]
-        .filter(Boolean)
-        .join(' '),
+      note: 'Minutes from the lead’s clock start (first form conversion, else creation) to the first sales activity (a call, a one-to-one email, a meeting the lead did not book); the share answered within 5 minutes; leads answered at all; follow-up activities before the first meeting.',
       chart: {
         type: 'line',
         title: 'Share answered within 5 minutes',
@@ -1080,7 +1092,7 @@ async function speedToLead(db: Executor, ctx: ReportContext): Promise<Section[]>
             'Median minutes',
             'Within 5 minutes',
             'Answered at all',
-            'Follow-ups before first meeting',
+            'Follow-ups before first meeting (mean)',
           ],
           rows: periodRows,
         },
@@ -1088,36 +1100,35 @@ async function speedToLead(db: Executor, ctx: ReportContext): Promise<Section[]>
     },
     {
       id: 'speed-by-source',
-      title: 'Speed to lead by source',
-      note: 'Contacts created in the period, by original source, from the per-contact minutes of the latest KPI run. Per owner: not stored by the KPI run yet.',
+      title: ctx.owner ? `Speed to lead of ${ctx.owner.label}` : 'Speed to lead by source',
+      note: `Leads whose clock started in ${describe(ctx)}, by the lead’s ${ctx.owner ? 'owner' : 'original source'}.`,
       tables: [
         {
           id: 'speed-by-source',
-          title: 'By source',
+          title: ctx.owner ? 'By owner' : 'By source',
           caption: describe(ctx),
-          columns: ['Source', 'Leads', 'Answered at all', 'Median minutes', 'Within 5 minutes (of answered)'],
-          rows: p
-            ? bySource.map((s) => {
-                const drill: DrillRef = {
-                  kind: 'contacts',
-                  ...periodDrill(p),
-                  by: 'source',
-                  value: s.source,
-                  label: `Leads from ${s.source}, ${p.label}`,
-                };
-                return [
-                  text(s.source),
-                  { v: s.leads, fmt: 'count' as const, drill },
-                  { v: s.answered, fmt: 'count' as const },
-                  s.medianMinutes === null
-                    ? { v: null, fmt: 'minutes' as const, reason: 'no lead answered' }
-                    : { v: s.medianMinutes, fmt: 'minutes' as const },
-                  s.answered === 0
-                    ? { v: null, fmt: 'rate' as const, reason: 'no lead answered' }
-                    : { v: s.within5 / s.answered, fmt: 'rate' as const },
-                ];
-              })
-            : [],
+          columns: [
+            by,
+            'Median minutes',
+            'Within 5 minutes',
+            'Answered at all',
+            'Follow-ups before first meeting (mean)',
+          ],
+          rows:
+            p && values.length > 0
+              ? values.map((v) => [text(ctx.owner ? ctx.owner.label : v), ...line(p, v)])
+              : p
+                ? [
+                    [
+                      text('(any)'),
+                      ...[0, 1, 2, 3].map(() => ({
+                        v: null,
+                        fmt: 'number' as const,
+                        reason: `speed to lead per ${by.toLowerCase()} is ${NOT_STORED}`,
+                      })),
+                    ],
+                  ]
+                : [],
         },
       ],
     },
