@@ -22,6 +22,7 @@ import { loadKpiSettings } from './queries/portal-settings';
 import type { KpiSettings } from './queries/portal-settings';
 import { insertContactRows, insertDealRows } from './queries/record-rows';
 import { listSnapshotPeriods, TRAILING_90D } from './queries/snapshot-periods';
+import { insertBrandSnapshots } from './queries/brand-snapshots';
 import { insertSpeedToLeadSnapshots } from './queries/speed-to-lead-snapshots';
 import {
   insertContactSnapshots,
@@ -153,6 +154,7 @@ export function createKpiService(deps: KpiServiceDeps) {
         counts.openPipelineRows = await insertOpenPipelineSnapshots(trx, q);
         counts.lifecycleRows = await insertLifecycleSnapshots(trx, q);
         counts.trafficRows = await insertTrafficAndMeetingSnapshots(trx, q);
+        counts.brandRows = await insertBrandSnapshots(trx, q);
         stage('other snapshots');
         counts.periodEndOpenPipelineRows = await insertPeriodEndOpenPipelineSnapshots(trx, q);
         counts.periodEndLifecycleRows = await insertPeriodEndLifecycleSnapshots(trx, q);
@@ -217,22 +219,11 @@ export function createKpiService(deps: KpiServiceDeps) {
 export type KpiService = ReturnType<typeof createKpiService>;
 
 /**
- * Recomputes a portal and returns the headline figures the demo prints: pipeline velocity and its
- * factors over the trailing 90 days of the default pipeline (id `default` when present, else the
- * first non-archived one), won revenue per source over the same days, and the top channels per
- * model of the revenue won over the same days.
+ * The headline of the latest stored computation, as the demo and `kpi-bridge kpi` print it:
+ * pipeline velocity and its factors over the trailing 90 days of the default pipeline (id
+ * `default` when present, else the first non-archived one), won revenue per source over the
+ * same days, and the top channels per model of the revenue won over the same days.
  */
-export async function computePortalKpis(
-  deps: KpiServiceDeps,
-  portalId: number,
-  now: number,
-  options: Omit<RecomputeOptions, 'now'> = {},
-): Promise<KpiHeadline> {
-  await createKpiService(deps).recompute(portalId, { ...options, now });
-  return readHeadline(deps.db, portalId);
-}
-
-/** The headline of the latest stored computation (see computePortalKpis). */
 export async function readHeadline(db: Executor, portalId: number): Promise<KpiHeadline> {
   const run = await db
     .selectFrom('kpi_runs')
