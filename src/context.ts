@@ -30,6 +30,7 @@ import type { WebhookIntake } from './sync/webhook-intake';
 import { createSyncJobHandlers } from './sync/sync.worker';
 import type { SyncJobHandlers } from './sync/sync.worker';
 import { createReportService } from './reports';
+import { importCsv } from './sync';
 import type { ReportService } from './reports';
 
 /**
@@ -166,6 +167,8 @@ export function createContext(
     keyPrefix: config.queue.prefix,
     publicBaseUrl: config.http.publicBaseUrl,
     secureCookies: config.env === 'production' || config.http.publicBaseUrl.startsWith('https://'),
+    importCsv: (portalId, kind, text) => importCsv(db, portalId, kind, text),
+    requestRecompute: (portalId) => producer.enqueue('kpi.compute', { portalId }),
   });
 
   const readinessChecks: ReadinessCheck[] = [

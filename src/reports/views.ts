@@ -12,12 +12,13 @@ import {
   listPeriods,
   listPipelines,
   PERIOD_UNITS,
+  readBrandedSearch,
   readChannelTotals,
   readPeriodCredits,
   readSnapshots,
   readStageMedians,
 } from './report-data';
-import type { ChannelTotal, Option, PeriodRef, SnapshotRow } from './report-data';
+import type { ChannelTotal, Figure, Option, PeriodRef, SnapshotRow } from './report-data';
 
 /**
  * The six report views as data: sections with a chart and the table beside it, each cell a
@@ -274,7 +275,7 @@ async function velocitySection(db: Executor, ctx: ReportContext): Promise<Sectio
 }
 
 async function overview(db: Executor, ctx: ReportContext): Promise<Section[]> {
-  const [visits, contacts, meetings] = await Promise.all([
+  const [visits, contacts, meetings, branded] = await Promise.all([
     readSnapshots(db, ctx.portalId, { kpis: ['web_visits'], unit: ctx.unit, breakdown: 'source' }),
     readSnapshots(db, ctx.portalId, {
       kpis: ['new_contacts'],
@@ -283,6 +284,7 @@ async function overview(db: Executor, ctx: ReportContext): Promise<Section[]> {
       breakdownValue: 'DIRECT_TRAFFIC',
     }),
     readSnapshots(db, ctx.portalId, { kpis: ['meetings_booked_web'], unit: ctx.unit }),
+    readBrandedSearch(db, ctx.portalId, ctx.periods),
   ]);
   const get = index([...visits, ...contacts, ...meetings]);
   const periods = ctx.periods;
@@ -324,7 +326,12 @@ async function overview(db: Executor, ctx: ReportContext): Promise<Section[]> {
         prev && (get('new_contacts', prev, 'DIRECT_TRAFFIC')?.value ?? 0),
         prev !== undefined,
       ),
-      { v: null, fmt: 'count' as const, reason: 'no branded search series uploaded' },
+      brandedCell(branded.get(p.start.getTime())),
+      change(
+        branded.get(p.start.getTime())?.value,
+        prev && branded.get(prev.start.getTime())?.value,
+        prev !== undefined,
+      ),
     ];
   });
   const meetingRows = periods.map((p, i) => {
@@ -375,6 +382,7 @@ async function overview(db: Executor, ctx: ReportContext): Promise<Section[]> {
           { name: 'Direct-traffic visits', values: brandRows.map((r) => num(r[1])) },
           { name: 'Organic-search visits', values: brandRows.map((r) => num(r[3])) },
           { name: 'Direct-traffic contacts', values: brandRows.map((r) => num(r[5])) },
+          { name: 'Branded searches', values: brandRows.map((r) => num(r[7])) },
         ],
       },
       tables: [
@@ -391,6 +399,7 @@ async function overview(db: Executor, ctx: ReportContext): Promise<Section[]> {
             'Direct-traffic contacts',
             'Change',
             'Branded search volume',
+            'Change',
           ],
           rows: brandRows,
         },
@@ -430,6 +439,12 @@ async function overview(db: Executor, ctx: ReportContext): Promise<Section[]> {
     },
     await velocitySection(db, ctx),
   ];
+}
+
+function brandedCell(f: Figure | undefined): Cell {
+  return f === undefined || f.value === null
+    ? { v: null, fmt: 'count', reason: f?.reason ?? 'no branded search series uploaded' }
+    : { v: f.value, fmt: 'count' };
 }
 
 function num(c: Cell | undefined): number | null {
