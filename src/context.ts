@@ -192,6 +192,12 @@ export function createContext(
     secureCookies: config.env === 'production' || config.http.publicBaseUrl.startsWith('https://'),
     importCsv: (portalId, kind, text) => importCsv(db, portalId, kind, text),
     requestRecompute: (portalId) => producer.enqueue('kpi.compute', { portalId }),
+    signature: {
+      verify: verifySignatureV3,
+      clientSecret: config.hubspot.clientSecret,
+      publicBaseUrl: config.http.publicBaseUrl,
+    },
+    logger,
   });
 
   const readinessChecks: ReadinessCheck[] = [

@@ -1,7 +1,10 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 
 import type { Executor } from '../db';
 import type { ImportResult } from '../sync';
+import { requireHubSpotSignature } from '../platform/http/hubspot-signature.middleware';
+import type { SignatureVerifier } from '../platform/http/hubspot-signature.middleware';
 import { createReportAccess } from './access';
 import { openRecordList } from './drill';
 import type { Drill } from './drill';
@@ -16,6 +19,9 @@ export interface ReportServiceDeps {
   readonly importCsv: (portalId: number, kind: UploadKind, text: string) => Promise<ImportResult>;
   /** Asks for a KPI recomputation of the portal (debounced by the job registry). */
   readonly requestRecompute: (portalId: number) => Promise<unknown>;
+  /** The HubSpot adapter's v3 verifier, the app's client secret and the public URL HubSpot calls. */
+  readonly signature: { verify: SignatureVerifier; clientSecret: string; publicBaseUrl: string };
+  readonly logger: Logger;
   readonly redis: Pick<Redis, 'set' | 'getdel' | 'get' | 'del'>;
   readonly keyPrefix: string;
   readonly publicBaseUrl: string;
@@ -27,6 +33,8 @@ export function createReportService(deps: ReportServiceDeps) {
   const access = createReportAccess(deps);
   return {
     access,
+    /** The one HubSpot signature gate in front of the app pages' JSON API; the tenant is the signed portalId. */
+    signed: requireHubSpotSignature({ ...deps.signature, tenant: 'query', logger: deps.logger }),
     buildView: (portalId: number, view: ViewName, params: ViewParams) =>
       buildView(deps.db, portalId, view, params),
     openRecordList: (portalId: number, drill: Drill) => openRecordList(deps.db, portalId, drill),

@@ -10,6 +10,7 @@ import { csvFileName, csvLine, UTF8_BOM } from './csv';
 import { drillQuery, drillSchema, hubspotRecordUrl } from './drill';
 import { messagePage, recordListHead, recordListRow, recordListTail, renderViewPage } from './pages';
 import type { ReportService } from './report.service';
+import { createReportsApiRouter } from './reports-api.routes';
 import { readUpload, renderUploadPage, UploadRejected } from './upload';
 import { CsvImportError } from '../sync';
 import { VIEWS, viewParamsSchema } from './views';
@@ -274,6 +275,15 @@ export function createReportsRouter(deps: ReportsRouterDeps): Router {
       res.setHeader('Server-Timing', `view;dur=${(performance.now() - started).toFixed(1)}`);
       sendPage(res, 200, html);
       log.debug({ portalId: p.portalId, view: view.data }, 'report view served');
+    }),
+  );
+
+  // The app pages' JSON API (signed hubspot.fetch), behind the same router line.
+  router.use(
+    createReportsApiRouter({
+      reports: deps.reports,
+      gate: deps.reports.signed,
+      portalOf: (req) => req.hubspotPortalId,
     }),
   );
 

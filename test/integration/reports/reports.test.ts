@@ -8,6 +8,7 @@ import { runtimeOf } from '../../../src/main/commands/command';
 import { reportLinkCommand } from '../../../src/main/commands/report-link';
 import { createReportAccess } from '../../../src/reports/access';
 import { parseCsv } from '../../helpers/csv';
+import { hubspotSignedHeaders } from '../../helpers/hubspot-signing';
 import { createTestContext, silentLogger } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
 import { seedPortal } from '../kpi/seed';
@@ -342,5 +343,60 @@ describe('upload', () => {
       404,
     );
     expect(await storedDays('web_traffic_daily')).toBe(0);
+  });
+});
+
+describe('signed JSON API for the app pages', () => {
+  const signedFetch = (path: string, init: { method?: string; body?: string } = {}) => {
+    const url = `${ctx.config.http.publicBaseUrl}${path}`;
+    const method = init.method ?? 'GET';
+    return fetch(url, {
+      method,
+      ...(init.body !== undefined ? { body: init.body } : {}),
+      headers: {
+        'content-type': 'application/json',
+        ...hubspotSignedHeaders({
+          clientSecret: ctx.config.hubspot.clientSecret,
+          method,
+          url,
+          body: init.body ?? '',
+        }),
+      },
+    });
+  };
+
+  test('a view as JSON for the signed portal only; unsigned is 401', async () => {
+    expect((await fetch(`${api.url}/api/reports/views/overview?portalId=21`)).status).toBe(401);
+    const res = await signedFetch('/api/reports/views/pipeline?portalId=21&userId=5&unit=trailing_90d');
+    expect(res.status).toBe(200);
+    const view = (await res.json()) as {
+      context: { portalId: number };
+      sections: { tables: { id: string }[] }[];
+    };
+    expect(view.context.portalId).toBe(21);
+    expect(view.sections.flatMap((s) => s.tables.map((t) => t.id))).toContain('velocity-trend');
+    const other = (await (
+      await signedFetch('/api/reports/views/pipeline?portalId=22&unit=trailing_90d')
+    ).json()) as {
+      context: { portalId: number };
+    };
+    expect(other.context.portalId).toBe(22);
+    expect((await signedFetch('/api/reports/views/nope?portalId=21')).status).toBe(400);
+    expect((await signedFetch('/api/reports/views/overview?portalId=21&unit=decade')).status).toBe(400);
+  });
+
+  test('"Open full report": a signed request mints a one-time link for that portal and user', async () => {
+    const res = await signedFetch('/api/reports/link?portalId=21&userId=5', {
+      method: 'POST',
+      body: JSON.stringify({ view: 'pipeline' }),
+    });
+    expect(res.status).toBe(200);
+    const { url } = (await res.json()) as { url: string };
+    const opened = await fetch(url, { redirect: 'manual' });
+    expect(opened.headers.get('location')).toBe('/reports/21/pipeline');
+    const bad = await signedFetch('/api/reports/link?portalId=21', { method: 'POST', body: '{"view":"x"}' });
+    expect(bad.status).toBe(400);
+    const unknown = await signedFetch('/api/reports/link?portalId=404', { method: 'POST', body: '{}' });
+    expect(unknown.status).toBe(404);
   });
 });
