@@ -58,6 +58,8 @@ describe('demo --once', () => {
         winRate: number | null;
         velocityPerDay: number | null;
         revenueBySource: Record<string, number | null>;
+        speedToLead: { shareWithin5m: number | null; answered: number | null };
+        brand: { visits: number | null; directVisits: number | null };
       };
     };
     expect(summary.install.portalId).toBe(101);
@@ -69,6 +71,15 @@ describe('demo --once', () => {
       expect(summary.kpi.winRate).toBeLessThanOrEqual(1);
     }
     expect(Object.keys(summary.kpi.revenueBySource).length).toBeGreaterThan(0);
+    // Calls, emails and web traffic reached the mirror, and speed to lead and brand are figures.
+    const sync = summary.sync as unknown as { calls: number; emails: number; trafficDays: number };
+    expect(sync.calls).toBeGreaterThan(0);
+    expect(sync.emails).toBeGreaterThan(0);
+    expect(sync.trafficDays).toBeGreaterThan(60);
+    expect(summary.kpi.speedToLead.answered).toBeGreaterThan(0);
+    expect(summary.kpi.speedToLead.shareWithin5m).toEqual(expect.any(Number));
+    expect(summary.kpi.brand.visits).toBeGreaterThan(0);
+    expect(summary.kpi.brand.directVisits).toBeGreaterThan(0);
     // The report link opened the overview of the simulated portal, and every view answered.
     expect(summary.reports.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/reports\/101\/overview$/);
     expect(summary.reports.opened).toBe('/reports/101/overview');
