@@ -61,6 +61,7 @@ describe('demo --once', () => {
         speedToLead: { shareWithin5m: number | null; answered: number | null };
         brand: { visits: number | null; directVisits: number | null };
       };
+      cards: Record<string, { status: number; state: string }>;
     };
     expect(summary.install.portalId).toBe(101);
     expect(summary.install.scopes).toContain('crm.objects.deals.read');
@@ -80,6 +81,12 @@ describe('demo --once', () => {
     expect(summary.kpi.speedToLead.shareWithin5m).toEqual(expect.any(Number));
     expect(summary.kpi.brand.visits).toBeGreaterThan(0);
     expect(summary.kpi.brand.directVisits).toBeGreaterThan(0);
+    // The signed card requests it printed, answered from the computed figures.
+    expect(summary.cards).toEqual({
+      deal: { status: 200, state: 'ready' },
+      contact: { status: 200, state: 'ready' },
+    });
+    expect(lines.filter((l) => l.startsWith('  X-HubSpot-Signature-v3: '))).toHaveLength(2);
     // The report link opened the overview of the simulated portal, and every view answered.
     expect(summary.reports.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/reports\/101\/overview$/);
     expect(summary.reports.opened).toBe('/reports/101/overview');
