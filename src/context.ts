@@ -143,6 +143,9 @@ export function createContext(
       get clientId() {
         return config.hubspot.clientId;
       },
+      get clientSecret() {
+        return config.hubspot.clientSecret;
+      },
       authBaseUrl: config.hubspot.authBaseUrl,
       clients: hubspot,
     },

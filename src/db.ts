@@ -6,6 +6,7 @@ import { createKysely } from './platform/db/database';
 import type { PoolEvents } from './platform/db/database';
 import type { MirrorTables } from './sync/mirror.tables';
 import type { SyncTables } from './sync/sync.tables';
+import type { TrafficTables } from './sync/traffic.tables';
 
 /**
  * Every table of the app, assembled here where the features are composed (src/platform
@@ -13,7 +14,7 @@ import type { SyncTables } from './sync/sync.tables';
  * (`<feature>.tables.ts`) and adds them with one `extends`. Every tenant table's key
  * starts with portal_id, and every query is scoped by it (see the tenant-isolation tests).
  */
-export interface DB extends InstallTables, MirrorTables, SyncTables, KpiTables {}
+export interface DB extends InstallTables, MirrorTables, SyncTables, KpiTables, TrafficTables {}
 
 export type Database = Kysely<DB>;
 

@@ -298,3 +298,14 @@ export const webhookEventSchema = z.object({
   associationRemoved: z.boolean().optional(),
 });
 export type WebhookEvent = z.infer<typeof webhookEventSchema>;
+
+/**
+ * The legacy analytics sources report broken down by day
+ * (`GET /analytics/v2/reports/sources/daily?start=YYYYMMDD&end=YYYYMMDD`): an object keyed by day,
+ * each day the sources with their metrics; only `breakdown` and `visits` are read.
+ */
+export const analyticsSourcesDailySchema = z.record(
+  z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day key is YYYY-MM-DD'),
+  z.array(z.looseObject({ breakdown: z.string().min(1), visits: z.number().int().nonnegative() })),
+);
+export type AnalyticsSourcesDaily = z.infer<typeof analyticsSourcesDailySchema>;

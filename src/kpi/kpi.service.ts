@@ -22,6 +22,7 @@ import { loadKpiSettings } from './queries/portal-settings';
 import type { KpiSettings } from './queries/portal-settings';
 import { insertContactRows, insertDealRows } from './queries/record-rows';
 import { listSnapshotPeriods, TRAILING_90D } from './queries/snapshot-periods';
+import { insertBrandSnapshots } from './queries/brand-snapshots';
 import { insertSpeedToLeadSnapshots } from './queries/speed-to-lead-snapshots';
 import {
   insertContactSnapshots,
@@ -153,6 +154,7 @@ export function createKpiService(deps: KpiServiceDeps) {
         counts.openPipelineRows = await insertOpenPipelineSnapshots(trx, q);
         counts.lifecycleRows = await insertLifecycleSnapshots(trx, q);
         counts.trafficRows = await insertTrafficAndMeetingSnapshots(trx, q);
+        counts.brandRows = await insertBrandSnapshots(trx, q);
         stage('other snapshots');
         counts.periodEndOpenPipelineRows = await insertPeriodEndOpenPipelineSnapshots(trx, q);
         counts.periodEndLifecycleRows = await insertPeriodEndLifecycleSnapshots(trx, q);

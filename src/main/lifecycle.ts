@@ -3,8 +3,9 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { AppContext } from '../context';
-import { redactUrl } from '../platform/outage-log';
+import { isConnectionError, redactUrl } from '../platform/outage-log';
 import { startApi } from './api';
+import { reconcileSync } from '../sync/reconcile';
 import { scheduleRecurringJobs, startWorker } from './worker';
 import { startHeartbeat } from '../platform/queue/heartbeat';
 
@@ -192,8 +193,9 @@ export async function serve(ctx: AppContext, which: { api: boolean; worker: bool
       })
     : undefined;
   const workers = which.worker ? startWorker(ctx) : undefined;
+  let reconciler: { stop(): void } | undefined;
   try {
-    if (workers) await scheduleRecurringJobs(ctx);
+    if (workers) reconciler = await startReconciler(ctx);
   } catch (err) {
     await workers?.close(1_000);
     await api?.close();
@@ -211,9 +213,64 @@ export async function serve(ctx: AppContext, which: { api: boolean; worker: bool
   stopOnSignals(async () => {
     heartbeat?.stop();
     // Order matters: stop taking new work, let active work finish, then close connections.
+    reconciler?.stop();
     await api?.close();
     const result = await workers?.close(config.shutdownTimeoutMs);
     if (result?.forced) logger.warn('active jobs did not finish in time; they will be retried');
     await ctx.close();
   }, logger);
+}
+
+/** Restores schedules only (not failed full syncs) at most this often without a loss of data. */
+const SCHEDULE_CHECK_EVERY_MS = 10 * 60_000;
+
+/**
+ * Keeps Redis in line with Postgres in a worker process. At start, and whenever Redis turns
+ * out to have lost its data (the marker key written here is gone: a restart without
+ * persistence, a failover to an empty replica), it re-creates the recurring schedules and
+ * gives running full syncs their jobs back; every ten minutes it checks the schedules. A
+ * timer, not a BullMQ repeatable job: that would be lost with the rest.
+ */
+export async function startReconciler(
+  ctx: AppContext,
+  options: { everyMs?: number } = {},
+): Promise<{ stop(): void; tick(): Promise<void> }> {
+  const marker = `${ctx.config.queue.prefix}:redis-data-marker`;
+  const log = ctx.logger.child({ name: 'reconcile' });
+  const deps = {
+    db: ctx.db,
+    producer: ctx.producer,
+    logger: ctx.logger,
+    catchupEveryMs: ctx.config.sync.catchupEveryMs,
+  };
+  let lastScheduleCheck = 0;
+  const restore = async (requeueFullSyncs: boolean) => {
+    await scheduleRecurringJobs(ctx);
+    await reconcileSync(deps, { requeueFullSyncs });
+    lastScheduleCheck = Date.now();
+  };
+  await ctx.redis.set(marker, String(Date.now()), 'NX');
+  await restore(true);
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      if ((await ctx.redis.exists(marker)) === 0) {
+        log.warn('Redis has lost its data: restoring schedules and the jobs of running syncs');
+        await restore(true);
+        await ctx.redis.set(marker, String(Date.now()), 'NX');
+      } else if (Date.now() - lastScheduleCheck >= SCHEDULE_CHECK_EVERY_MS) {
+        await restore(false);
+      }
+    } catch (err) {
+      // Redis or Postgres down: the outage is logged by the connections; try again next tick.
+      if (!isConnectionError(err)) log.error({ err }, 'reconciling Redis with Postgres failed');
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), options.everyMs ?? ctx.config.queue.reconcileEveryMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer), tick };
 }

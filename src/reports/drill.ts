@@ -12,6 +12,7 @@ import { CREDIT_MODELS, NO_OWNER } from './report-data';
  */
 
 export const DRILL_KINDS = [
+  'qualified',
   'won',
   'closed',
   'contacts',
@@ -101,7 +102,7 @@ const CONTACT_COLUMNS: RecordColumn[] = [
   { key: 'minutes_to_first_activity', label: 'Minutes to first sales activity', kind: 'number' },
 ];
 
-const CHUNK = 500;
+const CHUNK = 2_000;
 
 function ownerFilter(column: RawBuilder<unknown>, owner: string): RawBuilder<unknown> {
   return owner === NO_OWNER ? sql`${column} is null` : sql`${column} = ${owner}`;
@@ -151,6 +152,49 @@ function contactList(db: Executor, portalId: number, d: Drill, title: string, wh
   return list(db, title, 'contact', CONTACT_COLUMNS, query);
 }
 
+/**
+ * Deals that entered the pipeline's qualified stage in the period, by the rule of the velocity
+ * snapshot (src/kpi/queries/snapshot-queries.ts): the first history entry into the qualified
+ * stage or a stage that implies it (a later open stage, a won stage; a lost stage only when it is
+ * the qualified stage), else, for a deal without history, its creation when its current stage
+ * implies it.
+ */
+function qualifiedFilter(portalId: number, d: Drill): RawBuilder<unknown> {
+  const pipeline = d.pipeline ?? '';
+  return sql`and r.deal_id in (
+    with ordered_stages as (
+      select s.stage_id, s.is_closed, s.is_won,
+        case when not s.is_closed then
+          row_number() over (partition by s.is_closed order by s.display_order, s.stage_id collate "C") end as open_rank
+      from pipeline_stages s where s.portal_id = ${portalId} and s.pipeline_id = ${pipeline}
+    ),
+    q_meta as (
+      select qs.stage_id as q_stage, qs.is_closed as q_closed, qs.open_rank as q_rank
+      from pipelines pl
+      left join ordered_stages first_open on first_open.open_rank = 1
+      join ordered_stages qs on qs.stage_id = coalesce(pl.qualified_stage_id, first_open.stage_id)
+      where pl.portal_id = ${portalId} and pl.pipeline_id = ${pipeline}
+    ),
+    implying as (
+      select o.stage_id from ordered_stages o cross join q_meta m
+      where (not o.is_closed and not m.q_closed and o.open_rank >= m.q_rank)
+         or (o.is_won and (not m.q_closed or o.stage_id = m.q_stage))
+         or (o.is_closed and not o.is_won and o.stage_id = m.q_stage)
+    ),
+    entries as (
+      select h.deal_id, min(h.changed_at) as entered_at
+      from deal_stage_history h join implying i on i.stage_id = h.stage_id
+      where h.portal_id = ${portalId}
+      group by h.deal_id
+      union all
+      select x.deal_id, x.created_at from kpi_deal_rows x join implying i on i.stage_id = x.stage_id
+      where x.portal_id = ${portalId}
+        and not exists (select 1 from deal_stage_history h where h.portal_id = ${portalId} and h.deal_id = x.deal_id)
+    )
+    select e.deal_id from entries e where true ${periodFilter(sql.ref('e.entered_at'), d)}
+  )`;
+}
+
 function list(
   db: Executor,
   title: string,
@@ -183,6 +227,9 @@ export function openRecordList(db: Executor, portalId: number, d: Drill): Record
         label,
         sql`and r.outcome = 'won' ${periodFilter(sql.ref('r.close_date'), d)}`,
       );
+    case 'qualified':
+      // The pipeline is the one whose stage was entered; the deal may have moved on since.
+      return dealList(db, portalId, { ...d, pipeline: undefined }, label, qualifiedFilter(portalId, d));
     case 'closed':
       return dealList(
         db,

@@ -15,6 +15,8 @@ import {
   replaceMeetingContacts,
 } from './mirror.repository';
 import { foldListedMerges } from './page-writer';
+import { loadTraffic, type TrafficLoadResult } from './traffic-sync';
+import { activityKindOf, markActivitiesArchived, rereadActivityAssociations } from './activity-sync';
 import { refreshObjects, type RefreshResult } from './refresh';
 import { findSyncState, saveWatermark } from './sync-state.repository';
 import type { SyncDeps, SyncRunOptions } from './sync-deps';
@@ -37,14 +39,19 @@ const MODIFIED_PROPERTY = {
   contacts: 'lastmodifieddate',
   deals: 'hs_lastmodifieddate',
   meetings: 'hs_lastmodifieddate',
+  calls: 'hs_lastmodifieddate',
+  emails: 'hs_lastmodifieddate',
 } as const;
+type CatchupType = keyof typeof MODIFIED_PROPERTY;
+const CATCHUP_TYPES: readonly CatchupType[] = ['contacts', 'deals', 'meetings', 'calls', 'emails'];
 type Watermark = { modifiedMs: number; id: number };
 
 export type CatchupResult = {
-  found: Record<'contacts' | 'deals' | 'meetings', number>;
+  found: Record<CatchupType, number>;
   refreshed: RefreshResult;
   archived: number;
   associationsRead: number;
+  traffic: TrafficLoadResult;
 };
 
 export async function runCatchup(
@@ -54,11 +61,11 @@ export async function runCatchup(
 ): Promise<CatchupResult> {
   const client = deps.hubspot.forPortal(portalId);
   const overlap = options.overlapMs ?? WATERMARK_OVERLAP_MS;
-  const found: CatchupResult['found'] = { contacts: 0, deals: 0, meetings: 0 };
-  const ids: Record<'contacts' | 'deals' | 'meetings', number[]> = { contacts: [], deals: [], meetings: [] };
-  const newMarks: Partial<Record<'contacts' | 'deals' | 'meetings', Watermark>> = {};
+  const found: CatchupResult['found'] = { contacts: 0, deals: 0, meetings: 0, calls: 0, emails: 0 };
+  const ids: Record<CatchupType, number[]> = { contacts: [], deals: [], meetings: [], calls: [], emails: [] };
+  const newMarks: Partial<Record<CatchupType, Watermark>> = {};
 
-  for (const objectType of ['contacts', 'deals', 'meetings'] as const) {
+  for (const objectType of CATCHUP_TYPES) {
     const state = await findSyncState(deps.db, portalId, `catchup:${objectType}`);
     const from: Watermark = state?.cursor
       ? (JSON.parse(state.cursor) as Watermark)
@@ -72,7 +79,7 @@ export async function runCatchup(
   const refreshed = await refreshObjects(deps, portalId, ids, options.signal);
 
   let archived = 0;
-  for (const objectType of ['contacts', 'deals', 'meetings'] as const) {
+  for (const objectType of CATCHUP_TYPES) {
     let after: string | undefined;
     do {
       const page = await listPage(client, {
@@ -83,15 +90,20 @@ export async function runCatchup(
         signal: options.signal,
       });
       const archivedIds = page.results.map((o) => Number(o.id));
-      await markArchived(deps.db, portalId, objectType, archivedIds);
+      if (objectType === 'calls' || objectType === 'emails')
+        await markActivitiesArchived(deps.db, portalId, activityKindOf(objectType), archivedIds);
+      else await markArchived(deps.db, portalId, objectType, archivedIds);
       // A record merged into one deleted since is listed only by its survivor.
-      if (objectType !== 'meetings') await foldListedMerges(deps.db, portalId, objectType, page.results);
+      if (objectType === 'contacts' || objectType === 'deals')
+        await foldListedMerges(deps.db, portalId, objectType, page.results);
       archived += archivedIds.length;
       after = page.paging?.next?.after;
     } while (after);
   }
 
-  const associationsRead = await rereadAssociations(deps, client, portalId, options.signal);
+  const associationsRead =
+    (await rereadAssociations(deps, client, portalId, options.signal)) +
+    (await rereadActivityAssociations(deps, client, portalId, options.signal));
   await rebuildMeetingTouches(deps.db, portalId);
 
   for (const [objectType, mark] of Object.entries(newMarks)) {
@@ -103,14 +115,18 @@ export async function runCatchup(
       found[objectType as keyof typeof found],
     );
   }
-  deps.logger.child({ name: 'sync', portalId }).info({ found, archived, associationsRead }, 'catch-up done');
-  return { found, refreshed, archived, associationsRead };
+  // Web traffic rides along: it never fails the catch-up (a 403 is recorded once, not retried).
+  const traffic = await loadTraffic(deps, portalId, { signal: options.signal });
+  deps.logger
+    .child({ name: 'sync', portalId })
+    .info({ found, archived, associationsRead, traffic: traffic.status }, 'catch-up done');
+  return { found, refreshed, archived, associationsRead, traffic };
 }
 
 /** Every id modified at or after the watermark, in windows that never page past the cap. */
 async function searchModifiedSince(
   client: HubSpotClient,
-  objectType: 'contacts' | 'deals' | 'meetings',
+  objectType: CatchupType,
   from: Watermark,
   signal?: AbortSignal,
 ): Promise<{ ids: number[]; newestMs: number }> {

@@ -1,4 +1,5 @@
 import type { CrmObject, HistoryVersion } from '../hubspot/schemas';
+import type { ActivityKind } from './mirror.tables';
 
 /**
  * HubSpot objects (every value a string) → mirror rows. Pure: no I/O, no clock. A value
@@ -589,4 +590,66 @@ export function mergedIdsOf(object: Pick<CrmObject, 'properties'>): number[] {
     .map((s) => s.trim())
     .filter((s) => /^\d+$/.test(s))
     .map(Number);
+}
+
+/** Calls and emails (the sales activities besides meetings); the typed columns are what speed to lead reads. */
+export const CALL_PROPERTIES = [
+  'hs_timestamp',
+  'hs_createdate',
+  'hs_lastmodifieddate',
+  'hubspot_owner_id',
+  'hs_call_direction',
+  'hs_call_status',
+] as const;
+export const EMAIL_PROPERTIES = [
+  'hs_timestamp',
+  'hs_createdate',
+  'hs_lastmodifieddate',
+  'hubspot_owner_id',
+  'hs_email_direction',
+  'hs_email_status',
+] as const;
+
+export type { ActivityKind };
+
+export type ActivityRowInput = {
+  portal_id: number;
+  kind: ActivityKind;
+  activity_id: number;
+  occurred_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  email_direction: string | null;
+  owner_id: string | null;
+  properties: Record<string, string>;
+  archived: boolean;
+};
+
+const ACTIVITY_TYPED = new Set([
+  'hs_timestamp',
+  'hs_createdate',
+  'hs_lastmodifieddate',
+  'hubspot_owner_id',
+  'hs_email_direction',
+]);
+
+export function mapActivity(
+  portalId: number,
+  kind: ActivityKind,
+  object: CrmObject,
+  warn: Warn,
+): ActivityRowInput {
+  const r = new Reader(kind, object, warn);
+  return {
+    portal_id: portalId,
+    kind,
+    activity_id: parseObjectId(object.id),
+    occurred_at: r.time('hs_timestamp'),
+    created_at: parseHubSpotTime(object.createdAt) ?? recordTime(r, 'hs_createdate', ''),
+    updated_at: parseHubSpotTime(object.updatedAt) ?? recordTime(r, 'hs_lastmodifieddate', ''),
+    email_direction: kind === 'email' ? r.text('hs_email_direction') : null,
+    owner_id: r.text('hubspot_owner_id'),
+    properties: r.rest(kind === 'call' ? CALL_PROPERTIES : EMAIL_PROPERTIES, ACTIVITY_TYPED),
+    archived: object.archived ?? false,
+  };
 }

@@ -5,6 +5,7 @@ import type { Command } from './command';
 import { demoCommand } from './demo';
 import { healthcheckCommand } from './healthcheck';
 import { hubspotProjectCommand } from './hubspot-project';
+import { importCommand } from './import';
 import { kpiCommand } from './kpi';
 import { migrateCommand } from './migrate';
 import { purgeCommand } from './purge';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   purgeCommand,
   syncCommand,
   statusCommand,
+  importCommand,
   rotateKeyCommand,
   reportLinkCommand,
   hubspotProjectCommand,

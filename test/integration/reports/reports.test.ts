@@ -241,6 +241,19 @@ describe('figures and records', () => {
     expect(rows[2]![source]).toBe('PAID_SEARCH, "brand", quoted');
   });
 
+  test('qualified opportunities link to the deals that entered the qualified stage in the period', async () => {
+    const html = await (await get('/reports/21/pipeline?unit=trailing_90d', cookie)).text();
+    const hrefs = [...html.matchAll(/href="(\/reports\/21\/records\?kind=qualified[^"]+)"/g)].map((m) =>
+      m[1]!.replace(/&amp;/g, '&'),
+    );
+    const latest = hrefs[hrefs.length - 1]!;
+    const list = await (await get(latest, cookie)).text();
+    // Deals 100 and 101 (won) and 103 (in the first open stage) were created into implying stages; the lost one was not.
+    expect(/data-count="(\d+)"/.exec(list)![1]).toBe('3');
+    expect(list).not.toContain('record/0-3/102');
+    expect(html).toContain(`data-value="3">3</a>`);
+  });
+
   test('an attribution credit links to the conversions that touched the channel, as many as the stored total counts', async () => {
     const html = await (await get('/reports/21/attribution?unit=trailing_90d&kind=revenue', cookie)).text();
     const href = /href="(\/reports\/21\/records\?kind=credits[^"]*value=ORGANIC_SEARCH[^"]*)"/
