@@ -3,6 +3,7 @@ import type { InstallTables } from '../../install/install.tables';
 import type { KpiTables } from '../../kpi/kpi.tables';
 import type { MirrorTables } from '../../sync/mirror.tables';
 import type { SyncTables } from '../../sync/sync.tables';
+import type { WritebackTables } from '../../writeback/writeback.tables';
 
 /**
  * The typed shape of every table. Every tenant table's key starts with portal_id,
@@ -31,7 +32,7 @@ export type PortalRow = Selectable<PortalTable>;
  * Every table of the app. Each feature keeps its table types beside its code and
  * adds them here with one `extends`.
  */
-export interface DB extends MirrorTables, SyncTables, KpiTables, InstallTables {
+export interface DB extends MirrorTables, SyncTables, KpiTables, InstallTables, WritebackTables {
   portals: PortalTable;
 }
 
