@@ -19,6 +19,8 @@ import { createRedis } from './platform/queue/connection';
 import { createProducer } from './platform/queue/producer';
 import type { Producer } from './platform/queue/producer';
 import type { ReadinessCheck } from './platform/http/health.routes';
+import { createWritebackService } from './writeback';
+import type { WritebackService } from './writeback';
 
 /**
  * The composition root: every long-lived resource is made here, once, and closed here.
@@ -37,6 +39,8 @@ export type AppContext = {
   /** Access tokens on demand (refresh single-flight), install tokens, key rotation. */
   tokens: TokenService;
   manifest: AppManifest;
+  /** KPIs into kpibridge_* properties in HubSpot (src/writeback). */
+  writeback: WritebackService;
   close(): Promise<void>;
 };
 
@@ -71,6 +75,14 @@ export function createContext(
     logger,
     // One budget per portal shared by every process (architecture §6): Redis, unless a caller brings its own.
     rateBudget: options.rateBudget ?? createRedisRateBudget({ redis, prefix: config.queue.prefix }),
+  });
+
+  const writeback = createWritebackService({
+    db,
+    hubspot,
+    logger,
+    properties: manifest.properties,
+    propertyGroups: manifest.propertyGroups,
   });
 
   const readinessChecks: ReadinessCheck[] = [
@@ -110,6 +122,7 @@ export function createContext(
     hubspotOAuth,
     tokens,
     manifest,
+    writeback,
     close,
   };
 }

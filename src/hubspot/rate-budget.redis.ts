@@ -9,7 +9,7 @@ import type { RateBudget, RateBudgetKind, RateLimitPolicy } from './rate-budget'
  * window, the way HubSpot counts), using Redis' clock so processes on different hosts
  * agree. backOff() parks a portal's budget until a time (a 429's policy says which).
  */
-type RateKind = RateBudgetKind;
+type RateKind = Exclude<RateBudgetKind, 'background'>;
 type RatePolicy = RateLimitPolicy;
 
 export type RedisRateBudgetOptions = {
@@ -23,7 +23,11 @@ export type RedisRateBudgetOptions = {
    * arrives, and jitter between the two would otherwise turn a full window into a 429.
    */
   marginMs?: number;
+  /** Standard slots per window that `background` calls leave to everyone else. Default 10 of 110. */
+  backgroundReserve?: number;
 };
+
+export const BACKGROUND_RESERVE = 10;
 
 export const HUBSPOT_LIMITS = {
   standard: { limit: 110, windowMs: 10_000 },
@@ -97,7 +101,7 @@ function parkedKinds(policy: RatePolicy): RateKind[] {
 
 export type RedisRateBudget = RateBudget & {
   /** Grants in the current window, for tests and the status command. */
-  usage(portalId: number, kind: RateKind): Promise<number>;
+  usage(portalId: number, kind: RateBudgetKind): Promise<number>;
 };
 
 export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRateBudget {
@@ -110,8 +114,14 @@ export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRat
   const windowKey = (portalId: number, kind: RateKind) => `${prefix}:rate:${portalId}:${kind}`;
   const parkKey = (portalId: number, kind: RateKind) => `${prefix}:rate:${portalId}:${kind}:parked`;
 
-  async function take(portalId: number, kind: RateKind, signal?: AbortSignal): Promise<void> {
-    const { limit, windowMs } = budgets[kind];
+  const reserve = options.backgroundReserve ?? BACKGROUND_RESERVE;
+
+  async function take(portalId: number, requested: RateBudgetKind, signal?: AbortSignal): Promise<void> {
+    // Background calls share the standard window but see it full `reserve` slots early.
+    const kind: RateKind = requested === 'background' ? 'standard' : requested;
+    const { windowMs } = budgets[kind];
+    const limit =
+      requested === 'background' ? Math.max(1, budgets.standard.limit - reserve) : budgets[kind].limit;
     for (;;) {
       if (signal?.aborted) throw new RateBudgetAbortedError();
       const member = `${Date.now()}-${randomBytes(6).toString('hex')}`;
@@ -138,7 +148,8 @@ export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRat
     }
   }
 
-  async function usage(portalId: number, kind: RateKind): Promise<number> {
+  async function usage(portalId: number, requested: RateBudgetKind): Promise<number> {
+    const kind: RateKind = requested === 'background' ? 'standard' : requested;
     const { windowMs } = budgets[kind];
     const [seconds, micros] = await redis.time();
     const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);

@@ -3,7 +3,11 @@
  * calls `take` before each request and `backOff` when HubSpot answers 429; the
  * implementation (Redis buckets) lives with the sync, which is its main user.
  */
-export type RateBudgetKind = 'standard' | 'search';
+/**
+ * `background`: work that can wait (the KPI write-back). It spends the standard budget but stops
+ * short of it by a reserve, so the sync and live webhook refreshes always find room in the window.
+ */
+export type RateBudgetKind = 'standard' | 'search' | 'background';
 export type RateLimitPolicy = 'TEN_SECONDLY_ROLLING' | 'SECONDLY' | 'DAILY';
 
 export interface RateBudget {

@@ -1,5 +1,5 @@
 import type { Producer } from '../platform/queue/producer';
-import { buildJobId } from '../platform/queue/jobs';
+import { buildJobId, WRITEBACK_DEBOUNCE_MS } from '../platform/queue/jobs';
 import type { JobHandler } from '../platform/queue/worker-runner';
 import type { KpiServiceDeps } from './kpi.service';
 import { createKpiService } from './kpi.service';
@@ -36,11 +36,30 @@ export async function requestKpiRecompute(
   );
 }
 
-/** The `kpi.compute` handler: a full recomputation; aborts at the next batch when the worker shuts down. */
-export function createKpiComputeHandler(deps: KpiServiceDeps): JobHandler<'kpi.compute'> {
+/**
+ * The `kpi.compute` handler: a full recomputation; aborts at the next batch when the worker shuts
+ * down. With a producer, a finished run queues the portal's write-back (debounced the same way).
+ */
+export function createKpiComputeHandler(
+  deps: KpiServiceDeps & { readonly producer?: Pick<Producer, 'enqueue'> },
+): JobHandler<'kpi.compute'> {
   const service = createKpiService(deps);
   return async (payload, _job, signal) => {
     const summary = await service.recompute(payload.portalId, { signal });
+    if (deps.producer)
+      await deps.producer.enqueue(
+        'writeback.run',
+        { portalId: payload.portalId },
+        {
+          delay: WRITEBACK_DEBOUNCE_MS,
+          deduplication: {
+            id: buildJobId('writeback', payload.portalId),
+            ttl: WRITEBACK_DEBOUNCE_MS,
+            extend: true,
+            replace: true,
+          },
+        },
+      );
     return { runId: summary.runId, timings: summary.timings };
   };
 }

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context';
 import { createKpiComputeHandler } from '../kpi/kpi.worker';
 import { createSyncJobHandlers } from '../sync/sync.worker';
+import { createWritebackHandler } from '../writeback';
 import { createRedis } from '../platform/queue/connection';
 import { jobNamesOfQueue, jobRegistry, QUEUE_NAMES } from '../platform/queue/jobs';
 import { removeQueuedJobsOfPortal } from '../install/portal-jobs';
@@ -24,7 +25,8 @@ export function createJobHandlers(ctx: AppContext): JobHandlers {
         ctx.logger.child({ name: 'install' }).info({ portals: purged }, 'purged uninstalled portals');
       return { purged };
     },
-    'kpi.compute': createKpiComputeHandler({ db: ctx.db, logger: ctx.logger }),
+    'kpi.compute': createKpiComputeHandler({ db: ctx.db, logger: ctx.logger, producer: ctx.producer }),
+    'writeback.run': createWritebackHandler(ctx.writeback),
     ...createSyncJobHandlers({
       db: ctx.db,
       redis: ctx.redis,

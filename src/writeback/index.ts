@@ -11,3 +11,13 @@ export {
 } from './settings';
 export type { WritebackSettings, WritebackSettingsPatch } from './settings';
 export type { WritebackTables } from './writeback.tables';
+export { createWritebackService, BATCH_INPUTS } from './writeback.service';
+export type {
+  WritebackRunSummary,
+  WritebackService,
+  WritebackServiceDeps,
+  WritebackStatus,
+} from './writeback.service';
+export { createWritebackHandler } from './writeback.worker';
+export { buildPropertySet, creditPropertyName, ensureProperties } from './properties';
+export type { PropertySet, WritebackPropertyDefinition, WritebackPropertyGroup } from './properties';

@@ -72,7 +72,24 @@ export const jobRegistry = {
       removeOnFail: true,
     },
   }),
+  /**
+   * Writes a portal's KPIs into its kpibridge_* properties (src/writeback); queued, debounced, when a
+   * KPI run finishes. Retries resume after the last batch HubSpot accepted.
+   */
+  'writeback.run': defineJob({
+    queue: 'writeback',
+    schema: z.object({ portalId: z.number().int().positive() }).strict(),
+    defaults: {
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 24 * 3600 },
+    },
+  }),
 } as const;
+
+/** Debounce of the write-back after a KPI run: a burst of runs causes one write-back. */
+export const WRITEBACK_DEBOUNCE_MS = 2_000;
 
 export type JobRegistry = typeof jobRegistry;
 export type JobName = keyof JobRegistry;
