@@ -43,6 +43,7 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
           producer: ctx.producer,
           prefix: ctx.config.queue.prefix,
           logger: ctx.logger,
+          appId: ctx.config.hubspot.appId,
         }),
         clientSecret: ctx.config.hubspot.clientSecret,
         publicBaseUrl: ctx.config.http.publicBaseUrl,

@@ -45,6 +45,12 @@ export type CatchupResult = {
   refreshed: RefreshResult;
   archived: number;
   associationsRead: number;
+  /**
+   * Records whose synced content changed (refreshed and different, newly archived, merged,
+   * deleted, associations changed): 0 means the KPIs need no recomputation, e.g. when the only
+   * modifications were our own write-back.
+   */
+  changed: number;
 };
 
 export async function runCatchup(
@@ -72,6 +78,7 @@ export async function runCatchup(
   const refreshed = await refreshObjects(deps, portalId, ids, options.signal);
 
   let archived = 0;
+  let newlyArchived = 0;
   for (const objectType of ['contacts', 'deals', 'meetings'] as const) {
     let after: string | undefined;
     do {
@@ -83,7 +90,7 @@ export async function runCatchup(
         signal: options.signal,
       });
       const archivedIds = page.results.map((o) => Number(o.id));
-      await markArchived(deps.db, portalId, objectType, archivedIds);
+      newlyArchived += await markArchived(deps.db, portalId, objectType, archivedIds);
       // A record merged into one deleted since is listed only by its survivor.
       if (objectType !== 'meetings') await foldListedMerges(deps.db, portalId, objectType, page.results);
       archived += archivedIds.length;
@@ -91,7 +98,12 @@ export async function runCatchup(
     } while (after);
   }
 
-  const associationsRead = await rereadAssociations(deps, client, portalId, options.signal);
+  const { read: associationsRead, changed: associationsChanged } = await rereadAssociations(
+    deps,
+    client,
+    portalId,
+    options.signal,
+  );
   await rebuildMeetingTouches(deps.db, portalId);
 
   for (const [objectType, mark] of Object.entries(newMarks)) {
@@ -104,7 +116,16 @@ export async function runCatchup(
     );
   }
   deps.logger.child({ name: 'sync', portalId }).info({ found, archived, associationsRead }, 'catch-up done');
-  return { found, refreshed, archived, associationsRead };
+  const changed =
+    refreshed.contacts +
+    refreshed.deals +
+    refreshed.meetings +
+    refreshed.archived +
+    refreshed.merged +
+    refreshed.deleted +
+    newlyArchived +
+    associationsChanged;
+  return { found, refreshed, archived, associationsRead, changed };
 }
 
 /** Every id modified at or after the watermark, in windows that never page past the cap. */
@@ -175,8 +196,9 @@ async function rereadAssociations(
   client: HubSpotClient,
   portalId: number,
   signal?: AbortSignal,
-): Promise<number> {
+): Promise<{ read: number; changed: number }> {
   let read = 0;
+  let changed = 0;
   for (const objectType of ['deals', 'meetings'] as const) {
     const idColumn = objectType === 'deals' ? 'deal_id' : 'meeting_id';
     const rows = await sql<{
@@ -188,10 +210,23 @@ async function rereadAssociations(
     for (let i = 0; i < liveIds.length; i += PAGE_LIMITS.associations) {
       const chunk = liveIds.slice(i, i + PAGE_LIMITS.associations);
       const pairs = await readContactAssociations(client, objectType, chunk, signal);
+      read += pairs.length;
+      // Unchanged associations are left alone (and are no reason to recompute the KPIs).
+      const table = objectType === 'deals' ? 'deal_contacts' : 'meeting_contacts';
+      const stored = await sql<{ id: number; contact_id: number }>`
+        select ${sql.ref(idColumn)} as id, contact_id from ${sql.table(table)}
+        where portal_id = ${portalId} and ${sql.ref(idColumn)} = any(${sql.val(chunk)}::bigint[])`.execute(
+        deps.db,
+      );
+      const before = new Set(stored.rows.map((r) => `${Number(r.id)}:${Number(r.contact_id)}`));
+      const after = new Set(pairs.map((p) => `${p.otherId}:${p.contactId}`));
+      const differ =
+        [...after].filter((k) => !before.has(k)).length + [...before].filter((k) => !after.has(k)).length;
+      if (differ === 0) continue;
+      changed += differ;
       if (objectType === 'deals') await replaceDealContacts(deps.db, portalId, chunk, pairs);
       else await replaceMeetingContacts(deps.db, portalId, chunk, pairs);
-      read += pairs.length;
     }
   }
-  return read;
+  return { read, changed };
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Database } from '../platform/db/database';
 import type { Producer } from '../platform/queue/producer';
+import { isOwnWriteEvent } from './own-writes';
 import { addPending } from './pending-objects';
 import { enqueueObjectRefresh } from './sync-queue';
 
@@ -32,6 +33,8 @@ export const webhookEventSchema = z.object({
   fromObjectId: id.optional(),
   toObjectId: id.optional(),
   associationRemoved: z.boolean().optional(),
+  changeSource: z.string().optional(),
+  sourceId: z.string().optional(),
 });
 export type WebhookEvent = z.infer<typeof webhookEventSchema>;
 
@@ -112,6 +115,8 @@ export type WebhookIntakeDeps = {
   producer: Pick<Producer, 'enqueue'>;
   prefix: string;
   logger: Logger;
+  /** Our app id: events caused by our own write-back carry it as sourceId and are dropped. */
+  appId?: number;
 };
 
 export function createWebhookIntake(deps: WebhookIntakeDeps) {
@@ -138,7 +143,9 @@ export function createWebhookIntake(deps: WebhookIntakeDeps) {
       .execute();
     const served = new Set(known.map((p) => p.portal_id));
 
-    const relevant = events.filter((e) => served.has(e.portalId) && membersOf(e).length > 0);
+    const relevant = events.filter(
+      (e) => served.has(e.portalId) && membersOf(e).length > 0 && !isOwnWriteEvent(e, deps.appId),
+    );
     result.ignored = events.length - relevant.length;
     if (relevant.length === 0) return result;
 

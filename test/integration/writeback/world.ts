@@ -28,7 +28,7 @@ export type WritebackWorld = SyncWorld & {
 };
 
 export async function startWritebackWorld(
-  options: { contacts?: number; deals?: number; pageRows?: number } = {},
+  options: { contacts?: number; deals?: number; pageRows?: number; searchConsistencyMs?: number } = {},
 ): Promise<WritebackWorld> {
   const { schema, drop } = await createTestSchema();
   const db = createDb({ url: TEST_DATABASE_URL, poolMax: 4, schema });
@@ -37,6 +37,9 @@ export async function startWritebackWorld(
     contacts: options.contacts ?? 240,
     deals: options.deals ?? 130,
     requestLog: { capacity: 50_000, bodyLimit: 2_000_000 },
+    ...(options.searchConsistencyMs !== undefined
+      ? { searchConsistencyMs: options.searchConsistencyMs }
+      : {}),
   });
   const portalId = world.sim.portals[0]!;
   const logger = pino({ level: 'silent' });
