@@ -15,11 +15,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 
-import { runAttributionCommand } from '../src/kpi/attribution-command';
+import { runAttributionCommand } from '../src/main/commands/attribution';
 import type { MarkovTransitions } from '../src/kpi/models/attribution';
 import { buildMarkovModel, createMarkovAccumulator, parseChannelPath } from '../src/kpi/models/attribution';
 
-const DEFAULT_DATA = path.resolve(__dirname, '../../../shared/validation/channelattribution/Data.csv');
+const DEFAULT_DATA = path.resolve(__dirname, '../test/fixtures/channelattribution/Data.csv');
 const RUNS = 5;
 
 interface Timing {

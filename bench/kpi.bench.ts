@@ -20,8 +20,8 @@ import pino from 'pino';
 
 import { createKpiService } from '../src/kpi/kpi.service';
 import { BinaryCopyReader, openCopyOut } from '../src/kpi/queries/pg-copy';
-import { createDb } from '../src/platform/db/database';
-import type { Database } from '../src/platform/db/database';
+import { createDb } from '../src/db';
+import type { Database } from '../src/db';
 import { migrateToLatest } from '../src/platform/db/migrator';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

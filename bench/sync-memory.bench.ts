@@ -14,7 +14,7 @@ import pino from 'pino';
 
 import { createHubSpotClientFactory } from '../src/hubspot/client';
 import { createRedisRateBudget } from '../src/hubspot/rate-budget.redis';
-import { createDb } from '../src/platform/db/database';
+import { createDb } from '../src/db';
 import { migrateToLatest } from '../src/platform/db/migrator';
 import { startSimulator } from '../src/simulator';
 import { runFullSync } from '../src/sync/full-sync';

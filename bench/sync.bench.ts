@@ -25,7 +25,7 @@ import pino from 'pino';
 import { createHubSpotClientFactory } from '../src/hubspot/client';
 import type { HubSpotClient } from '../src/hubspot/client';
 import { createRedisRateBudget } from '../src/hubspot/rate-budget.redis';
-import { createDb, type Database } from '../src/platform/db/database';
+import { createDb, type Database } from '../src/db';
 import { migrateToLatest } from '../src/platform/db/migrator';
 import { startSimulator } from '../src/simulator';
 import { compareWithGroundTruth } from '../src/sync/compare';

@@ -13,7 +13,12 @@ require(entry)
   .then(
     (code) => {
       // Long-running commands (api, worker) resolve once started and keep the process alive.
-      if (code !== 0) process.exitCode = code;
+      if (code !== 0) {
+        process.exitCode = code;
+        // A failed command closed what it opened; if some handle still holds the process,
+        // exit anyway (the timer is unref'd: it never delays a process that ends by itself).
+        globalThis.setTimeout(() => process.exit(code), 2_000).unref();
+      }
     },
     (err) => {
       console.error(err);

@@ -47,6 +47,8 @@ export const envSchema = z.object({
   QUEUE_PREFIX: z.string().min(1).default('{kpi-bridge}'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(25_000),
+  // How long a command waits at start for Postgres and Redis before it gives up and says which is down.
+  STARTUP_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
 
   HUBSPOT_CLIENT_ID: z.string().min(1),
   HUBSPOT_CLIENT_SECRET: z.string().min(1),
@@ -105,6 +107,33 @@ function parseEncryptionKeys(raw: string, ctx: z.RefinementCtx): EncryptionKeySp
 
 export type Env = z.input<typeof envSchema>;
 
+/**
+ * The parts of the configuration a command can ask for. A command validates only the
+ * sections it declares: `migrate` runs without the HubSpot secrets.
+ */
+export const CONFIG_SECTIONS = {
+  db: ['DATABASE_URL', 'DATABASE_POOL_MAX', 'DATABASE_SCHEMA'],
+  redis: [
+    'REDIS_URL',
+    'QUEUE_PREFIX',
+    'WORKER_CONCURRENCY',
+    'SYNC_CATCHUP_INTERVAL_MS',
+    'UNINSTALL_GRACE_DAYS',
+  ],
+  http: ['HTTP_HOST', 'PORT', 'PUBLIC_BASE_URL', 'HTTP_BODY_LIMIT', 'TRUST_PROXY', 'ADMIN_TOKEN'],
+  hubspot: [
+    'HUBSPOT_CLIENT_ID',
+    'HUBSPOT_CLIENT_SECRET',
+    'HUBSPOT_APP_ID',
+    'HUBSPOT_API_BASE_URL',
+    'HUBSPOT_AUTH_BASE_URL',
+  ],
+  tokens: ['TOKEN_ENCRYPTION_KEYS'],
+} as const satisfies Record<string, readonly (keyof typeof envSchema.shape)[]>;
+
+export type ConfigSection = keyof typeof CONFIG_SECTIONS;
+export const ALL_SECTIONS = Object.keys(CONFIG_SECTIONS) as ConfigSection[];
+
 export type Config = Readonly<{
   env: 'development' | 'production' | 'test';
   log: Readonly<{ level: string; format: 'json' | 'pretty' }>;
@@ -131,6 +160,7 @@ export type Config = Readonly<{
   uninstallGraceDays: number;
   admin: Readonly<{ token: string | undefined }>;
   sync: Readonly<{ catchupEveryMs: number }>;
+  startupWaitMs: number;
 }>;
 
 export class ConfigError extends Error {
@@ -143,23 +173,91 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment into a frozen Config. Error messages name keys, never values. */
-export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+/**
+ * Parses the environment into a frozen Config. Error messages name keys, never values.
+ * Only the keys of `sections` (and the always-needed logging/runtime keys) must be valid;
+ * a key of another section that is missing or invalid reads as a ConfigError when some
+ * code touches it, so a command that declared too little fails loudly, not with a default.
+ */
+export function parseConfig(
+  env: Record<string, string | undefined> = process.env,
+  sections: readonly ConfigSection[] = ALL_SECTIONS,
+): Config {
   // An empty variable means "not set", as in most .env conventions.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = envSchema.safeParse(cleaned);
+  const byKey = new Map<string, string>();
   if (!result.success) {
-    const byKey = new Map<string, string>();
     for (const issue of result.error.issues) {
       const key = String(issue.path[0] ?? '(root)');
       // zod messages for enums/regex quote the expectation, never the received value.
       const why = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
       if (!byKey.has(key)) byKey.set(key, `${key} ${why}`);
     }
-    throw new ConfigError([...byKey.keys()], [...byKey.values()]);
   }
-  const e = result.data;
-  return deepFreeze({
+  const unchecked = new Set<string>(
+    ALL_SECTIONS.filter((s) => !sections.includes(s)).flatMap((s) => CONFIG_SECTIONS[s]),
+  );
+  const fatal = [...byKey.keys()].filter((k) => !unchecked.has(k));
+  if (fatal.length > 0)
+    throw new ConfigError(
+      fatal,
+      fatal.map((k) => byKey.get(k)!),
+    );
+  // Every failing key is in an unchecked section: parse again without them (a key with a
+  // default gets it, a required one is left undefined), then make each a getter that throws.
+  const e = result.success
+    ? result.data
+    : envSchema
+        .extend(
+          Object.fromEntries(
+            [...byKey.keys()].map((k) => [k, (envSchema.shape[k as EnvKey] as z.ZodType).catch(undefined)]),
+          ),
+        )
+        .parse(Object.fromEntries(Object.entries(cleaned).filter(([k]) => !byKey.has(k))));
+  const config = buildConfig(e as z.output<typeof envSchema>);
+  for (const [key, message] of byKey) {
+    const [section, field] = FIELD_OF_KEY[key as SectionKey];
+    const holder = (section ? config[section] : config) as Record<string, unknown>;
+    Object.defineProperty(holder, field, {
+      enumerable: true,
+      get() {
+        throw new ConfigError([key], [`${message} (this command did not ask for it)`]);
+      },
+    });
+  }
+  return deepFreeze(config);
+}
+
+type EnvKey = keyof typeof envSchema.shape;
+type SectionKey = (typeof CONFIG_SECTIONS)[ConfigSection][number];
+
+/** Where each sectioned variable lands in Config (null: top level). */
+const FIELD_OF_KEY: Record<SectionKey, readonly [keyof Config | null, string]> = {
+  DATABASE_URL: ['db', 'url'],
+  DATABASE_POOL_MAX: ['db', 'poolMax'],
+  DATABASE_SCHEMA: ['db', 'schema'],
+  REDIS_URL: ['redis', 'url'],
+  QUEUE_PREFIX: ['queue', 'prefix'],
+  WORKER_CONCURRENCY: ['queue', 'concurrency'],
+  SYNC_CATCHUP_INTERVAL_MS: ['sync', 'catchupEveryMs'],
+  UNINSTALL_GRACE_DAYS: [null, 'uninstallGraceDays'],
+  HTTP_HOST: ['http', 'host'],
+  PORT: ['http', 'port'],
+  PUBLIC_BASE_URL: ['http', 'publicBaseUrl'],
+  HTTP_BODY_LIMIT: ['http', 'bodyLimit'],
+  TRUST_PROXY: ['http', 'trustProxy'],
+  ADMIN_TOKEN: ['admin', 'token'],
+  HUBSPOT_CLIENT_ID: ['hubspot', 'clientId'],
+  HUBSPOT_CLIENT_SECRET: ['hubspot', 'clientSecret'],
+  HUBSPOT_APP_ID: ['hubspot', 'appId'],
+  HUBSPOT_API_BASE_URL: ['hubspot', 'apiBaseUrl'],
+  HUBSPOT_AUTH_BASE_URL: ['hubspot', 'authBaseUrl'],
+  TOKEN_ENCRYPTION_KEYS: [null, 'tokenEncryptionKeys'],
+};
+
+function buildConfig(e: z.output<typeof envSchema>): Config {
+  return {
     env: e.NODE_ENV,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json') },
     http: {
@@ -184,12 +282,14 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     uninstallGraceDays: e.UNINSTALL_GRACE_DAYS,
     admin: { token: e.ADMIN_TOKEN },
     sync: { catchupEveryMs: e.SYNC_CATCHUP_INTERVAL_MS },
-  });
+    startupWaitMs: e.STARTUP_WAIT_MS,
+  };
 }
 
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object') {
-    for (const v of Object.values(o)) deepFreeze(v);
+    // Getters (the unchecked keys above) are left alone: reading them is what throws.
+    for (const d of Object.values(Object.getOwnPropertyDescriptors(o))) if ('value' in d) deepFreeze(d.value);
     Object.freeze(o);
   }
   return o;

@@ -8,23 +8,37 @@ import { createHubSpotOAuth } from './hubspot/oauth';
 import type { HubSpotOAuth } from './hubspot/oauth';
 import type { RateBudget } from './hubspot/rate-budget';
 import { createRedisRateBudget } from './hubspot/rate-budget.redis';
+import { createInstallService } from './install/install.service';
+import type { InstallService } from './install/install.service';
 import { loadManifest } from './install/manifest';
 import type { AppManifest } from './install/manifest';
 import { createTokenCipher } from './install/token-cipher';
+import type { TokenCipher } from './install/token-cipher';
 import { createTokenService } from './install/token-service';
 import type { TokenService } from './install/token-service';
-import { createDb } from './platform/db/database';
-import type { Database } from './platform/db/database';
+import { createDb } from './db';
+import type { Database } from './db';
+import { createKpiService } from './kpi/kpi.service';
+import type { KpiService } from './kpi/kpi.service';
 import { createRedis } from './platform/queue/connection';
 import { createProducer } from './platform/queue/producer';
 import type { Producer } from './platform/queue/producer';
 import type { ReadinessCheck } from './platform/http/health.routes';
+import { createWebhookIntake } from './sync/webhook-intake';
+import type { WebhookIntake } from './sync/webhook-intake';
+import { createSyncJobHandlers } from './sync/sync.worker';
+import type { SyncJobHandlers } from './sync/sync.worker';
 import { createWritebackService } from './writeback';
 import type { WritebackService } from './writeback';
 
 /**
- * The composition root: every long-lived resource is made here, once, and closed here.
- * Entry points (src/main) build one context; tests build one per file with their own config.
+ * The composition root: every long-lived resource and every feature service is made here,
+ * once, and closed here. Entry points (src/main) build one context and only mount its
+ * routers (api.ts) or register its job handlers (worker.ts); tests build one per file
+ * with their own config.
+ *
+ * A new feature adds one `createXService({ …narrow deps })` call below and one field on
+ * AppContext; api.ts mounts its router, worker.ts registers its handlers.
  */
 export type AppContext = {
   config: Config;
@@ -39,10 +53,35 @@ export type AppContext = {
   /** Access tokens on demand (refresh single-flight), install tokens, key rotation. */
   tokens: TokenService;
   manifest: AppManifest;
-  /** KPIs into kpibridge_* properties in HubSpot (src/writeback). */
+
+  // ---- feature services ----
+  /** The OAuth install: consent redirect, callback, property provisioning (src/install). */
+  install: InstallService;
+  /** Signed webhook batches in, refresh jobs out (src/sync). */
+  webhookIntake: WebhookIntake;
+  /** The sync's job handlers: full sync, webhook refreshes, catch-up (src/sync). */
+  syncJobs: SyncJobHandlers;
+  /** KPI computation of one portal and its headline figures (src/kpi). */
+  kpi: KpiService;
+  /** KPIs into kpibridge_* properties in HubSpot, status of the write-back (src/writeback). */
   writeback: WritebackService;
+
   close(): Promise<void>;
 };
+
+/** The vault's keys are read on first use, for the same reason as the HubSpot secrets. */
+function lazyCipher(create: () => TokenCipher): TokenCipher {
+  let cipher: TokenCipher | undefined;
+  const get = () => (cipher ??= create());
+  return {
+    get currentKeyId() {
+      return get().currentKeyId;
+    },
+    encrypt: (plaintext, ad) => get().encrypt(plaintext, ad),
+    decrypt: (ciphertext, ad) => get().decrypt(ciphertext, ad),
+    keyIdOf: (ciphertext) => get().keyIdOf(ciphertext),
+  };
+}
 
 export function createContext(
   config: Config,
@@ -55,15 +94,13 @@ export function createContext(
   redis.on('error', (err) => logger.child({ name: 'redis' }).debug({ err }, 'redis connection error'));
   const producer = createProducer({ connection: redis, prefix: config.queue.prefix });
   const manifest = loadManifest();
-  const hubspotOAuth = createHubSpotOAuth({
-    apiBaseUrl: config.hubspot.apiBaseUrl,
-    clientId: config.hubspot.clientId,
-    clientSecret: config.hubspot.clientSecret,
-  });
+  // Passed whole, not destructured: a command that did not ask for the HubSpot secrets
+  // (config sections) builds the context and fails only if it really calls HubSpot.
+  const hubspotOAuth = createHubSpotOAuth(config.hubspot);
   const tokens = createTokenService({
     db,
     redis,
-    cipher: createTokenCipher(config.tokenEncryptionKeys),
+    cipher: lazyCipher(() => createTokenCipher(config.tokenEncryptionKeys)),
     oauth: hubspotOAuth,
     producer,
     logger,
@@ -77,6 +114,37 @@ export function createContext(
     rateBudget: options.rateBudget ?? createRedisRateBudget({ redis, prefix: config.queue.prefix }),
   });
 
+  // ---- feature services: one factory call each, with only the dependencies it uses ----
+  const install = createInstallService({
+    db,
+    redis,
+    producer,
+    oauth: hubspotOAuth,
+    tokens,
+    manifest,
+    hubspot: { clientId: config.hubspot.clientId, authBaseUrl: config.hubspot.authBaseUrl, clients: hubspot },
+    publicBaseUrl: config.http.publicBaseUrl,
+    keyPrefix: config.queue.prefix,
+    logger,
+  });
+  const webhookIntake = createWebhookIntake({
+    db,
+    redis,
+    producer,
+    prefix: config.queue.prefix,
+    logger,
+    appId: config.hubspot.appId,
+  });
+  const syncJobs = createSyncJobHandlers({
+    db,
+    redis,
+    prefix: config.queue.prefix,
+    producer,
+    logger,
+    catchupEveryMs: config.sync.catchupEveryMs,
+    hubspot,
+  });
+  const kpi = createKpiService({ db, logger });
   const writeback = createWritebackService({
     db,
     hubspot,
@@ -122,6 +190,10 @@ export function createContext(
     hubspotOAuth,
     tokens,
     manifest,
+    install,
+    webhookIntake,
+    syncJobs,
+    kpi,
     writeback,
     close,
   };

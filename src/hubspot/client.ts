@@ -47,7 +47,15 @@ export type HubSpotClient = {
   requestMultiStatus<T>(req: HubSpotRequest, schema: z.ZodType<T>): Promise<HubSpotMultiStatus<T>>;
 };
 
-export type HubSpotClientFactory = { forPortal(portalId: number): HubSpotClient };
+export type HubSpotClientFactory = {
+  /** A portal's client; its access tokens come from the vault (refreshed on demand). */
+  forPortal(portalId: number): HubSpotClient;
+  /**
+   * A client with a token the vault does not hold yet (the install, before the tokens are
+   * stored). It spends the same per-portal rate budget as every other call.
+   */
+  withAccessToken(portalId: number, accessToken: string, options?: { maxAttempts?: number }): HubSpotClient;
+};
 
 export type AccessTokenProvider = (portalId: number, options?: { invalidToken?: string }) => Promise<string>;
 
@@ -116,7 +124,7 @@ type Sent = { status: number; text: string } | { error: 'timeout' | 'network'; c
 export function createHubSpotClientFactory(deps: HubSpotClientDeps): HubSpotClientFactory {
   const log = deps.logger.child({ name: 'hubspot' });
   const timeoutMs = deps.fetchTimeoutMs ?? 30_000;
-  const maxAttempts = Math.max(1, deps.maxAttempts ?? 5);
+  const defaultMaxAttempts = Math.max(1, deps.maxAttempts ?? 5);
   const sleep = deps.sleep ?? abortableSleep;
   const now = deps.now ?? Date.now;
 
@@ -166,7 +174,11 @@ export function createHubSpotClientFactory(deps: HubSpotClientDeps): HubSpotClie
     return token && message.includes(token) ? message.split(token).join('[redacted]') : message;
   }
 
-  function forPortal(portalId: number): HubSpotClient {
+  function clientFor(
+    portalId: number,
+    getAccessToken: AccessTokenProvider,
+    maxAttempts: number,
+  ): HubSpotClient {
     async function call<T>(req: HubSpotRequest, schema: z.ZodType<T>): Promise<HubSpotMultiStatus<T>> {
       const kind: RateBudgetKind = req.kind ?? (req.path.endsWith('/search') ? 'search' : 'standard');
       const pathWithQuery = `${req.path}${buildQueryString(req.query)}`;
@@ -178,7 +190,7 @@ export function createHubSpotClientFactory(deps: HubSpotClientDeps): HubSpotClie
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         req.signal?.throwIfAborted();
         await deps.rateBudget?.take(portalId, kind, req.signal);
-        const token = await deps.getAccessToken(portalId);
+        const token = await getAccessToken(portalId);
         const sent = await send(token, req, pathWithQuery);
         const retriesLeft = attempt < maxAttempts;
 
@@ -248,7 +260,7 @@ export function createHubSpotClientFactory(deps: HubSpotClientDeps): HubSpotClie
         if (status === 401 && !refreshedAfter401) {
           // One retry with a fresh token; a second 401 is not a token-age problem.
           refreshedAfter401 = true;
-          await deps.getAccessToken(portalId, { invalidToken: token });
+          await getAccessToken(portalId, { invalidToken: token });
           attempt--;
           continue;
         }
@@ -274,5 +286,13 @@ export function createHubSpotClientFactory(deps: HubSpotClientDeps): HubSpotClie
     };
   }
 
-  return { forPortal };
+  return {
+    forPortal: (portalId) => clientFor(portalId, deps.getAccessToken, defaultMaxAttempts),
+    withAccessToken: (portalId, accessToken, options = {}) =>
+      clientFor(
+        portalId,
+        () => Promise.resolve(accessToken),
+        Math.max(1, options.maxAttempts ?? defaultMaxAttempts),
+      ),
+  };
 }

@@ -180,6 +180,7 @@ export const pipelineSchema = z.object({
 });
 export const pipelinesSchema = z.object({ results: z.array(pipelineSchema) });
 export type Pipeline = z.infer<typeof pipelineSchema>;
+export type Pipelines = z.infer<typeof pipelinesSchema>;
 
 // ---- properties ----
 
@@ -207,11 +208,12 @@ export const FIELD_TYPES = [
   'textarea',
 ] as const;
 
+// HubSpot sends displayOrder and hidden with every option; the defaults keep a stored row complete.
 export const propertyOptionSchema = z.object({
   label: z.string(),
   value: z.string(),
-  displayOrder: z.number().optional(),
-  hidden: z.boolean().optional(),
+  displayOrder: z.number().default(0),
+  hidden: z.boolean().default(false),
 });
 
 export const propertyDefinitionSchema = z.object({
@@ -255,6 +257,7 @@ export const ownerSchema = z.object({
 });
 export const ownersPageSchema = z.object({ results: z.array(ownerSchema), paging: pagingSchema.optional() });
 export type Owner = z.infer<typeof ownerSchema>;
+export type OwnersPage = z.infer<typeof ownersPageSchema>;
 
 export const accountDetailsSchema = z.object({
   portalId: z.number().int().positive(),

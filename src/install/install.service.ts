@@ -1,14 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createHubSpotClientFactory } from '../hubspot/client';
-import type { HubSpotClient } from '../hubspot/client';
+import type { HubSpotClient, HubSpotClientFactory } from '../hubspot/client';
 import { buildAuthorizeUrl, HUBSPOT_PATHS } from '../hubspot/endpoints';
 import { HubSpotApiError, HubSpotOAuthError, HubSpotTransportError } from '../hubspot/errors';
 import type { HubSpotOAuth } from '../hubspot/oauth';
-import type { RateBudget } from '../hubspot/rate-budget';
 import { accountDetailsSchema, propertiesSchema, propertyGroupsSchema } from '../hubspot/schemas';
-import type { Database } from '../platform/db/database';
+import type { Database } from '../db';
 import { buildJobId } from '../platform/queue/jobs';
 import type { Producer } from '../platform/queue/producer';
 import type { AppManifest } from './manifest';
@@ -69,11 +67,10 @@ export type InstallServiceDeps = {
   manifest: AppManifest;
   hubspot: {
     clientId: string;
-    apiBaseUrl: string;
     authBaseUrl: string;
-    forPortal(portalId: number): HubSpotClient;
+    /** The adapter's clients: every install-time call spends the portal's shared rate budget. */
+    clients: HubSpotClientFactory;
   };
-  rateBudget?: RateBudget;
   publicBaseUrl: string;
   keyPrefix: string;
   logger: Logger;
@@ -277,13 +274,7 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
     }
 
     // Account details with the fresh token (the vault has none for this portal yet).
-    const oneOff = createHubSpotClientFactory({
-      apiBaseUrl: deps.hubspot.apiBaseUrl,
-      getAccessToken: () => Promise.resolve(tokens.access_token),
-      logger: deps.logger,
-      maxAttempts: 3,
-      ...(deps.rateBudget ? { rateBudget: deps.rateBudget } : {}),
-    }).forPortal(portalId);
+    const oneOff = deps.hubspot.clients.withAccessToken(portalId, tokens.access_token, { maxAttempts: 3 });
     const account = await oneOff.request(
       { method: 'GET', path: HUBSPOT_PATHS.accountDetails() },
       accountDetailsSchema,
@@ -304,7 +295,9 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
       return result;
     });
 
-    const { groupsCreated, propertiesCreated } = await provisionProperties(deps.hubspot.forPortal(portalId));
+    const { groupsCreated, propertiesCreated } = await provisionProperties(
+      deps.hubspot.clients.forPortal(portalId),
+    );
     const syncJobId = buildJobId('sync', portalId, 'full');
     await deps.producer.enqueue('sync.full', { portalId }, { jobId: syncJobId });
     log.info(

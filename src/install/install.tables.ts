@@ -22,6 +22,23 @@ export interface OAuthTokenTable {
 }
 export type OAuthTokenRow = Selectable<OAuthTokenTable>;
 
+export type PortalStatus = 'installed' | 'uninstalled';
+
+/** Tenants: one row per HubSpot account that installed the app. */
+export interface PortalTable {
+  portal_id: number;
+  status: PortalStatus;
+  hub_domain: string | null;
+  time_zone: string | null;
+  company_currency: string | null;
+  installed_at: Timestamp;
+  uninstalled_at: Timestamp | null;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+export type PortalRow = Selectable<PortalTable>;
+
 export interface InstallTables {
+  portals: PortalTable;
   oauth_tokens: OAuthTokenTable;
 }

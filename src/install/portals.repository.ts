@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { Executor } from '../platform/db/executor';
-import type { PortalRow } from '../platform/db/schema';
+import type { Executor } from '../db';
+import type { PortalRow } from './install.tables';
 
 /** Portals (tenants): one row per HubSpot account that installed the app. */
 export async function upsertInstalledPortal(

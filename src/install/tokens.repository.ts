@@ -1,4 +1,4 @@
-import type { Executor } from '../platform/db/executor';
+import type { Executor } from '../db';
 import type { OAuthTokenRow } from './install.tables';
 
 /** Encrypted token rows. Callers encrypt and decrypt (token-store.ts); this only moves ciphertexts. */

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import type { Executor } from '../platform/db/executor';
+import type { Executor } from '../db';
 import type { Conversion, ConversionKind, MarkovModel, Touch } from './models/attribution';
 import {
   ATTRIBUTION_MODELS,

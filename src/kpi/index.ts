@@ -1,6 +1,10 @@
 /**
- * The KPI feature's public face: what other features (write-back, cards, reports) may use.
+ * What other features may use of the KPI engine (lint allows only this file across
+ * features). To ask for a recomputation, enqueue `kpi.compute` through the producer: the
+ * job registry debounces it, and nothing of the engine is loaded by the caller.
  */
+export { createKpiService, readHeadline } from './kpi.service';
+export type { KpiHeadline, KpiProgress, KpiRunSummary, KpiService, KpiServiceDeps } from './kpi.service';
+export type { KpiTables } from './kpi.tables';
 export { ATTRIBUTION_MODELS, NO_TOUCH_CHANNEL } from './models/attribution';
 export type { AttributionModel } from './models/attribution';
-export type { KpiTables } from './kpi.tables';

@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 
-import type { Database } from '../platform/db/database';
-import type { Executor } from '../platform/db/executor';
+import type { Database, Executor } from '../db';
 import type { ChannelTotal } from './attribution-pass';
 import { runAttributionPass } from './attribution-pass';
 import { insertVelocityChangeSnapshots } from './queries/change-snapshots';

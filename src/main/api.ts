@@ -3,16 +3,17 @@ import type { AddressInfo } from 'node:net';
 import type { AppContext } from '../context';
 import { createApp } from '../platform/http/app';
 import { createHealthRouter } from '../platform/http/health.routes';
-import { createInstallService } from '../install/install.service';
 import { createOAuthRouter } from '../install/oauth.routes';
 import { createSyncAdminRouter } from '../sync/admin.routes';
 import { createQueueDashboardRouter } from '../platform/queue/dashboard.routes';
-import { createWebhookIntake } from '../sync/webhook-intake';
 import { createWebhookRouter } from '../sync/webhook.routes';
 
 export type ApiHandle = { server: Server; url: string; close(): Promise<void> };
 
-/** Serves HTTP until close(): then stops accepting, lets in-flight requests end, and returns. */
+/**
+ * Serves HTTP until close(): then stops accepting, lets in-flight requests end, and returns.
+ * Mounts routers only: every service they use comes built from the context (src/context.ts).
+ */
 export async function startApi(ctx: AppContext): Promise<ApiHandle> {
   const app = createApp({
     logger: ctx.logger,
@@ -21,30 +22,12 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
     routers: [
       createHealthRouter(ctx.readinessChecks),
       createOAuthRouter({
-        install: createInstallService({
-          db: ctx.db,
-          redis: ctx.redis,
-          producer: ctx.producer,
-          oauth: ctx.hubspotOAuth,
-          tokens: ctx.tokens,
-          manifest: ctx.manifest,
-          hubspot: { ...ctx.config.hubspot, forPortal: (portalId) => ctx.hubspot.forPortal(portalId) },
-          publicBaseUrl: ctx.config.http.publicBaseUrl,
-          keyPrefix: ctx.config.queue.prefix,
-          logger: ctx.logger,
-        }),
+        install: ctx.install,
         secureCookies: ctx.config.http.publicBaseUrl.startsWith('https://'),
         logger: ctx.logger,
       }),
       createWebhookRouter({
-        intake: createWebhookIntake({
-          db: ctx.db,
-          redis: ctx.redis,
-          producer: ctx.producer,
-          prefix: ctx.config.queue.prefix,
-          logger: ctx.logger,
-          appId: ctx.config.hubspot.appId,
-        }),
+        intake: ctx.webhookIntake,
         clientSecret: ctx.config.hubspot.clientSecret,
         publicBaseUrl: ctx.config.http.publicBaseUrl,
         logger: ctx.logger,

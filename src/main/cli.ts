@@ -1,223 +1,156 @@
-import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import { ConfigError, parseConfig } from '../config';
 import type { Config } from '../config';
 import { createContext } from '../context';
-import { createLogger } from '../logger';
-import { runAttributionCommand } from '../kpi/attribution-command';
-import { KPI_USAGE, runKpiCommand } from '../kpi/kpi-command';
-import { HUBSPOT_PROJECT_USAGE, runHubSpotProjectCommand } from '../install/hubspot-project.command';
-import { PURGE_USAGE, runPurgeCommand, runRotateKeyCommand } from '../install/install.command';
 import type { AppContext } from '../context';
-import { createDb } from '../platform/db/database';
-import { runSimulatorCommand, SIMULATOR_USAGE } from '../simulator';
-import { runStatusCommand, runSyncCommand, STATUS_USAGE, SYNC_USAGE } from '../sync/sync-command';
-import { startApi } from './api';
-import { DEMO_USAGE, runDemoCommand } from './demo';
-import { stopOnSignals } from './lifecycle';
-import { runMigrations } from './migrate';
-import { scheduleRecurringJobs, startWorker } from './worker';
+import { createLogger } from '../logger';
+import type { Command, CommandIo, CommandRuntime } from './commands/command';
+import { EXIT_USAGE, UsageError } from './commands/command';
+import { COMMANDS } from './commands';
+import { checkServices, EXIT_UNAVAILABLE, ServiceUnavailableError } from './lifecycle';
 
-/**
- * A subcommand of `kpi-bridge`. `run` resolves when a one-shot command is done (with
- * its exit code, if not 0); long-running ones resolve once started.
- */
-type Command = {
-  summary: string;
-  usage: string;
-  run(args: string[]): Promise<number | void>;
-};
+const EX_CONFIG = 78;
 
-function loadConfig(): Config {
-  // A local .env is a convenience for developers; real deployments set the environment.
-  const envFile = path.resolve(process.cwd(), '.env');
-  if (!process.env.KPI_BRIDGE_SKIP_DOTENV && existsSync(envFile)) process.loadEnvFile(envFile);
-  return parseConfig(process.env);
-}
-
-function rootLogger(config: Config): Logger {
-  return createLogger({ level: config.log.level, format: config.log.format });
-}
-
-async function runServices(which: { api: boolean; worker: boolean }): Promise<void> {
-  const config = loadConfig();
-  const logger = rootLogger(config);
-  const ctx = createContext(config, logger);
-  const api = which.api ? await startApi(ctx) : undefined;
-  const workers = which.worker ? startWorker(ctx) : undefined;
-  if (workers) {
-    await waitForRedis(ctx);
-    await scheduleRecurringJobs(ctx);
+function packageVersion(): string {
+  // Source (src/main) and compiled (dist/src/main) layouts: the nearest package.json up the tree.
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
   }
-  stopOnSignals(async () => {
-    // Order matters: stop taking new work, let active work finish, then close connections.
-    await api?.close();
-    const result = await workers?.close(config.shutdownTimeoutMs);
-    if (result?.forced) logger.warn('active jobs did not finish in time; they will be retried');
-    await ctx.close();
-  }, logger);
+  return 'unknown';
 }
-
-/** The producer connection refuses commands until connected (it fails fast by design); give it a moment. */
-async function waitForRedis(ctx: AppContext): Promise<void> {
-  if (ctx.redis.status === 'ready') return;
-  await Promise.race([
-    once(ctx.redis, 'ready'),
-    new Promise((_, reject) => setTimeout(() => reject(new Error('Redis is not reachable')), 5_000).unref()),
-  ]);
-}
-
-/** Runs a one-shot command with the full context (db, redis, queues, HubSpot), closing it after. */
-async function withContext(run: (ctx: AppContext) => Promise<number>): Promise<number> {
-  const config = loadConfig();
-  const logger = rootLogger(config);
-  const ctx = createContext(config, logger);
-  try {
-    await waitForRedis(ctx);
-    return await run(ctx);
-  } finally {
-    await ctx.close();
-    logger.flush();
-  }
-}
-
-const commands: Record<string, Command> = {
-  demo: {
-    summary: 'see it work: a simulated HubSpot portal, the API and the worker (--once: run through and exit)',
-    usage: DEMO_USAGE.replace(/^Usage: /, ''),
-    run: (args) => runDemoCommand(args),
-  },
-  simulator: {
-    summary: 'serve a simulated HubSpot (OAuth, CRM, webhooks) on loopback, for demos and tests',
-    usage: SIMULATOR_USAGE.replace(/^Usage: /, ''),
-    run: (args) => runSimulatorCommand(args),
-  },
-  attribution: {
-    summary:
-      'credit conversions (JSON lines on stdin) or ChannelAttribution paths (--paths FILE) to channels',
-    usage: 'kpi-bridge attribution [--paths FILE] [--models a,b] < conversions.jsonl',
-    run: (args) =>
-      runAttributionCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }),
-  },
-  kpi: {
-    summary: "recompute a portal's KPIs now (progress on stderr) and print the headline figures as JSON",
-    usage: KPI_USAGE,
-    run: (args) =>
-      runKpiCommand(args, { stdout: process.stdout, stderr: process.stderr }, () => {
-        const config = loadConfig();
-        const logger = rootLogger(config);
-        const db = createDb(config.db);
-        return { db, logger, close: () => db.destroy() };
-      }),
-  },
-  purge: {
-    summary:
-      'delete everything held about a portal now (--portal ID), or about portals past the uninstall grace period (--due)',
-    usage: PURGE_USAGE.replace(/^Usage: /, ''),
-    run: (args) =>
-      withContext((ctx) => runPurgeCommand(args, ctx, { stdout: process.stdout, stderr: process.stderr })),
-  },
-  sync: {
-    summary:
-      'sync a portal from HubSpot now (--full: start a full sync over); progress on stderr, counts as JSON',
-    usage: SYNC_USAGE.replace(/^Usage: /, ''),
-    run: (args) =>
-      withContext((ctx) => runSyncCommand(args, ctx, { stdout: process.stdout, stderr: process.stderr })),
-  },
-  status: {
-    summary: 'show the sync state per portal and stream (running, records, last success, last error)',
-    usage: STATUS_USAGE.replace(/^Usage: /, ''),
-    run: (args) =>
-      withContext((ctx) => runStatusCommand(args, ctx, { stdout: process.stdout, stderr: process.stderr })),
-  },
-  'rotate-key': {
-    summary: 're-encrypt every stored OAuth token under the newest key of TOKEN_ENCRYPTION_KEYS',
-    usage: 'kpi-bridge rotate-key',
-    run: () =>
-      withContext((ctx) => runRotateKeyCommand(ctx, { stdout: process.stdout, stderr: process.stderr })),
-  },
-  'hubspot-project': {
-    summary:
-      'generate the HubSpot developer project (hubspot-project/) from app-manifest.json (--check: verify only)',
-    usage: HUBSPOT_PROJECT_USAGE.replace(/^Usage: /, ''),
-    run: (args) =>
-      runHubSpotProjectCommand(args, { stdout: process.stdout, stderr: process.stderr, env: process.env }),
-  },
-  api: {
-    summary: 'serve the HTTP API (OAuth, webhooks, cards, reports, health)',
-    usage: 'kpi-bridge api',
-    run: () => runServices({ api: true, worker: false }),
-  },
-  worker: {
-    summary: 'run the job workers (sync, KPI, write-back)',
-    usage: 'kpi-bridge worker',
-    run: () => runServices({ api: false, worker: true }),
-  },
-  all: {
-    summary: 'run the API and the workers in one process (single-machine install)',
-    usage: 'kpi-bridge all',
-    run: () => runServices({ api: true, worker: true }),
-  },
-  migrate: {
-    summary: 'apply all pending database migrations (--down reverts the latest one)',
-    usage: 'kpi-bridge migrate [--down]',
-    run: async (args) => {
-      const { values } = parseArgs({ args, options: { down: { type: 'boolean', default: false } } });
-      const config = loadConfig();
-      const logger = rootLogger(config);
-      try {
-        await runMigrations(config, logger, values.down ? 'down' : 'up');
-      } finally {
-        logger.flush();
-      }
-    },
-  },
-};
 
 function helpText(): string {
-  const width = Math.max(...Object.keys(commands).map((n) => n.length));
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
     'Usage: kpi-bridge <command> [options]',
+    '       kpi-bridge <command> --help | --version',
     '',
     'Commands:',
-    ...lines,
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Configuration comes from the environment (and ./.env when present); see .env.example.',
   ].join('\n');
 }
 
-/** Entry of the `kpi-bridge` binary. Returns the process exit code for one-shot commands. */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * The runtime of one CLI invocation: configuration for the command's sections, a logger, and
+ * the composition root built only after Postgres and Redis answered.
+ */
+function createRuntime(command: Command, io: CommandIo): CommandRuntime & { close(): Promise<void> } {
+  let config: Config | undefined;
+  let logger: Logger | undefined;
+  let ctx: Promise<AppContext> | undefined;
+  const rt = {
+    io,
+    config() {
+      if (!config) {
+        // A local .env is a convenience for developers; real deployments set the environment.
+        const envFile = path.resolve(process.cwd(), '.env');
+        if (!io.env.KPI_BRIDGE_SKIP_DOTENV && existsSync(envFile)) process.loadEnvFile(envFile);
+        config = parseConfig(io.env, command.needs);
+      }
+      return config;
+    },
+    logger() {
+      logger ??= createLogger({ level: rt.config().log.level, format: rt.config().log.format });
+      return logger;
+    },
+    context() {
+      ctx ??= (async () => {
+        const c = rt.config();
+        await checkServices(c, {
+          postgres: command.needs.includes('db'),
+          redis: command.needs.includes('redis'),
+        });
+        return createContext(c, rt.logger());
+      })();
+      return ctx;
+    },
+    async close() {
+      const opened = await ctx?.catch(() => undefined);
+      await opened?.close();
+      logger?.flush();
+    },
+  };
+  return rt;
+}
+
+/**
+ * Runs one command and turns its failures into exit codes: 2 a bad command line (with usage),
+ * 78 bad configuration, 69 a service down, 1 anything else. Closes what the command opened,
+ * unless it serves (api, worker) and started.
+ */
+export async function runCommand(
+  command: Command,
+  args: string[],
+  rt: CommandRuntime & { close?(): Promise<void> },
+): Promise<number> {
+  const { stderr } = rt.io;
+  let serving = false;
+  try {
+    const code = await command.run(args, rt);
+    serving = command.serves === true && code === 0;
+    return code;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      stderr.write(`kpi-bridge ${command.name}: ${err.message}\nUsage: ${command.usage}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof ConfigError) {
+      stderr.write(`kpi-bridge ${command.name}: ${err.message}\n(see .env.example for every setting)\n`);
+      return EX_CONFIG;
+    }
+    if (err instanceof ServiceUnavailableError) {
+      stderr.write(`kpi-bridge ${command.name}: ${err.message}\n`);
+      return EXIT_UNAVAILABLE;
+    }
+    // 42P01 undefined_table: the usual cause is a database nobody migrated yet.
+    const hint = (err as { code?: string }).code === '42P01' ? ' (run `kpi-bridge migrate` first)' : '';
+    stderr.write(`kpi-bridge ${command.name}: ${err instanceof Error ? err.message : String(err)}${hint}\n`);
+    return 1;
+  } finally {
+    if (!serving) await rt.close?.();
+  }
+}
+
+/** Entry of the `kpi-bridge` binary. Returns the process exit code (0 for a command that keeps serving). */
+export async function main(argv: string[], io: Partial<CommandIo> = {}): Promise<number> {
+  const fullIo: CommandIo = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    ...io,
+  };
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${helpText()}\n`);
-    return name ? 0 : 2;
-  }
-  const command = commands[name];
-  if (!command) {
-    process.stderr.write(`kpi-bridge: unknown command '${name}'\n\n${helpText()}\n`);
-    return 2;
-  }
-  // `kpi-bridge attribution … | head` closes our stdout early: that is not an error.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-  });
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`Usage: ${command.usage}\n  ${command.summary}\n`);
+  if (name === '--version' || name === '-v' || name === 'version') {
+    fullIo.stdout.write(`kpi-bridge ${packageVersion()}\n`);
     return 0;
   }
-  try {
-    return (await command.run(rest)) ?? 0;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`kpi-bridge: ${err.message}\n(see .env.example for every setting)\n`);
-      return 78; // EX_CONFIG
-    }
-    process.stderr.write(`kpi-bridge ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    fullIo.stdout.write(`${helpText()}\n`);
+    return 0;
   }
+  if (!name) {
+    fullIo.stderr.write(`${helpText()}\n`);
+    return EXIT_USAGE;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    fullIo.stderr.write(`kpi-bridge: unknown command '${name}' (kpi-bridge --help lists them)\n`);
+    return EXIT_USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    fullIo.stdout.write(`Usage: ${command.usage}\n\n${command.summary}\n`);
+    return 0;
+  }
+  // `kpi-bridge attribution … | head` closes our stdout early: that is not an error.
+  if (fullIo.stdout === process.stdout)
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+    });
+  return runCommand(command, rest, createRuntime(command, fullIo));
 }

@@ -1,6 +1,5 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { parseConfig } from '../config';
@@ -8,9 +7,8 @@ import type { Config } from '../config';
 import { createContext } from '../context';
 import type { AppContext } from '../context';
 import { createLogger } from '../logger';
-import { deriveApp, startSimulator } from '../simulator';
+import { deriveApp, installIntoSimulator, startSimulator } from '../simulator';
 import type { SimulatorHandle } from '../simulator';
-import { installIntoSimulator } from '../install/simulator-install';
 import { readHeadline } from '../kpi/kpi.service';
 import { QUEUE_NAMES } from '../platform/queue/jobs';
 import { compareWithGroundTruth } from '../sync/compare';
@@ -18,12 +16,14 @@ import { FULL_STREAM } from '../sync/full-sync';
 import { findSyncState } from '../sync/sync-state.repository';
 import { startApi } from './api';
 import type { ApiHandle } from './api';
-import { stopOnSignals } from './lifecycle';
+import type { CommandIo } from './commands/command';
+import { parseCommandArgs } from './commands/command';
+import { checkServices, stopOnSignals } from './lifecycle';
 import { runMigrations } from './migrate';
 import { startWorker } from './worker';
 import type { WorkerGroup } from '../platform/queue/worker-runner';
 
-export const DEMO_USAGE = `Usage: kpi-bridge demo [--once] [--seed 42] [--contacts 2000] [--deals 400] [--port 3000] [--simulator-port 4010] [--schema kpi_bridge_demo] [--queue-prefix {kpi-bridge-demo}]
+export const DEMO_USAGE = `kpi-bridge demo [--once] [--seed 42] [--contacts 2000] [--deals 400] [--port 3000] [--simulator-port 4010] [--schema kpi_bridge_demo] [--queue-prefix {kpi-bridge-demo}]
   Starts a simulated HubSpot portal, the API and the worker against the local Postgres and
   Redis (schema kpi_bridge_demo, queue prefix {kpi-bridge-demo}) and prints where each listens.
   --once runs the demo flow to its end and prints a one-line JSON summary as its last line.`;
@@ -229,19 +229,19 @@ function demoConfig(
   });
 }
 
-export async function runDemoCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      once: { type: 'boolean', default: false },
-      seed: { type: 'string', default: '42' },
-      contacts: { type: 'string', default: '2000' },
-      deals: { type: 'string', default: '400' },
-      port: { type: 'string' },
-      'simulator-port': { type: 'string' },
-      schema: { type: 'string', default: 'kpi_bridge_demo' },
-      'queue-prefix': { type: 'string', default: '{kpi-bridge-demo}' },
-    },
+export async function runDemoCommand(
+  args: string[],
+  io: Pick<CommandIo, 'stdout' | 'env'> = { stdout: process.stdout, env: process.env },
+): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    once: { type: 'boolean', default: false },
+    seed: { type: 'string', default: '42' },
+    contacts: { type: 'string', default: '2000' },
+    deals: { type: 'string', default: '400' },
+    port: { type: 'string' },
+    'simulator-port': { type: 'string' },
+    schema: { type: 'string', default: 'kpi_bridge_demo' },
+    'queue-prefix': { type: 'string', default: '{kpi-bridge-demo}' },
   });
   const port = values.port ? Number(values.port) : values.once ? await freePort() : 3000;
   // Picked before the simulator starts: the config points the app at it.
@@ -252,15 +252,17 @@ export async function runDemoCommand(args: string[]): Promise<number> {
       : 4010;
   const seed = Number.isFinite(Number(values.seed)) ? Number(values.seed) : values.seed;
   const config = demoConfig(
-    process.env,
+    io.env,
     port,
     { url: `http://127.0.0.1:${simulatorPort}`, seed },
     { schema: values.schema, queuePrefix: values['queue-prefix'] },
   );
   const log = createLogger({ level: config.log.level, format: config.log.format });
-  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const say = (line: string) => io.stdout.write(`${line}\n`);
 
   const startedAt = Date.now();
+  // Before anything else: a user without Postgres or Redis hears it now, not after minutes.
+  await checkServices(config, { postgres: true, redis: true, allowMissingDatabase: true });
   await runMigrations(config, log, 'up');
   const simulator = await startSimulator({
     seed,

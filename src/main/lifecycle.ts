@@ -1,4 +1,10 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { AppContext } from '../context';
+import { startApi } from './api';
+import { scheduleRecurringJobs, startWorker } from './worker';
 
 /**
  * Runs `stop` once on the first SIGTERM or SIGINT, then exits 0 (1 if stopping failed).
@@ -28,4 +34,184 @@ export function stopOnSignals(stop: () => Promise<void>, logger: Logger): void {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/** A service the command needs did not answer in time: the message says which, where, and what to do. */
+export class ServiceUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+/** EX_UNAVAILABLE (sysexits.h): a service the command depends on is down. */
+export const EXIT_UNAVAILABLE = 69;
+
+/** A URL fit for a log or a message: scheme, host, port and path, never a user or password. */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+const HOW_TO_START = {
+  postgres:
+    "start it (`docker compose up -d postgres`, or your system's service: `sudo service postgresql start`) or point DATABASE_URL at a running server",
+  redis:
+    'start it (`docker compose up -d redis`, or `redis-server --daemonize yes`) or point REDIS_URL at a running server',
+};
+
+function reason(err: unknown): string {
+  const e = err as { code?: string; message?: string; errors?: { code?: string }[] };
+  // Node's "connect ECONNREFUSED" for both IPv4 and IPv6 arrives as an AggregateError without a message.
+  return e.code ?? e.errors?.[0]?.code ?? e.message ?? String(err);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits up to `waitMs` for Postgres to accept a query. Errors that waiting cannot fix (a
+ * missing database, a refused login) fail at once.
+ */
+export async function waitForPostgres(
+  url: string,
+  waitMs: number,
+  options: { allowMissingDatabase?: boolean } = {},
+): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const client = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: Math.max(500, Math.min(2_000, deadline - Date.now())),
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === '3D000') {
+        if (options.allowMissingDatabase) return;
+        throw new ServiceUnavailableError(
+          `Postgres at ${redactUrl(url)} has no such database: run \`kpi-bridge migrate\` (it creates the database and its tables)`,
+        );
+      }
+      if (code === '28P01' || code === '28000')
+        throw new ServiceUnavailableError(
+          `Postgres at ${redactUrl(url)} refused the login (${code}): check the user and password in DATABASE_URL`,
+        );
+      if (Date.now() + 250 >= deadline)
+        throw new ServiceUnavailableError(
+          `Postgres is not reachable at ${redactUrl(url)} (${reason(err)}, waited ${Math.round(waitMs / 1000)} s): ${HOW_TO_START.postgres}`,
+        );
+      await sleep(250);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}
+
+/** Waits up to `waitMs` for Redis to answer PING. */
+export async function waitForRedis(url: string, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const redis = new Redis(url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: Math.max(500, Math.min(2_000, deadline - Date.now())),
+    });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      await redis.ping();
+      return;
+    } catch (err) {
+      const message = (err as Error).message ?? '';
+      if (/NOAUTH|WRONGPASS/.test(message))
+        throw new ServiceUnavailableError(
+          `Redis at ${redactUrl(url)} refused the login: check the password in REDIS_URL`,
+        );
+      if (Date.now() + 250 >= deadline)
+        throw new ServiceUnavailableError(
+          `Redis is not reachable at ${redactUrl(url)} (${reason(err)}, waited ${Math.round(waitMs / 1000)} s): ${HOW_TO_START.redis}`,
+        );
+      await sleep(250);
+    } finally {
+      redis.disconnect();
+    }
+  }
+}
+
+/**
+ * The start-up check of every command that uses Postgres or Redis: both are probed at once,
+ * and if either stays down for `config.startupWaitMs`, one error names each one that is down.
+ */
+export async function checkServices(
+  config: Config,
+  which: { postgres: boolean; redis: boolean; allowMissingDatabase?: boolean },
+): Promise<void> {
+  const probes: Promise<void>[] = [];
+  if (which.postgres)
+    probes.push(
+      waitForPostgres(config.db.url, config.startupWaitMs, {
+        allowMissingDatabase: which.allowMissingDatabase ?? false,
+      }),
+    );
+  if (which.redis) probes.push(waitForRedis(config.redis.url, config.startupWaitMs));
+  const failed: unknown[] = (await Promise.allSettled(probes)).flatMap((r) =>
+    r.status === 'rejected' ? [r.reason as unknown] : [],
+  );
+  if (failed.length === 0) return;
+  const unexpected = failed.find((e) => !(e instanceof ServiceUnavailableError));
+  if (unexpected) throw unexpected instanceof Error ? unexpected : new Error(JSON.stringify(unexpected));
+  throw new ServiceUnavailableError(failed.map((e) => (e as Error).message).join('\n'));
+}
+
+/** The API could not bind its port: say which and why, instead of a stack. */
+export function describeListenError(err: unknown, config: Config): Error {
+  const code = (err as { code?: string }).code;
+  if (code === 'EADDRINUSE')
+    return new Error(
+      `port ${config.http.port} on ${config.http.host} is already in use (EADDRINUSE): stop the other process or set PORT`,
+    );
+  if (code === 'EACCES')
+    return new Error(
+      `not allowed to listen on port ${config.http.port} (EACCES): choose a port above 1023 with PORT`,
+    );
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * `api`, `worker`, `all`: starts the API and/or the workers on an already checked context and
+ * stops them on SIGTERM/SIGINT. Resolves once started; a failure to start rejects (the CLI
+ * then closes the context and exits non-zero).
+ */
+export async function serve(ctx: AppContext, which: { api: boolean; worker: boolean }): Promise<void> {
+  const { config, logger } = ctx;
+  const api = which.api
+    ? await startApi(ctx).catch((err: unknown) => {
+        throw describeListenError(err, config);
+      })
+    : undefined;
+  const workers = which.worker ? startWorker(ctx) : undefined;
+  try {
+    if (workers) await scheduleRecurringJobs(ctx);
+  } catch (err) {
+    await workers?.close(1_000);
+    await api?.close();
+    throw err;
+  }
+  stopOnSignals(async () => {
+    // Order matters: stop taking new work, let active work finish, then close connections.
+    await api?.close();
+    const result = await workers?.close(config.shutdownTimeoutMs);
+    if (result?.forced) logger.warn('active jobs did not finish in time; they will be retried');
+    await ctx.close();
+  }, logger);
 }

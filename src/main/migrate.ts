@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { createDb } from '../platform/db/database';
+import { createDb } from '../db';
 import { migrateDownOne, migrateToLatest } from '../platform/db/migrator';
 
 /**

@@ -1,6 +1,5 @@
 import type { AppContext } from '../context';
 import { createKpiComputeHandler } from '../kpi/kpi.worker';
-import { createSyncJobHandlers } from '../sync/sync.worker';
 import { createWritebackHandler } from '../writeback';
 import { createRedis } from '../platform/queue/connection';
 import { jobNamesOfQueue, jobRegistry, QUEUE_NAMES } from '../platform/queue/jobs';
@@ -10,7 +9,10 @@ import type { QueueName } from '../platform/queue/jobs';
 import { startWorkers } from '../platform/queue/worker-runner';
 import type { JobHandlers, WorkerGroup } from '../platform/queue/worker-runner';
 
-/** Every job's handler. A job name without one stops the worker at start-up. */
+/**
+ * Every job's handler, registered from the services the context built (src/context.ts).
+ * A job name without one stops the worker at start-up.
+ */
 export function createJobHandlers(ctx: AppContext): JobHandlers {
   return {
     health: (payload) =>
@@ -25,17 +27,9 @@ export function createJobHandlers(ctx: AppContext): JobHandlers {
         ctx.logger.child({ name: 'install' }).info({ portals: purged }, 'purged uninstalled portals');
       return { purged };
     },
-    'kpi.compute': createKpiComputeHandler({ db: ctx.db, logger: ctx.logger, producer: ctx.producer }),
+    'kpi.compute': createKpiComputeHandler(ctx.kpi, ctx.producer),
     'writeback.run': createWritebackHandler(ctx.writeback),
-    ...createSyncJobHandlers({
-      db: ctx.db,
-      redis: ctx.redis,
-      prefix: ctx.config.queue.prefix,
-      producer: ctx.producer,
-      logger: ctx.logger,
-      catchupEveryMs: ctx.config.sync.catchupEveryMs,
-      hubspot: () => ctx.hubspot,
-    }),
+    ...ctx.syncJobs,
   };
 }
 

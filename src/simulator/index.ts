@@ -11,7 +11,6 @@ export {
   type SimulatorHandle,
   type SimulatorAppSpec,
 } from './simulator';
-export { runSimulatorCommand, parseSimulatorArgs, SIMULATOR_USAGE } from './command';
 export { API_PATHS, PATHS, CRM_API_VERSION, OAUTH_API_VERSION, ADMIN_PREFIX } from './endpoints';
 export type { SimulatorAdmin, RecordRef, PropertyValues, ActorOptions } from './admin';
 export { DEFAULT_SCOPES } from './admin';
@@ -38,3 +37,11 @@ export {
   type ObjectTypeName,
 } from './catalog';
 export { SOURCE_PROFILES, ENTERPRISE } from './generator';
+export {
+  BrowserInstallError,
+  finishBrowserInstall,
+  installIntoSimulator,
+  startBrowserInstall,
+  type BrowserSteps,
+  type SimulatorInstall,
+} from './browser-install';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Database } from '../platform/db/database';
+import type { Database } from '../db';
 import { requireAdminToken } from '../platform/http/admin-auth';
 import { BadRequestError } from '../platform/http/errors';
 import { getSyncStatus } from './sync-status';

@@ -1,5 +1,5 @@
-import type { Database } from '../platform/db/database';
-import type { CrmObject, HistoryVersion } from './crm-schemas';
+import type { Database } from '../db';
+import type { CrmObject, HistoryVersion } from '../hubspot/schemas';
 import {
   CONTACT_HISTORY,
   DEAL_HISTORY,

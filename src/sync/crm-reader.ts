@@ -1,14 +1,14 @@
 import type { HubSpotClient } from '../hubspot/client';
 import { HUBSPOT_PATHS } from '../hubspot/endpoints';
 import {
-  associationBatchSchema,
-  batchReadSchema,
-  listPageSchema,
+  associationBatchReadSchema,
+  objectBatchSchema,
+  objectPageSchema,
   searchPageSchema,
   type CrmObject,
-  type ListPage,
+  type ObjectPage,
   type SearchPage,
-} from './crm-schemas';
+} from '../hubspot/schemas';
 import type { Pair } from './mirror.repository';
 
 /**
@@ -37,7 +37,7 @@ export type ListRequest = {
   signal?: AbortSignal | undefined;
 };
 
-export function listPage(client: HubSpotClient, req: ListRequest): Promise<ListPage> {
+export function listPage(client: HubSpotClient, req: ListRequest): Promise<ObjectPage> {
   const withHistory = (req.history?.length ?? 0) > 0;
   return client.request(
     {
@@ -54,7 +54,7 @@ export function listPage(client: HubSpotClient, req: ListRequest): Promise<ListP
       kind: 'standard',
       ...(req.signal ? { signal: req.signal } : {}),
     },
-    listPageSchema,
+    objectPageSchema,
   );
 }
 
@@ -114,7 +114,7 @@ export async function batchRead(
       kind: 'standard',
       ...(req.signal ? { signal: req.signal } : {}),
     },
-    batchReadSchema,
+    objectBatchSchema,
   );
   return answer.results;
 }
@@ -140,12 +140,12 @@ export async function readContactAssociations(
           kind: 'standard',
           ...(signal ? { signal } : {}),
         },
-        associationBatchSchema,
+        associationBatchReadSchema,
       );
       const more: { id: string; after: string }[] = [];
       for (const r of answer.results) {
         const otherId = Number(r.from.id);
-        for (const to of r.to) pairs.push({ otherId, contactId: to.toObjectId });
+        for (const to of r.to) pairs.push({ otherId, contactId: Number(to.toObjectId) });
         if (r.paging?.next?.after) more.push({ id: r.from.id, after: r.paging.next.after });
       }
       inputs = more;

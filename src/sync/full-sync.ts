@@ -5,12 +5,12 @@ import { HUBSPOT_PATHS } from '../hubspot/endpoints';
 import {
   ownersPageSchema,
   pipelinesSchema,
-  propertySchema,
+  propertyDefinitionSchema,
   type CrmObject,
-  type ListPage,
+  type ObjectPage,
   type OwnersPage,
   type SearchPage,
-} from './crm-schemas';
+} from '../hubspot/schemas';
 import { listPage, readContactAssociations, searchPage, type SyncObjectType } from './crm-reader';
 import {
   CONTACT_HISTORY,
@@ -219,7 +219,7 @@ async function syncMetadata(
     ),
     client.request(
       { method: 'GET', path: HUBSPOT_PATHS.property('contacts', 'lifecyclestage'), kind: 'standard', ...sig },
-      propertySchema,
+      propertyDefinitionSchema,
     ),
   ]);
   const owners: OwnersPage['results'] = [];
@@ -307,7 +307,7 @@ async function runSegment(
   }
   let records = state.records_synced;
   let pages = state.pages;
-  const fetch = (after: string | null): Promise<ListPage> =>
+  const fetch = (after: string | null): Promise<ObjectPage> =>
     listPage(client, {
       objectType: spec.objectType,
       properties: spec.properties,
@@ -320,7 +320,7 @@ async function runSegment(
     let after: string | null = cursor.after;
     for (;;) {
       if (options.signal?.aborted) throw new SyncAbortedError();
-      const page: ListPage = await fetch(after);
+      const page: ObjectPage = await fetch(after);
       const end = cursor.end;
       const inRange = end === null ? page.results : page.results.filter((r) => Number(r.id) < end);
       const next = page.paging?.next?.after ?? null;

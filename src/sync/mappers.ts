@@ -1,4 +1,4 @@
-import type { CrmObject, HistoryVersion } from './crm-schemas';
+import type { CrmObject, HistoryVersion } from '../hubspot/schemas';
 
 /**
  * HubSpot objects (every value a string) → mirror rows. Pure: no I/O, no clock. A value

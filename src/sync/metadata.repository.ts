@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { Executor } from '../platform/db/executor';
-import type { OwnersPage, Pipelines, PropertyDefinition } from './crm-schemas';
+import type { Executor } from '../db';
+import type { OwnersPage, Pipelines, PropertyDefinition } from '../hubspot/schemas';
 
 /** Pipelines, stages, owners and lifecycle stages: small, replaced wholesale per portal. */
 

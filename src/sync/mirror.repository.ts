@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from '../platform/db/executor';
+import type { Executor } from '../db';
 import type {
   ContactRowInput,
   DealRowInput,

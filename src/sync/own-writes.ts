@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { Executor } from '../platform/db/executor';
-import type { CrmObject } from './crm-schemas';
+import type { Executor } from '../db';
+import type { CrmObject } from '../hubspot';
 import { mapContact, mapDeal, parseObjectId } from './mappers';
 import type { Pair } from './mirror.repository';
 

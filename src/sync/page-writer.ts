@@ -1,6 +1,5 @@
-import type { Executor } from '../platform/db/executor';
-import type { Database } from '../platform/db/database';
-import type { CrmObject } from './crm-schemas';
+import type { Database, Executor } from '../db';
+import type { CrmObject } from '../hubspot/schemas';
 import {
   deriveContactTouches,
   mapContact,

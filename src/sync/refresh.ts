@@ -1,5 +1,5 @@
 import type { HubSpotClient } from '../hubspot/client';
-import type { CrmObject } from './crm-schemas';
+import type { CrmObject } from '../hubspot/schemas';
 import { batchRead, PAGE_LIMITS, readContactAssociations } from './crm-reader';
 import {
   CONTACT_HISTORY,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { HubSpotClientFactory } from '../hubspot/client';
-import type { Database } from '../platform/db/database';
+import type { Database } from '../db';
 import type { MapWarning } from './mappers';
 
 /** What the sync needs from the composition root (a slice of AppContext plus the adapter). */

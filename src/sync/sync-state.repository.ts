@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from '../platform/db/executor';
+import type { Executor } from '../db';
 import type { SyncStateRow } from './sync.tables';
 
 /** Per portal and stream bookkeeping: cursors checkpointed after every page, progress, errors. */

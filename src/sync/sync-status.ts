@@ -1,4 +1,4 @@
-import type { Executor } from '../platform/db/executor';
+import type { Executor } from '../db';
 import { listSyncStates } from './sync-state.repository';
 
 /** Sync state per portal and stream, as the admin endpoint and `kpi-bridge status` show it. */

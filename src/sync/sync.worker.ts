@@ -3,8 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { HubSpotClientFactory } from '../hubspot/client';
 import { HubSpotError } from '../hubspot/errors';
-import { requestKpiRecompute } from '../kpi/kpi.worker';
-import type { Database } from '../platform/db/database';
+import type { Database } from '../db';
 import type { Producer } from '../platform/queue/producer';
 import type { JobHandler } from '../platform/queue/worker-runner';
 import { runCatchup } from './catchup';
@@ -26,8 +25,7 @@ export type SyncWorkerDeps = {
   prefix: string;
   producer: Pick<Producer, 'enqueue' | 'queue'>;
   logger: Logger;
-  /** Resolved per job, so the worker starts even before the adapter is wired. */
-  hubspot: () => HubSpotClientFactory;
+  hubspot: HubSpotClientFactory;
   catchupEveryMs?: number;
   /** Set to false where no KPI worker runs (tests, benchmarks). */
   recomputeKpis?: boolean;
@@ -40,14 +38,17 @@ function permanentOr<T>(error: T): T | UnrecoverableError {
   return error;
 }
 
-export function createSyncJobHandlers(deps: SyncWorkerDeps): {
+export type SyncJobHandlers = {
   'sync.full': JobHandler<'sync.full'>;
   'sync.objects': JobHandler<'sync.objects'>;
   'sync.catchup': JobHandler<'sync.catchup'>;
-} {
-  const syncDeps = () => ({ db: deps.db, hubspot: deps.hubspot(), logger: deps.logger });
+};
+
+export function createSyncJobHandlers(deps: SyncWorkerDeps): SyncJobHandlers {
+  const syncDeps = () => ({ db: deps.db, hubspot: deps.hubspot, logger: deps.logger });
   const afterSync = async (portalId: number) => {
-    if (deps.recomputeKpis !== false) await requestKpiRecompute(deps.producer, portalId);
+    // Through the job registry (debounced there): the sync never loads the KPI engine.
+    if (deps.recomputeKpis !== false) await deps.producer.enqueue('kpi.compute', { portalId });
   };
 
   return {

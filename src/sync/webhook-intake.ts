@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Database } from '../platform/db/database';
+import type { Database } from '../db';
 import type { Producer } from '../platform/queue/producer';
 import { isOwnWriteEvent } from './own-writes';
 import { addPending } from './pending-objects';

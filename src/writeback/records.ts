@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { ATTRIBUTION_MODELS } from '../kpi';
 import type { AttributionModel } from '../kpi';
-import type { Executor } from '../platform/db/executor';
+import type { Executor } from '../db';
 import type { PropertySet } from './properties';
 import { CHANNEL_PREFIX, PROPERTY_PREFIX } from './properties';
 import type { WritebackSettings } from './settings';

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { ATTRIBUTION_MODELS } from '../kpi';
 import type { AttributionModel } from '../kpi';
-import type { Executor } from '../platform/db/executor';
+import type { Executor } from '../db';
 
 /**
  * Per-portal write-back settings, stored in Postgres (`writeback_settings`). A portal without a row

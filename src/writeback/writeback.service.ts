@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { HubSpotApiError, HUBSPOT_PATHS } from '../hubspot';
 import type { HubSpotClient, HubSpotClientFactory } from '../hubspot';
-import type { Database } from '../platform/db/database';
+import type { Database } from '../db';
 import type { WritebackPropertyDefinition, WritebackPropertyGroup } from './properties';
 import { buildPropertySet, ensureProperties, UPDATED_AT_PROPERTY } from './properties';
 import type { PageArgs, RecordValues } from './records';

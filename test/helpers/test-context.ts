@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/config';
 import type { Config } from '../../src/config';
 import { createContext } from '../../src/context';
 import type { AppContext } from '../../src/context';
-import { createDb } from '../../src/platform/db/database';
+import { createDb } from '../../src/db';
 import { migrateToLatest } from '../../src/platform/db/migrator';
 
 /**

@@ -97,4 +97,43 @@ describe('parseConfig', () => {
   it('treats empty variables as unset', () => {
     expect(parseConfig({ ...SECRETS, PORT: '' }).http.port).toBe(3000);
   });
+
+  describe('per command section', () => {
+    it('validates only the sections asked for: migrate needs no HubSpot secrets', () => {
+      const config = parseConfig({ DATABASE_URL: 'postgres://db.internal/x' }, ['db']);
+      expect(config.db.url).toBe('postgres://db.internal/x');
+      expect(config.hubspot.apiBaseUrl).toBe('https://api.hubapi.com');
+      expect(Object.isFrozen(config.db)).toBe(true);
+    });
+
+    it('still names a missing or invalid key of a section it asked for', () => {
+      expect(() => parseConfig({}, ['db', 'hubspot'])).toThrow(/HUBSPOT_CLIENT_ID is required/);
+      expect(() => parseConfig({ DATABASE_URL: 'mysql://x' }, ['db'])).toThrow(/DATABASE_URL/);
+    });
+
+    it('makes a key of another section that is missing or invalid throw when read, never a default', () => {
+      const config = parseConfig({ PORT: 'eighty' }, ['db']);
+      const read = (f: () => unknown) => {
+        try {
+          f();
+        } catch (err) {
+          return err;
+        }
+        return undefined;
+      };
+      for (const [key, get] of [
+        ['HUBSPOT_CLIENT_ID', () => config.hubspot.clientId],
+        ['HUBSPOT_CLIENT_SECRET', () => config.hubspot.clientSecret],
+        ['TOKEN_ENCRYPTION_KEYS', () => config.tokenEncryptionKeys],
+        ['PORT', () => config.http.port],
+      ] as const) {
+        const err = read(get);
+        expect(err).toBeInstanceOf(ConfigError);
+        expect((err as ConfigError).keys).toEqual([key]);
+        expect((err as ConfigError).message).not.toContain('eighty');
+      }
+      // Valid keys of unchecked sections are there as usual.
+      expect(config.http.host).toBe('127.0.0.1');
+    });
+  });
 });

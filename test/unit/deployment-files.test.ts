@@ -10,7 +10,11 @@ import { envSchema, parseConfig } from '../../src/config';
 const root = path.resolve(__dirname, '../..');
 type Service = {
   image?: string;
-  build?: string;
+  build?: string | { context: string; target?: string };
+  init?: boolean;
+  profiles?: string[];
+  ports?: string[];
+  healthcheck?: { test: string[] };
   command?: string[];
   environment?: Record<string, string | number | boolean>;
   depends_on?: Record<string, { condition: string }>;
@@ -47,6 +51,39 @@ describe('docker-compose.yml', () => {
     for (const name of ['api', 'worker']) {
       expect(compose.services[name]?.depends_on?.migrate?.condition).toBe('service_completed_successfully');
     }
+  });
+
+  it('builds one image for migrate, api and worker, each run under an init process', () => {
+    const images = appServices.map((name) => compose.services[name]?.image);
+    expect(new Set(images).size).toBe(1);
+    expect(images[0]).toMatch(/^kpi-bridge:/);
+    const builds = appServices.filter((name) => compose.services[name]?.build !== undefined);
+    expect(builds).toEqual(['migrate']);
+    for (const name of appServices) expect(compose.services[name]?.init).toBe(true);
+  });
+
+  it('checks the worker health and binds the API where the README says (localhost:3000)', () => {
+    expect(compose.services.worker?.healthcheck?.test.join(' ')).toContain('healthcheck --worker');
+    expect(compose.services.api?.ports).toEqual(['127.0.0.1:${PORT:-3000}:3000']);
+  });
+
+  it('runs the demo only under the demo profile, from the image target that has the simulator', () => {
+    const demo = compose.services.demo!;
+    expect(demo.profiles).toEqual(['demo']);
+    expect(demo.build).toEqual({ context: '.', target: 'demo' });
+    expect(new URL(String(demo.environment?.DATABASE_URL).replace(/\$\{[^}]*\}/g, 'x')).hostname).toBe(
+      'postgres',
+    );
+    const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/AS demo/);
+    // The runtime stage is last (the default target) and leaves the simulator out.
+    expect(
+      dockerfile
+        .trimEnd()
+        .split(/^FROM /m)
+        .pop(),
+    ).toMatch(/AS runtime/);
+    expect(dockerfile).toMatch(/rm -rf \/out\/runtime\/dist\/src\/simulator/);
   });
 
   it.each(appServices)(

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import type { Executor } from '../../platform/db/executor';
+import type { Executor } from '../../db';
 import type { SnapshotQueryContext } from './snapshot-queries';
 
 /** The velocity figures whose change against the previous period tells which lever moved. */

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import type { Executor } from '../../platform/db/executor';
+import type { Executor } from '../../db';
 import { CUSTOMER_STAGE, NO_SOURCE } from '../models/metrics';
 import { NO_OWNER } from './deal-facts';
 import type { KpiSettings } from './portal-settings';

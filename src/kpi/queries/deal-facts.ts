@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { RawBuilder } from 'kysely';
 
-import type { Executor } from '../../platform/db/executor';
+import type { Executor } from '../../db';
 
 import { NO_SOURCE } from '../models/metrics';
 import type { KpiSettings } from './portal-settings';

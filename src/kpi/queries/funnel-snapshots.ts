@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import type { Executor } from '../../platform/db/executor';
+import type { Executor } from '../../db';
 import { ALL_SOURCES, NO_SOURCE } from '../models/metrics';
 import type { SnapshotQueryContext } from './snapshot-queries';
 import { periodsRelation } from './snapshot-periods';

@@ -5,7 +5,7 @@ import { CompiledQuery } from 'kysely';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { CopyStreamQuery, CopyToStreamQuery } from 'pg-copy-streams';
 
-import type { Executor } from '../../platform/db/executor';
+import type { Executor } from '../../db';
 
 /**
  * COPY on the connection of a kysely executor (a transaction, so the copy is part of it).

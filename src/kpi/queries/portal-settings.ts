@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import type { Executor } from '../../platform/db/executor';
+import type { Executor } from '../../db';
 import { DEFAULT_LIFECYCLE_ORDER } from '../models/metrics';
 import type { Pipeline } from '../models/metrics';
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import type { Executor } from '../../platform/db/executor';
+import type { Executor } from '../../db';
 import type { DealAttribution } from '../kpi.tables';
 import { SALES_ACTIVITY_KINDS } from '../models/metrics';
 import type { KpiSettings } from './portal-settings';

@@ -1,7 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../../config';
-import type { DB } from './schema';
 
 /**
  * pg parsing policy, decided once for the whole app:
@@ -19,8 +18,6 @@ pg.types.setTypeParser(INT8_OID, (value: string) => {
 });
 pg.types.setTypeParser(NUMERIC_OID, (value: string) => Number(value));
 
-export type Database = Kysely<DB>;
-
 export function createPool(db: Config['db']): pg.Pool {
   return new pg.Pool({
     connectionString: db.url,
@@ -31,6 +28,10 @@ export function createPool(db: Config['db']): pg.Pool {
   });
 }
 
-export function createDb(db: Config['db']): Database {
+/**
+ * A Kysely over a pool of its own. Generic over the table types: the platform knows no
+ * feature, and the app's `DB` is assembled where the features are composed (src/db.ts).
+ */
+export function createKysely<DB>(db: Config['db']): Kysely<DB> {
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(db) }) });
 }

@@ -13,6 +13,13 @@ type JobDefinition<S extends z.ZodType> = {
   queue: QueueName;
   schema: S;
   defaults?: JobsOptions;
+  /**
+   * Collapses a burst of requests into one run after a quiet period (BullMQ deduplication in
+   * debounce mode): the job waits `ms`, and a request during the wait replaces it and restarts
+   * the wait. A request while a run is active queues one more run after it (the key lives only
+   * as long as the wait), so work asked for during a run is never lost.
+   */
+  debounce?: { key: (payload: z.infer<S>) => string; ms: number };
 };
 
 function defineJob<S extends z.ZodType>(def: JobDefinition<S>): JobDefinition<S> {
@@ -32,11 +39,16 @@ export const jobRegistry = {
     schema: z.object({}).strict(),
     defaults: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
   }),
-  /** Recompute every KPI of one portal (src/kpi); enqueue through `requestKpiRecompute`, which debounces. */
+  /**
+   * Recompute every KPI of one portal (src/kpi). The sync asks for it after every sync;
+   * debounced so a burst of syncs causes one run. Runs of one portal are serialised by a
+   * Postgres advisory lock in the KPI service.
+   */
   'kpi.compute': defineJob({
     queue: 'kpi',
     schema: z.object({ portalId: z.number().int().positive() }).strict(),
     defaults: { attempts: 3 },
+    debounce: { key: (p) => buildJobId('kpi', 'compute', p.portalId), ms: 5_000 },
   }),
   /** Full sync of one portal (src/sync); resumes from checkpointed cursors on retry. Job id sync-<portal>-full. */
   'sync.full': defineJob({
@@ -85,11 +97,9 @@ export const jobRegistry = {
       removeOnComplete: true,
       removeOnFail: { age: 24 * 3600 },
     },
+    debounce: { key: (p) => buildJobId('writeback', p.portalId), ms: 2_000 },
   }),
 } as const;
-
-/** Debounce of the write-back after a KPI run: a burst of runs causes one write-back. */
-export const WRITEBACK_DEBOUNCE_MS = 2_000;
 
 export type JobRegistry = typeof jobRegistry;
 export type JobName = keyof JobRegistry;

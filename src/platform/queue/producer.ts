@@ -21,8 +21,11 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+/** BullMQ's options, plus the quiet period of a debounced job (its registry default otherwise). */
+export type EnqueueOptions = JobsOptions & { debounceMs?: number };
+
 export type Producer = {
-  enqueue<N extends JobName>(name: N, payload: JobPayload<N>, options?: JobsOptions): Promise<Job>;
+  enqueue<N extends JobName>(name: N, payload: JobPayload<N>, options?: EnqueueOptions): Promise<Job>;
   queue(name: QueueName): Queue;
   close(): Promise<void>;
 };
@@ -43,7 +46,7 @@ export function createProducer(deps: { connection: Redis; prefix: string }): Pro
   async function enqueue<N extends JobName>(
     name: N,
     payload: JobPayload<N>,
-    options?: JobsOptions,
+    options: EnqueueOptions = {},
   ): Promise<Job> {
     const def = jobRegistry[name];
     const parsed = def.schema.safeParse(payload);
@@ -53,7 +56,19 @@ export function createProducer(deps: { connection: Redis; prefix: string }): Pro
         parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`),
       );
     }
-    return queue(def.queue).add(name, parsed.data, { ...DEFAULT_JOB_OPTIONS, ...def.defaults, ...options });
+    const { debounceMs, ...jobOptions } = options;
+    let debounce: JobsOptions = {};
+    if (def.debounce) {
+      const ms = debounceMs ?? def.debounce.ms;
+      const id = (def.debounce.key as (payload: unknown) => string)(parsed.data);
+      debounce = { delay: ms, deduplication: { id, ttl: ms, extend: true, replace: true } };
+    }
+    return queue(def.queue).add(name, parsed.data, {
+      ...DEFAULT_JOB_OPTIONS,
+      ...def.defaults,
+      ...debounce,
+      ...jobOptions,
+    });
   }
 
   async function close(): Promise<void> {

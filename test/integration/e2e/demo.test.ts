@@ -1,5 +1,5 @@
 import { runDemoCommand } from '../../../src/main/demo';
-import { createDb } from '../../../src/platform/db/database';
+import { createDb } from '../../../src/db';
 import { sql } from 'kysely';
 import { deleteQueueKeys, TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '../../helpers/test-context';
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { HUBSPOT_PATHS } from '../../../src/hubspot/endpoints';
+import { createRedisRateBudget } from '../../../src/hubspot/rate-budget.redis';
 import { propertiesSchema, propertyGroupsSchema } from '../../../src/hubspot/schemas';
 import { loadManifest } from '../../../src/install/manifest';
 import { createTokenCipher, tokenAad, TokenDecryptionError } from '../../../src/install/token-cipher';
@@ -9,7 +10,7 @@ import {
   finishBrowserInstall,
   installIntoSimulator,
   startBrowserInstall,
-} from '../../../src/install/simulator-install';
+} from '../../../src/simulator/browser-install';
 import { startInstallHarness } from './helpers';
 import type { InstallHarness } from './helpers';
 
@@ -48,6 +49,12 @@ describe('install against the simulator', () => {
   it('installs a portal: portal row, encrypted tokens, property group and every manifest property, first sync queued', async () => {
     const result = await installIntoSimulator({ apiUrl: h.api.url, portalId: 101 });
     expect(result.portalId).toBe(101);
+    // Every install-time call to HubSpot's APIs (account details, property groups and properties)
+    // spent the portal's shared Redis budget, like every other call of the app.
+    const apiCalls = h.sim.requestLog.list({ portalId: 101 }).filter((e) => !e.path.startsWith('/oauth'));
+    expect(apiCalls.map((e) => e.path)).toContain(HUBSPOT_PATHS.accountDetails());
+    const budget = createRedisRateBudget({ redis: h.ctx.redis, prefix: h.ctx.config.queue.prefix });
+    expect(await budget.usage(101, 'standard')).toBe(apiCalls.length);
     expect(result.reinstall).toBe(false);
     expect(result.scopes).toEqual(expect.arrayContaining([...manifest.auth.requiredScopes]));
     expect(result.propertiesCreated).toBe(manifest.properties.length);

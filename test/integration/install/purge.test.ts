@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
-import { runPurgeCommand } from '../../../src/install/install.command';
+import { runCommand } from '../../../src/main/cli';
+import { runtimeOf } from '../../../src/main/commands/command';
+import { purgeCommand } from '../../../src/main/commands/purge';
 import { listTenantTables, purgeDuePortals, purgePortal } from '../../../src/install/purge';
-import { installIntoSimulator } from '../../../src/install/simulator-install';
+import { installIntoSimulator } from '../../../src/simulator/browser-install';
 import { startInstallHarness } from './helpers';
 import type { InstallHarness } from './helpers';
 
@@ -53,7 +55,7 @@ describe('purge', () => {
       stdout: { write: (s: string) => (out += s) } as unknown as NodeJS.WritableStream,
       stderr: process.stderr,
     };
-    expect(await runPurgeCommand(['--portal', '101'], h.ctx, io)).toBe(0);
+    expect(await runCommand(purgeCommand, ['--portal', '101'], runtimeOf(h.ctx, io))).toBe(0);
     expect(JSON.parse(out)).toMatchObject({
       portalId: 101,
       deletedRows: { portals: 1, oauth_tokens: 1, kpi_runs: 1 },

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createHubSpotOAuth } from '../../../src/hubspot/oauth';
 import { createInstallService } from '../../../src/install/install.service';
 import { createOAuthRouter } from '../../../src/install/oauth.routes';
-import { finishBrowserInstall, startBrowserInstall } from '../../../src/install/simulator-install';
+import { finishBrowserInstall, startBrowserInstall } from '../../../src/simulator/browser-install';
 import { createApp } from '../../../src/platform/http/app';
 import { startInstallHarness } from './helpers';
 import type { InstallHarness } from './helpers';
@@ -46,7 +46,7 @@ beforeAll(async () => {
           oauth,
           tokens: h.ctx.tokens,
           manifest: h.ctx.manifest,
-          hubspot: { ...h.ctx.config.hubspot, forPortal: (id) => h.ctx.hubspot.forPortal(id) },
+          hubspot: { ...h.ctx.config.hubspot, clients: h.ctx.hubspot },
           // The consent page redirects to the harness API's URL: serve the same port's callback path here instead.
           publicBaseUrl: `http://127.0.0.1:${port}`,
           keyPrefix: h.ctx.config.queue.prefix,

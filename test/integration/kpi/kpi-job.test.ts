@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { requestKpiRecompute } from '../../../src/kpi/kpi.worker';
 import { startWorker } from '../../../src/main/worker';
 import { createTestContext } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
@@ -46,14 +45,14 @@ test('a burst of triggers causes one kpi.compute run on the kpi queue; a later t
   const workers = startWorker(ctx, { queues: ['kpi'] });
   try {
     for (let i = 0; i < 5; i++) {
-      await requestKpiRecompute(ctx.producer, 21, { debounceMs: 400 });
+      await ctx.producer.enqueue('kpi.compute', { portalId: 21 }, { debounceMs: 400 });
       await sleep(50);
     }
     await waitFor(async () => (await runs()).includes('succeeded'));
     await sleep(800);
     expect(await runs()).toEqual(['succeeded']);
 
-    await requestKpiRecompute(ctx.producer, 21, { debounceMs: 200 });
+    await ctx.producer.enqueue('kpi.compute', { portalId: 21 }, { debounceMs: 200 });
     await waitFor(async () => (await runs()).length === 2 && !(await runs()).includes('running'));
     expect(await runs()).toEqual(['succeeded', 'succeeded']);
   } finally {

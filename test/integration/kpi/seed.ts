@@ -1,4 +1,4 @@
-import type { Database } from '../../../src/platform/db/database';
+import type { Database } from '../../../src/db';
 
 /** A small portal described in plain data, inserted straight into the mirror tables. */
 export interface SeedPortal {

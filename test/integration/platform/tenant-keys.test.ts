@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { createDb } from '../../../src/platform/db/database';
+import { createDb } from '../../../src/db';
 import { createTestSchema, TEST_DATABASE_URL } from '../../helpers/test-context';
 
 /**

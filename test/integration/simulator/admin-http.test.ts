@@ -1,10 +1,5 @@
-import {
-  ADMIN_PREFIX,
-  API_PATHS,
-  parseSimulatorArgs,
-  runSimulatorCommand,
-  type SimulatorHandle,
-} from '../../../src/simulator';
+import { ADMIN_PREFIX, API_PATHS, type SimulatorHandle } from '../../../src/simulator';
+import { parseSimulatorArgs, runSimulatorCommand } from '../../../src/main/commands/simulator';
 import { createApi, startSmallSimulator } from './helpers';
 
 let sim: SimulatorHandle;

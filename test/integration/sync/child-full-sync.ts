@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createHubSpotClientFactory } from '../../../src/hubspot/client';
 import { createRedisRateBudget } from '../../../src/hubspot/rate-budget.redis';
-import { createDb } from '../../../src/platform/db/database';
+import { createDb } from '../../../src/db';
 import { runFullSync } from '../../../src/sync/full-sync';
 
 /**

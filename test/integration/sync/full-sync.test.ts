@@ -1,8 +1,11 @@
+import { runCommand } from '../../../src/main/cli';
+import { runtimeOf } from '../../../src/main/commands/command';
+import { statusCommand } from '../../../src/main/commands/status';
+import { syncCommand } from '../../../src/main/commands/sync';
 import { createRedis } from '../../../src/platform/queue/connection';
 import { startWorkers } from '../../../src/platform/queue/worker-runner';
 import { compareWithGroundTruth } from '../../../src/sync/compare';
 import { runFullSync } from '../../../src/sync/full-sync';
-import { runStatusCommand, runSyncCommand } from '../../../src/sync/sync-command';
 import { enqueueFullSync } from '../../../src/sync/sync-queue';
 import { createSyncJobHandlers } from '../../../src/sync/sync.worker';
 import { listSyncStates } from '../../../src/sync/sync-state.repository';
@@ -99,26 +102,23 @@ describe('full sync against the simulator', () => {
       stdout: stdout as unknown as NodeJS.WritableStream,
       stderr: stderr as unknown as NodeJS.WritableStream,
     };
-    expect(await runStatusCommand(['--portal', String(PORTAL)], { db: ctx.db }, io)).toBe(0);
+    expect(await runCommand(statusCommand, ['--portal', String(PORTAL)], runtimeOf(ctx, io))).toBe(0);
     expect(stdout.text).toMatch(/portal 101/);
     expect(stdout.text).toMatch(/contacts#0\s+done/);
     stdout.text = '';
     expect(
-      await runSyncCommand(
+      await runCommand(
+        syncCommand,
         ['--portal', String(PORTAL)],
-        { db: ctx.db, hubspot: world.hubspot, logger: ctx.logger },
-        io,
+        runtimeOf({ ...ctx, hubspot: world.hubspot }, io),
       ),
     ).toBe(0);
     expect(JSON.parse(stdout.text)).toMatchObject({ portalId: PORTAL, mode: 'catchup' });
     expect(
-      await runSyncCommand(
-        ['--portal', 'abc'],
-        { db: ctx.db, hubspot: world.hubspot, logger: ctx.logger },
-        io,
-      ),
+      await runCommand(syncCommand, ['--portal', 'abc'], runtimeOf({ ...ctx, hubspot: world.hubspot }, io)),
     ).toBe(2);
-    expect(stderr.text).toMatch(/--portal needs a portal id/);
+    expect(stderr.text).toMatch(/--portal must be a HubSpot portal id/);
+    expect(stderr.text).toMatch(/Usage: kpi-bridge sync --portal ID/);
   });
 
   it("runs as a sync.full job on BullMQ, then schedules the portal's catch-up", async () => {
@@ -128,7 +128,7 @@ describe('full sync against the simulator', () => {
       prefix: ctx.config.queue.prefix,
       producer: ctx.producer,
       logger: ctx.logger,
-      hubspot: () => world.hubspot,
+      hubspot: world.hubspot,
       recomputeKpis: false,
     });
     const workers = startWorkers({

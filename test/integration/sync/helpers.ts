@@ -3,7 +3,7 @@ import { createHubSpotClientFactory } from '../../../src/hubspot/client';
 import type { HubSpotClientFactory } from '../../../src/hubspot/client';
 import { createRedisRateBudget } from '../../../src/hubspot/rate-budget.redis';
 import type { RedisRateBudget } from '../../../src/hubspot/rate-budget.redis';
-import type { Database } from '../../../src/platform/db/database';
+import type { Database } from '../../../src/db';
 import { startSimulator } from '../../../src/simulator';
 import type { SimulatorHandle, SimulatorOptions } from '../../../src/simulator';
 import { silentLogger, TEST_REDIS_URL } from '../../helpers/test-context';

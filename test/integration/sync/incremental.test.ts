@@ -69,7 +69,7 @@ describe('incremental sync: webhooks and catch-up', () => {
       prefix: ctx.config.queue.prefix,
       producer: ctx.producer,
       logger: ctx.logger,
-      hubspot: () => world.hubspot,
+      hubspot: world.hubspot,
       recomputeKpis: false,
     });
     workers = startWorkers({

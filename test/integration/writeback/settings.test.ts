@@ -1,7 +1,7 @@
 import { ZodError } from 'zod';
 import { createTestSchema } from '../../helpers/test-context';
-import { createDb } from '../../../src/platform/db/database';
-import type { Database } from '../../../src/platform/db/database';
+import { createDb } from '../../../src/db';
+import type { Database } from '../../../src/db';
 import {
   DEFAULT_WRITEBACK_SETTINGS,
   getWritebackSettings,

@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { createKpiService } from '../../../src/kpi/kpi.service';
 import { loadManifest } from '../../../src/install/manifest';
-import { createDb } from '../../../src/platform/db/database';
-import type { Database } from '../../../src/platform/db/database';
+import { createDb } from '../../../src/db';
+import type { Database } from '../../../src/db';
 import { runFullSync } from '../../../src/sync/full-sync';
 import { createWritebackService } from '../../../src/writeback';
 import type { WritebackService } from '../../../src/writeback';

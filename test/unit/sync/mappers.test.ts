@@ -1,4 +1,4 @@
-import type { CrmObject } from '../../../src/sync/crm-schemas';
+import type { CrmObject } from '../../../src/hubspot/schemas';
 import {
   deriveContactTouches,
   mapContact,

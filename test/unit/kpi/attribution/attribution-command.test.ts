@@ -8,7 +8,7 @@ import {
   EXIT_USAGE,
   formatCredit,
   runAttributionCommand,
-} from '../../../../src/kpi/attribution-command';
+} from '../../../../src/main/commands/attribution';
 import { ATTRIBUTION_MODELS } from '../../../../src/kpi/models/attribution';
 import { referenceFile } from './reference-data';
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { AggregatedPath } from '../../../../src/kpi/models/attribution';
 import { parseChannelPath } from '../../../../src/kpi/models/attribution';
 
-/** The shared validation data, read in place (never copied into the project). */
-export const REFERENCE_DIR = path.resolve(__dirname, '../../../../../shared/validation/channelattribution');
+/** The published reference data set and its expected figures (source and licence: the folder's README). */
+export const REFERENCE_DIR = path.resolve(__dirname, '../../../fixtures/channelattribution');
 
 export function referenceFile(name: string): string {
   return path.join(REFERENCE_DIR, name);

@@ -6,7 +6,7 @@ import {
 import { readCsv, readReferencePaths } from './reference-data';
 
 // Checks against ChannelAttribution 2.1.7 results on its published PathData set
-// (../shared/validation/channelattribution/README.md).
+// (test/fixtures/channelattribution/README.md).
 describe('ChannelAttribution reference data', () => {
   const paths = readReferencePaths();
   const report = new Map(reportPaths(paths).map((line) => [line.channel, line]));

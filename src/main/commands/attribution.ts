@@ -5,13 +5,15 @@ import { parseArgs } from 'node:util';
 
 import { z } from 'zod';
 
+import type { Command } from './command';
+
 import type {
   AttributionModel,
   ChannelPathReport,
   Conversion,
   Credit,
   MarkovModel,
-} from './models/attribution';
+} from '../../kpi/models/attribution';
 import {
   ATTRIBUTION_MODELS,
   attributeConversion,
@@ -20,7 +22,7 @@ import {
   createMarkovAccumulator,
   createPathReportAccumulator,
   parseChannelPath,
-} from './models/attribution';
+} from '../../kpi/models/attribution';
 
 /**
  * `kpi-bridge attribution`: the attribution models as a command (spec: "Attribution as a command and
@@ -449,3 +451,11 @@ function createLineWriter(stream: NodeJS.WritableStream): LineWriter {
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+export const attributionCommand: Command = {
+  name: 'attribution',
+  summary: 'credit conversions (JSON lines on stdin) or ChannelAttribution paths (--paths FILE) to channels',
+  usage: ATTRIBUTION_USAGE.replace(/^Usage: /, '').trimEnd(),
+  needs: [],
+  run: (args, rt) => runAttributionCommand(args, rt.io),
+};

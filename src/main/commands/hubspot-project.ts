@@ -1,38 +1,40 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   diffHubSpotProject,
   HUBSPOT_PROJECT_DIR,
   renderHubSpotProject,
   writeHubSpotProject,
-} from './hubspot-project';
-import { findManifestPath, loadManifest } from './manifest';
+} from '../../install/hubspot-project';
+import { findManifestPath, loadManifest } from '../../install/manifest';
+import type { Command, CommandIo } from './command';
+import { parseCommandArgs, UsageError } from './command';
 
-export const HUBSPOT_PROJECT_USAGE = `Usage: kpi-bridge hubspot-project [--base-url https://…] [--out DIR] [--check]
+export const HUBSPOT_PROJECT_USAGE = `kpi-bridge hubspot-project [--base-url https://…] [--out DIR] [--check]
   Generates the HubSpot developer project (${HUBSPOT_PROJECT_DIR}/) from app-manifest.json.
   The backend URL comes from --base-url, else PUBLIC_BASE_URL when it is https, else the
   manifest's backend.defaultBaseUrl. --check writes nothing and exits 1 when the files differ.`;
 
-type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
+export const hubspotProjectCommand: Command = {
+  name: 'hubspot-project',
+  summary:
+    'generate the HubSpot developer project (hubspot-project/) from app-manifest.json (--check: verify only)',
+  usage: HUBSPOT_PROJECT_USAGE,
+  needs: [],
+  run: (args, rt) => runHubSpotProjectCommand(args, rt.io),
+};
 
-export async function runHubSpotProjectCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      'base-url': { type: 'string' },
-      out: { type: 'string' },
-      check: { type: 'boolean', default: false },
-    },
+async function runHubSpotProjectCommand(args: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    'base-url': { type: 'string' },
+    out: { type: 'string' },
+    check: { type: 'boolean', default: false },
   });
   const manifestPath = findManifestPath();
   const manifest = loadManifest(manifestPath);
   // HubSpot only fetches https URLs (no localhost), so a dev PUBLIC_BASE_URL is not used.
   const fromEnv = io.env.PUBLIC_BASE_URL?.startsWith('https://') ? io.env.PUBLIC_BASE_URL : undefined;
   const baseUrl = values['base-url'] ?? fromEnv ?? manifest.backend.defaultBaseUrl;
-  if (!/^https:\/\/[^/]+/.test(baseUrl)) {
-    io.stderr.write(`kpi-bridge hubspot-project: --base-url must be an https URL\n`);
-    return 2;
-  }
+  if (!/^https:\/\/[^/]+/.test(baseUrl)) throw new UsageError('--base-url must be an https URL');
   const out = path.resolve(values.out ?? path.join(path.dirname(manifestPath), HUBSPOT_PROJECT_DIR));
   const files = renderHubSpotProject(manifest, baseUrl);
   if (values.check) {

@@ -1,13 +1,14 @@
-import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { startSimulator, type SimulatorOptions } from './simulator';
+import { startSimulator, type SimulatorOptions } from '../../simulator';
+import type { Command } from './command';
+import { parseCommandArgs, UsageError } from './command';
 
 /**
  * `kpi-bridge simulator …`: starts the simulator, prints one line with its
  * base URL, portals and the app credentials KPI Bridge needs, and stops
  * cleanly on SIGINT/SIGTERM. Logs go to stderr.
  */
-export const SIMULATOR_USAGE = `Usage: kpi-bridge simulator [--port 4010] [--host 127.0.0.1] [--seed 42] [--contacts 10000] [--deals 2000]
+export const SIMULATOR_USAGE = `kpi-bridge simulator [--port 4010] [--host 127.0.0.1] [--seed 42] [--contacts 10000] [--deals 2000]
        [--meetings N] [--portals 1] [--latency-ms 0] [--rate-scale 1] [--search-consistency-ms 1000]
        [--webhook-target URL] [--anchor 2026-11-01] [--log-level info]`;
 
@@ -15,35 +16,28 @@ function toNumber(name: string, raw: string | undefined, fallback: number): numb
   if (raw === undefined) return fallback;
   const value = raw === 'Infinity' ? Infinity : Number(raw);
   if (Number.isNaN(value) || value < 0)
-    throw new Error(`--${name} must be a non-negative number, got ${raw}`);
+    throw new UsageError(`--${name} must be a non-negative number, got ${raw}`);
   return value;
 }
 
 export function parseSimulatorArgs(
   args: string[],
 ): SimulatorOptions & { webhookTarget?: string; logLevel: string } {
-  const { values } = parseArgs({
-    args,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      seed: { type: 'string' },
-      contacts: { type: 'string' },
-      deals: { type: 'string' },
-      meetings: { type: 'string' },
-      portals: { type: 'string' },
-      'latency-ms': { type: 'string' },
-      'rate-scale': { type: 'string' },
-      'search-consistency-ms': { type: 'string' },
-      'webhook-target': { type: 'string' },
-      anchor: { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: false,
+  const { values } = parseCommandArgs(args, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    seed: { type: 'string' },
+    contacts: { type: 'string' },
+    deals: { type: 'string' },
+    meetings: { type: 'string' },
+    portals: { type: 'string' },
+    'latency-ms': { type: 'string' },
+    'rate-scale': { type: 'string' },
+    'search-consistency-ms': { type: 'string' },
+    'webhook-target': { type: 'string' },
+    anchor: { type: 'string' },
+    'log-level': { type: 'string' },
   });
-  if (values.help) throw new Error(SIMULATOR_USAGE);
   const contacts = toNumber('contacts', values.contacts, 10_000);
   const deals = toNumber('deals', values.deals, 2_000);
   return {
@@ -62,6 +56,17 @@ export function parseSimulatorArgs(
     logLevel: values['log-level'] ?? 'info',
   };
 }
+
+export const simulatorCommand: Command = {
+  name: 'simulator',
+  summary: 'serve a simulated HubSpot (OAuth, CRM, webhooks) on loopback, for demos and tests',
+  usage: SIMULATOR_USAGE,
+  needs: [],
+  run: async (args) => {
+    await runSimulatorCommand(args);
+    return 0;
+  },
+};
 
 export async function runSimulatorCommand(args: string[]): Promise<void> {
   const { webhookTarget, logLevel, ...options } = parseSimulatorArgs(args);

@@ -1,9 +1,11 @@
 import { PassThrough } from 'node:stream';
 
-import { runKpiCommand } from '../../../src/kpi/kpi-command';
-import { createTestContext, silentLogger } from '../../helpers/test-context';
-import type { TestContext } from '../../helpers/test-context';
-import { seedPortal } from './seed';
+import { runCommand } from '../../../../src/main/cli';
+import { runtimeOf } from '../../../../src/main/commands/command';
+import { kpiCommand } from '../../../../src/main/commands/kpi';
+import { createTestContext } from '../../../helpers/test-context';
+import type { TestContext } from '../../../helpers/test-context';
+import { seedPortal } from '../../kpi/seed';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-20T12:00:00Z');
@@ -51,21 +53,12 @@ test('kpi --portal recomputes, reports progress on stderr and prints the headlin
   });
   const out = capture();
   const err = capture();
-  let closed = false;
-  const code = await runKpiCommand(
+  const code = await runCommand(
+    kpiCommand,
     ['--portal', '31', '--now', new Date(NOW).toISOString()],
-    { stdout: out.stream, stderr: err.stream },
-    () => ({
-      db: ctx.db,
-      logger: silentLogger(),
-      close: () => {
-        closed = true;
-        return Promise.resolve();
-      },
-    }),
+    runtimeOf(ctx, { stdout: out.stream, stderr: err.stream }),
   );
   expect(code).toBe(0);
-  expect(closed).toBe(true);
   const headline = JSON.parse(out.text()) as Record<string, unknown>;
   expect(headline).toMatchObject({
     portalId: 31,
@@ -82,13 +75,10 @@ test('kpi --portal recomputes, reports progress on stderr and prints the headlin
 
 test('kpi without a valid --portal is a usage error', async () => {
   const err = capture();
-  const code = await runKpiCommand(
-    ['--portal', 'x'],
-    { stdout: capture().stream, stderr: err.stream },
-    () => {
-      throw new Error('must not connect');
-    },
-  );
+  const code = await runCommand(kpiCommand, ['--portal', 'x'], {
+    ...runtimeOf(ctx, { stdout: capture().stream, stderr: err.stream }),
+    context: () => Promise.reject(new Error('must not connect')),
+  });
   expect(code).toBe(2);
   expect(err.text()).toContain('Usage: kpi-bridge kpi');
 });
