@@ -13,6 +13,8 @@ export type { WritebackSettings, WritebackSettingsPatch } from './settings';
 export type { WritebackTables } from './writeback.tables';
 export { createWritebackService, BATCH_INPUTS } from './writeback.service';
 export type {
+  WritebackProgress,
+  WritebackRunOptions,
   WritebackRunSummary,
   WritebackService,
   WritebackServiceDeps,

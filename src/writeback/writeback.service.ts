@@ -79,6 +79,19 @@ export type WritebackStatus = {
   readonly failingRecords: Record<string, number>;
 };
 
+export type WritebackProgress = {
+  readonly objectType: WritebackObjectType;
+  /** Records HubSpot accepted, and batch/update calls, by this job so far. */
+  readonly records: Readonly<Record<WritebackObjectType, number>>;
+  readonly calls: number;
+};
+export type WritebackRunOptions = {
+  /** Aborts before the next call (worker shutdown); the run resumes from its last checkpoint. */
+  readonly signal?: AbortSignal;
+  /** Called after each batch is committed (the checkpoint). */
+  readonly onProgress?: (progress: WritebackProgress) => void;
+};
+
 class WritebackStopped extends Error {}
 
 type Input = { id: string; properties: WrittenValues };
@@ -102,7 +115,7 @@ export function createWritebackService(deps: WritebackServiceDeps) {
     return row?.status === 'installed';
   }
 
-  async function run(portalId: number, options: { signal?: AbortSignal } = {}): Promise<WritebackRunSummary> {
+  async function run(portalId: number, options: WritebackRunOptions = {}): Promise<WritebackRunSummary> {
     const empty = (status: 'skipped' | 'stopped', reason: string): WritebackRunSummary => ({
       portalId,
       runId: null,
@@ -221,6 +234,7 @@ export function createWritebackService(deps: WritebackServiceDeps) {
               options.signal,
             );
             cursor[objectType] = nextCursor;
+            options.onProgress?.({ objectType, records: { ...thisJob.records }, calls: thisJob.calls });
           }
         };
         for (;;) {
@@ -242,8 +256,8 @@ export function createWritebackService(deps: WritebackServiceDeps) {
             if (Object.keys(changes).length === 0) continue;
             // Refused before with exactly these values: wait until they change.
             if (record.failed && sameValues(changes, record.failed)) continue;
+            // Reported with every write of the record (an unchanged record is not written again).
             for (const bad of record.invalid) {
-              if (!(bad.property in changes)) continue;
               const key = `INVALID_VALUE:${bad.reason}`;
               thisJob.failures[key] = (thisJob.failures[key] ?? 0) + 1;
               log.warn(
