@@ -32,7 +32,11 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
         publicBaseUrl: ctx.config.http.publicBaseUrl,
         logger: ctx.logger,
       }),
-      createSyncAdminRouter({ db: ctx.db, adminToken: ctx.config.admin.token }),
+      createSyncAdminRouter({
+        db: ctx.db,
+        adminToken: ctx.config.admin.token,
+        writebackStatus: (portalId) => ctx.writeback.status(portalId),
+      }),
       createQueueDashboardRouter({ producer: ctx.producer, adminToken: ctx.config.admin.token }),
     ],
   });

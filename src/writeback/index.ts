@@ -11,7 +11,7 @@ export {
 } from './settings';
 export type { WritebackSettings, WritebackSettingsPatch } from './settings';
 export type { WritebackTables } from './writeback.tables';
-export { createWritebackService, BATCH_INPUTS } from './writeback.service';
+export { BATCH_INPUTS, createWritebackService, formatWritebackStatus } from './writeback.service';
 export type {
   WritebackProgress,
   WritebackRunOptions,

@@ -514,3 +514,21 @@ export function createWritebackService(deps: WritebackServiceDeps) {
 }
 
 export type WritebackService = ReturnType<typeof createWritebackService>;
+
+/** Lines for `kpi-bridge status`: the portal's last write-back and its refused records. */
+export function formatWritebackStatus(s: WritebackStatus): string {
+  const run = s.lastRun;
+  if (!run) return `portal ${s.portalId} write-back: none yet\n`;
+  const failures = Object.entries(run.failures)
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(', ');
+  const failing = Object.entries(s.failingRecords)
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(', ');
+  return (
+    `portal ${s.portalId} write-back: ${run.status}, started ${run.startedAt}, finished ${run.finishedAt ?? '-'}, ` +
+    `${run.recordsWritten.deals ?? 0} deals and ${run.recordsWritten.contacts ?? 0} contacts written in ${run.calls} calls` +
+    `${failures ? `; failures: ${failures}` : ''}${failing ? `; records refused until their values change: ${failing}` : ''}` +
+    `${run.error ? `; error: ${run.error}` : ''}\n`
+  );
+}

@@ -1,5 +1,10 @@
 import { sql } from 'kysely';
-import { creditPropertyName } from '../../../src/writeback';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../../src/platform/http/app';
+import { createSyncAdminRouter } from '../../../src/sync/admin.routes';
+import { creditPropertyName, formatWritebackStatus } from '../../../src/writeback';
+import { silentLogger } from '../../helpers/test-context';
 import { startWritebackWorld } from './world';
 import type { WritebackWorld } from './world';
 
@@ -173,5 +178,35 @@ describe('write-back of a simulated portal', () => {
     expect(status.lastRun?.calls).toBe(1);
     const other = await world.writeback.status(world.portalId + 1);
     expect(other.lastRun).toBeNull();
+    expect(formatWritebackStatus(status)).toMatch(
+      /write-back: succeeded, .* 1 deals and 0 contacts written in 1 calls/,
+    );
+
+    // /admin/sync/status shows it beside the sync streams.
+    const app = createApp({
+      logger: silentLogger(),
+      bodyLimit: '1mb',
+      trustProxy: false,
+      routers: [
+        createSyncAdminRouter({
+          db: world.db,
+          adminToken: 'op',
+          writebackStatus: (portalId) => world.writeback.status(portalId),
+        }),
+      ],
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const answer = await fetch(
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin/sync/status?portalId=${world.portalId}`,
+        { headers: { authorization: 'Bearer op' } },
+      );
+      const body = (await answer.json()) as { portals: { portalId: number; writeback: unknown }[] };
+      expect(body.portals[0]!.writeback).toEqual(JSON.parse(JSON.stringify(status)));
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
