@@ -21,7 +21,12 @@ import type { WritebackObjectType, WrittenValues } from './writeback.tables';
  * with the reason and retried only when its values change.
  */
 export const BATCH_INPUTS = 100;
-const PAGE_ROWS = 2_000;
+const PAGE_ROWS = 5_000;
+/**
+ * Batches in flight at once: one call at a time cannot use HubSpot's 11 calls per second once
+ * an answer takes longer than 90 ms; the shared rate budget, not this number, sets the pace.
+ */
+const CONCURRENT_BATCHES = 6;
 const RECORD_LEVEL_STATUSES = new Set([400, 404, 409, 422]);
 
 const batchErrorSchema = z
@@ -49,6 +54,8 @@ export type WritebackServiceDeps = {
   readonly properties: readonly WritebackPropertyDefinition[];
   readonly propertyGroups: readonly WritebackPropertyGroup[];
   readonly pageRows?: number;
+  /** Batch calls in flight at once (default 6). */
+  readonly concurrency?: number;
 };
 
 export type WritebackRunSummary = {
@@ -105,6 +112,7 @@ function reasonOf(error: HubSpotApiError): string {
 export function createWritebackService(deps: WritebackServiceDeps) {
   const log = deps.logger.child({ name: 'writeback' });
   const pageRows = deps.pageRows ?? PAGE_ROWS;
+  const concurrency = Math.max(1, deps.concurrency ?? CONCURRENT_BATCHES);
 
   async function portalInstalled(portalId: number): Promise<boolean> {
     const row = await deps.db
@@ -113,6 +121,19 @@ export function createWritebackService(deps: WritebackServiceDeps) {
       .where('portal_id', '=', portalId)
       .executeTakeFirst();
     return row?.status === 'installed';
+  }
+
+  async function saveCursor(
+    portalId: number,
+    runId: number,
+    cursor: Partial<Record<WritebackObjectType, number>>,
+  ): Promise<void> {
+    await deps.db
+      .updateTable('writeback_runs')
+      .set({ cursor: JSON.stringify(cursor) })
+      .where('portal_id', '=', portalId)
+      .where('run_id', '=', runId)
+      .execute();
   }
 
   async function run(portalId: number, options: WritebackRunOptions = {}): Promise<WritebackRunSummary> {
@@ -201,83 +222,95 @@ export function createWritebackService(deps: WritebackServiceDeps) {
         if (done === Number.MAX_SAFE_INTEGER) continue;
         let after = done ?? 0;
         let pending: Pending[] = [];
-        // Sends the pending inputs in batches of 100 and commits each with the cursor after it.
-        const flush = async (uptoId: number | null) => {
-          while (pending.length >= BATCH_INPUTS || (uptoId !== null && pending.length > 0)) {
-            const batch = pending.slice(0, BATCH_INPUTS);
-            pending = pending.slice(BATCH_INPUTS);
-            if (!ensured) {
-              const ensuredResult = await ensureProperties(client, set, objectTypes, options.signal);
-              thisJob.propertyCalls += ensuredResult.calls;
-              if (ensuredResult.created.length + ensuredResult.patched.length > 0)
-                log.info(
-                  { portalId, created: ensuredResult.created, patched: ensuredResult.patched },
-                  'kpibridge properties brought up to date',
-                );
-              ensured = true;
-            }
-            // Uninstall stops write-back at once: checked before every call.
-            if (!(await portalInstalled(portalId))) throw new WritebackStopped('portal uninstalled');
-            const nextCursor =
-              pending.length > 0
-                ? batch[batch.length - 1]!.record.id
-                : (uptoId ?? batch[batch.length - 1]!.record.id);
-            await sendBatch(
-              client,
-              portalId,
-              runId,
-              objectType,
-              batch,
-              asOfIso,
-              nextCursor,
-              thisJob,
-              options.signal,
-            );
-            cursor[objectType] = nextCursor;
-            options.onProgress?.({ objectType, records: { ...thisJob.records }, calls: thisJob.calls });
-          }
-        };
-        for (;;) {
-          options.signal?.throwIfAborted();
-          const args: PageArgs = {
-            portalId,
-            after,
-            limit: pageRows,
-            asOf: kpiRun.as_of.getTime(),
-            settings,
-            set,
-            factors,
-          };
-          const page =
-            objectType === 'deals' ? await readDealPage(deps.db, args) : await readContactPage(deps.db, args);
-          if (page.length === 0) break;
-          for (const record of page) {
-            const changes = changedValues(record.desired, record.written);
-            if (Object.keys(changes).length === 0) continue;
-            // Refused before with exactly these values: wait until they change.
-            if (record.failed && sameValues(changes, record.failed)) continue;
-            // Reported with every write of the record (an unchanged record is not written again).
-            for (const bad of record.invalid) {
-              const key = `INVALID_VALUE:${bad.reason}`;
-              thisJob.failures[key] = (thisJob.failures[key] ?? 0) + 1;
-              log.warn(
-                { portalId, objectType, recordId: record.id, property: bad.property, reason: bad.reason },
-                'value not sent; written as empty',
+        const inFlight = new Set<Promise<void>>();
+        let firstError: Error | undefined;
+        const launch = async (batch: Pending[]) => {
+          if (!ensured) {
+            const ensuredResult = await ensureProperties(client, set, objectTypes, options.signal);
+            thisJob.propertyCalls += ensuredResult.calls;
+            if (ensuredResult.created.length + ensuredResult.patched.length > 0)
+              log.info(
+                { portalId, created: ensuredResult.created, patched: ensuredResult.patched },
+                'kpibridge properties brought up to date',
               );
-            }
-            pending.push({ record, changes });
+            ensured = true;
           }
-          after = page[page.length - 1]!.id;
-          await flush(null);
+          while (inFlight.size >= concurrency) await Promise.race(inFlight);
+          if (firstError !== undefined) throw firstError;
+          // Uninstall stops write-back at once: checked before every call.
+          if (!(await portalInstalled(portalId))) throw new WritebackStopped('portal uninstalled');
+          const sent = sendBatch(client, portalId, runId, objectType, batch, asOfIso, thisJob, options.signal)
+            .then(() =>
+              options.onProgress?.({ objectType, records: { ...thisJob.records }, calls: thisJob.calls }),
+            )
+            .catch((error: unknown) => {
+              firstError ??= error instanceof Error ? error : new Error(String(error));
+            })
+            .finally(() => inFlight.delete(sent));
+          inFlight.add(sent);
+        };
+        // Every batch launched so far answered and committed; the first failure, if any, rethrown.
+        const drain = async () => {
+          await Promise.all([...inFlight]);
+          if (firstError !== undefined) throw firstError;
+        };
+        try {
+          for (;;) {
+            options.signal?.throwIfAborted();
+            const args: PageArgs = {
+              portalId,
+              after,
+              limit: pageRows,
+              asOf: kpiRun.as_of.getTime(),
+              settings,
+              set,
+              factors,
+            };
+            const page =
+              objectType === 'deals'
+                ? await readDealPage(deps.db, args)
+                : await readContactPage(deps.db, args);
+            if (page.length === 0) break;
+            for (const record of page) {
+              const changes = changedValues(record.desired, record.written);
+              if (Object.keys(changes).length === 0) continue;
+              // Refused before with exactly these values: wait until they change.
+              if (record.failed && sameValues(changes, record.failed)) continue;
+              // Reported with every write of the record (an unchanged record is not written again).
+              for (const bad of record.invalid) {
+                const key = `INVALID_VALUE:${bad.reason}`;
+                thisJob.failures[key] = (thisJob.failures[key] ?? 0) + 1;
+                log.warn(
+                  { portalId, objectType, recordId: record.id, property: bad.property, reason: bad.reason },
+                  'value not sent; written as empty',
+                );
+              }
+              pending.push({ record, changes });
+              if (pending.length === BATCH_INPUTS) {
+                await launch(pending);
+                pending = [];
+              }
+            }
+            after = page[page.length - 1]!.id;
+            if (page.length < pageRows && pending.length > 0) {
+              await launch(pending);
+              pending = [];
+            }
+            // The cursor moves past a page once its batches are committed; records still pending
+            // (a batch not full yet) keep it before them. Resuming re-reads from there, and
+            // records whose batch was committed compare equal and are not sent again.
+            await drain();
+            cursor[objectType] = pending.length > 0 ? pending[0]!.record.id - 1 : after;
+            await saveCursor(portalId, runId, cursor);
+          }
+          if (pending.length > 0) await launch(pending);
+          await drain();
+        } finally {
+          // Nothing is left answering after this run (a failure waits for the batches in flight).
+          await Promise.allSettled([...inFlight]);
         }
-        await flush(Number.MAX_SAFE_INTEGER);
         cursor[objectType] = Number.MAX_SAFE_INTEGER;
-        await deps.db
-          .updateTable('writeback_runs')
-          .set({ cursor: JSON.stringify(cursor) })
-          .where('portal_id', '=', portalId)
-          .where('run_id', '=', runId)
-          .execute();
+        await saveCursor(portalId, runId, cursor);
       }
       await deps.db
         .updateTable('writeback_runs')
@@ -378,7 +411,6 @@ export function createWritebackService(deps: WritebackServiceDeps) {
     objectType: WritebackObjectType,
     batch: readonly Pending[],
     asOfIso: string,
-    nextCursor: number,
     thisJob: {
       records: Record<WritebackObjectType, number>;
       calls: number;
@@ -448,10 +480,10 @@ export function createWritebackService(deps: WritebackServiceDeps) {
             .execute();
         }
       }
-      // The checkpoint: counters and cursor move with the rows, in the same commit.
+      // The checkpoint: the counters move with the rows, in the same commit.
       const current = await trx
         .selectFrom('writeback_runs')
-        .select(['failures', 'records_written', 'calls', 'cursor'])
+        .select(['failures', 'records_written', 'calls'])
         .where('portal_id', '=', portalId)
         .where('run_id', '=', runId)
         .forUpdate()
@@ -461,7 +493,6 @@ export function createWritebackService(deps: WritebackServiceDeps) {
       await trx
         .updateTable('writeback_runs')
         .set({
-          cursor: JSON.stringify({ ...current.cursor, [objectType]: nextCursor }),
           calls: current.calls + stats.calls,
           records_written: JSON.stringify({
             ...current.records_written,

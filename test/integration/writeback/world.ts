@@ -28,7 +28,13 @@ export type WritebackWorld = SyncWorld & {
 };
 
 export async function startWritebackWorld(
-  options: { contacts?: number; deals?: number; pageRows?: number; searchConsistencyMs?: number } = {},
+  options: {
+    contacts?: number;
+    deals?: number;
+    pageRows?: number;
+    concurrency?: number;
+    searchConsistencyMs?: number;
+  } = {},
 ): Promise<WritebackWorld> {
   const { schema, drop } = await createTestSchema();
   const db = createDb({ url: TEST_DATABASE_URL, poolMax: 4, schema });
@@ -57,6 +63,7 @@ export async function startWritebackWorld(
     properties: manifest.properties,
     propertyGroups: manifest.propertyGroups,
     ...(options.pageRows ? { pageRows: options.pageRows } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
   return {
     ...world,
