@@ -23,7 +23,10 @@ export type RedisRateBudgetOptions = {
    * arrives, and jitter between the two would otherwise turn a full window into a 429.
    */
   marginMs?: number;
-  /** Standard slots per window that `background` calls leave to everyone else. Default 10 of 110. */
+  /**
+   * Standard slots per window that `background` calls leave free while foreground calls (sync,
+   * webhook refreshes) were seen in the last window. Default 10 of 110.
+   */
   backgroundReserve?: number;
 };
 
@@ -35,6 +38,8 @@ export const HUBSPOT_LIMITS = {
 } as const;
 
 // Returns 0 when a slot was granted, else the milliseconds to wait before asking again.
+// KEYS[3] marks recent foreground use of the window: ARGV[4] 'fg' sets it, 'bg' (background
+// work) then stops ARGV[5] slots short of the limit, so foreground callers always find room.
 const TAKE_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -42,6 +47,12 @@ local parked = redis.call('PTTL', KEYS[2])
 if parked > 0 then return parked end
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
+if ARGV[4] == 'fg' then
+  redis.call('SET', KEYS[3], '1', 'PX', window)
+elseif ARGV[4] == 'bg' and redis.call('EXISTS', KEYS[3]) == 1 then
+  limit = limit - tonumber(ARGV[5])
+  if limit < 1 then limit = 1 end
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local used = redis.call('ZCARD', KEYS[1])
 if used < limit then
@@ -117,23 +128,26 @@ export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRat
   const reserve = options.backgroundReserve ?? BACKGROUND_RESERVE;
 
   async function take(portalId: number, requested: RateBudgetKind, signal?: AbortSignal): Promise<void> {
-    // Background calls share the standard window but see it full `reserve` slots early.
+    // Background calls share the standard window; while the sync or webhook refreshes used it
+    // within the last window, they see it full `reserve` slots early. Alone, they use all of it.
     const kind: RateKind = requested === 'background' ? 'standard' : requested;
-    const { windowMs } = budgets[kind];
-    const limit =
-      requested === 'background' ? Math.max(1, budgets.standard.limit - reserve) : budgets[kind].limit;
+    const { windowMs, limit } = budgets[kind];
+    const mode = requested === 'background' ? 'bg' : kind === 'standard' ? 'fg' : '';
     for (;;) {
       if (signal?.aborted) throw new RateBudgetAbortedError();
       const member = `${Date.now()}-${randomBytes(6).toString('hex')}`;
       const wait = Number(
         await redis.eval(
           TAKE_SCRIPT,
-          2,
+          3,
           windowKey(portalId, kind),
           parkKey(portalId, kind),
+          `${windowKey(portalId, kind)}:foreground`,
           limit,
           windowMs + margin,
           member,
+          mode,
+          reserve,
         ),
       );
       if (wait <= 0) return;

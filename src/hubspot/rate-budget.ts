@@ -5,7 +5,8 @@
  */
 /**
  * `background`: work that can wait (the KPI write-back). It spends the standard budget but stops
- * short of it by a reserve, so the sync and live webhook refreshes always find room in the window.
+ * short of it by a reserve while the sync or webhook refreshes are using the window, so they always
+ * find room; alone, it may use the whole window.
  */
 export type RateBudgetKind = 'standard' | 'search' | 'background';
 export type RateLimitPolicy = 'TEN_SECONDLY_ROLLING' | 'SECONDLY' | 'DAILY';
