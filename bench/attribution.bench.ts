@@ -8,7 +8,7 @@
  *   transitions;
  * - the JSON-lines command over generated conversions (default 100,000), against parsing the
  *   lines alone.
- * Requirement: the `--paths` run under 2 s.
+ * Requirement: the `--paths` run (all five path models, Shapley included) under 1 s.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -174,6 +174,7 @@ function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
 }
 
+// The nine models that need no population of paths, so the command streams.
 const MODELS_WITHOUT_MARKOV =
   'first_touch,last_touch,linear,u_shaped,w_shaped,full_path,time_decay,j_shaped,inverse_j';
 
@@ -244,9 +245,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   }, 3);
   const streamed = await time(() => runCommand(['--models', MODELS_WITHOUT_MARKOV], toStream(text)), 3);
   const count = conversionCount.toLocaleString('en');
-  row(`JSON lines, ${count} conversions, all ten models`, allModels, 'JSON.parse of the lines', parseOnly);
+  row(`JSON lines, ${count} conversions, all eleven models`, allModels, 'JSON.parse of the lines', parseOnly);
   row(
-    `JSON lines, ${count} conversions, nine models (streamed)`,
+    `JSON lines, ${count} conversions, nine models without Markov and Shapley (streamed)`,
     streamed,
     'JSON.parse of the lines',
     parseOnly,
@@ -258,7 +259,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       `${Math.round(conversionCount / (allModels.median / 1000)).toLocaleString('en')} conversions/s with all models`,
   );
   console.log(
-    `requirement \`--paths\` < 2 s: ${Math.max(pathsRun.first, pathsRun.median) < 2000 ? 'met' : 'NOT MET'}`,
+    `requirement \`--paths\` < 1 s: ${Math.max(pathsRun.first, pathsRun.median) < 1000 ? 'met' : 'NOT MET'}`,
   );
 }
 

@@ -22,6 +22,7 @@ import { createKpiService } from '../src/kpi/kpi.service';
 import { BinaryCopyReader, openCopyOut } from '../src/kpi/queries/pg-copy';
 import { createDb } from '../src/db';
 import type { Database } from '../src/db';
+import { withRawClient } from '../src/platform/db/database';
 import { migrateToLatest } from '../src/platform/db/migrator';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -139,10 +140,10 @@ async function measureBaselines(
   await sql`select count(*) from touches where portal_id = ${PORTAL}::bigint`.execute(db);
   const countScanMs = Date.now() - t;
   t = Date.now();
-  const rows = await db.connection().execute(async (conn) => {
+  const rows = await withRawClient(db, async ({ client }) => {
     const reader = new BinaryCopyReader(
-      await openCopyOut(
-        conn,
+      openCopyOut(
+        client,
         `copy (select touch_id, occurred_at, channel from touches where portal_id = ${PORTAL}) to stdout with (format binary)`,
       ),
     );

@@ -61,6 +61,8 @@ export const envSchema = z.object({
   // Bearer token for /admin endpoints (sync status); unset: the admin endpoints answer 404.
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SYNC_CATCHUP_INTERVAL_MS: z.coerce.number().int().min(10_000).default(900_000),
+  // How often a worker checks that Redis still holds its jobs and schedules (and restores them).
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
 });
 
 /** One key of the token vault: `id` is stored beside each ciphertext, so keys can rotate. */
@@ -119,6 +121,7 @@ export const CONFIG_SECTIONS = {
     'WORKER_CONCURRENCY',
     'SYNC_CATCHUP_INTERVAL_MS',
     'UNINSTALL_GRACE_DAYS',
+    'RECONCILE_INTERVAL_MS',
   ],
   http: ['HTTP_HOST', 'PORT', 'PUBLIC_BASE_URL', 'HTTP_BODY_LIMIT', 'TRUST_PROXY', 'ADMIN_TOKEN'],
   hubspot: [
@@ -146,7 +149,7 @@ export type Config = Readonly<{
   }>;
   db: Readonly<{ url: string; poolMax: number; schema: string | undefined }>;
   redis: Readonly<{ url: string }>;
-  queue: Readonly<{ prefix: string; concurrency: number }>;
+  queue: Readonly<{ prefix: string; concurrency: number; reconcileEveryMs: number }>;
   shutdownTimeoutMs: number;
   hubspot: Readonly<{
     clientId: string;
@@ -241,6 +244,7 @@ const FIELD_OF_KEY: Record<SectionKey, readonly [keyof Config | null, string]> =
   QUEUE_PREFIX: ['queue', 'prefix'],
   WORKER_CONCURRENCY: ['queue', 'concurrency'],
   SYNC_CATCHUP_INTERVAL_MS: ['sync', 'catchupEveryMs'],
+  RECONCILE_INTERVAL_MS: ['queue', 'reconcileEveryMs'],
   UNINSTALL_GRACE_DAYS: [null, 'uninstallGraceDays'],
   HTTP_HOST: ['http', 'host'],
   PORT: ['http', 'port'],
@@ -269,7 +273,11 @@ function buildConfig(e: z.output<typeof envSchema>): Config {
     },
     db: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, schema: e.DATABASE_SCHEMA },
     redis: { url: e.REDIS_URL },
-    queue: { prefix: e.QUEUE_PREFIX, concurrency: e.WORKER_CONCURRENCY },
+    queue: {
+      prefix: e.QUEUE_PREFIX,
+      concurrency: e.WORKER_CONCURRENCY,
+      reconcileEveryMs: e.RECONCILE_INTERVAL_MS,
+    },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     hubspot: {
       clientId: e.HUBSPOT_CLIENT_ID,

@@ -20,7 +20,8 @@ import { createDb } from './db';
 import type { Database } from './db';
 import { createKpiService } from './kpi/kpi.service';
 import type { KpiService } from './kpi/kpi.service';
-import { createRedis } from './platform/queue/connection';
+import { outageLogFor } from './platform/outage-log';
+import { createRedis, redisUrlOf } from './platform/queue/connection';
 import { createProducer } from './platform/queue/producer';
 import type { Producer } from './platform/queue/producer';
 import type { ReadinessCheck } from './platform/http/health.routes';
@@ -30,6 +31,8 @@ import { createSyncJobHandlers } from './sync/sync.worker';
 import type { SyncJobHandlers } from './sync/sync.worker';
 import { createWritebackService } from './writeback';
 import type { WritebackService } from './writeback';
+import { createReportService } from './reports';
+import type { ReportService } from './reports';
 
 /**
  * The composition root: every long-lived resource and every feature service is made here,
@@ -66,6 +69,8 @@ export type AppContext = {
   /** KPIs into kpibridge_* properties in HubSpot, status of the write-back (src/writeback). */
   writeback: WritebackService;
 
+  /** Report pages, CSV exports and one-time report links. */
+  reports: ReportService;
   close(): Promise<void>;
 };
 
@@ -88,10 +93,21 @@ export function createContext(
   logger: Logger,
   options: { rateBudget?: RateBudget } = {},
 ): AppContext {
-  const db = createDb(config.db);
+  const db = createDb(config.db, {
+    onConnectionError: (err) =>
+      logger
+        .child({ name: 'postgres' })
+        .warn({ reason: err.message }, 'lost a Postgres connection; reconnecting'),
+  });
   const redis = createRedis(config.redis.url, 'producer');
-  // A producer connection that is down is reported by /readyz; don't crash on it.
-  redis.on('error', (err) => logger.child({ name: 'redis' }).debug({ err }, 'redis connection error'));
+  // A producer connection that is down is reported by /readyz; don't crash on it, and log the
+  // outage once, not once per reconnection attempt.
+  const redisOutage = outageLogFor(logger.child({ name: 'redis' }), 'Redis', redisUrlOf(redis));
+  redis.on(
+    'error',
+    (err) => redisOutage.failed(err) || logger.child({ name: 'redis' }).warn({ err }, 'redis error'),
+  );
+  redis.on('ready', () => redisOutage.recovered());
   const producer = createProducer({ connection: redis, prefix: config.queue.prefix });
   const manifest = loadManifest();
   // Passed whole, not destructured: a command that did not ask for the HubSpot secrets
@@ -122,7 +138,17 @@ export function createContext(
     oauth: hubspotOAuth,
     tokens,
     manifest,
-    hubspot: { clientId: config.hubspot.clientId, authBaseUrl: config.hubspot.authBaseUrl, clients: hubspot },
+    hubspot: {
+      // Read on use: commands that never install run without the HubSpot secrets.
+      get clientId() {
+        return config.hubspot.clientId;
+      },
+      get clientSecret() {
+        return config.hubspot.clientSecret;
+      },
+      authBaseUrl: config.hubspot.authBaseUrl,
+      clients: hubspot,
+    },
     publicBaseUrl: config.http.publicBaseUrl,
     keyPrefix: config.queue.prefix,
     logger,
@@ -151,6 +177,13 @@ export function createContext(
     logger,
     properties: manifest.properties,
     propertyGroups: manifest.propertyGroups,
+  });
+  const reports = createReportService({
+    db,
+    redis,
+    keyPrefix: config.queue.prefix,
+    publicBaseUrl: config.http.publicBaseUrl,
+    secureCookies: config.env === 'production' || config.http.publicBaseUrl.startsWith('https://'),
   });
 
   const readinessChecks: ReadinessCheck[] = [
@@ -195,6 +228,7 @@ export function createContext(
     syncJobs,
     kpi,
     writeback,
+    reports,
     close,
   };
 }

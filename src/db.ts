@@ -3,9 +3,11 @@ import type { Config } from './config';
 import type { InstallTables } from './install/install.tables';
 import type { KpiTables } from './kpi/kpi.tables';
 import { createKysely } from './platform/db/database';
+import type { PoolEvents } from './platform/db/database';
 import type { MirrorTables } from './sync/mirror.tables';
 import type { SyncTables } from './sync/sync.tables';
 import type { WritebackTables } from './writeback/writeback.tables';
+import type { TrafficTables } from './sync/traffic.tables';
 
 /**
  * Every table of the app, assembled here where the features are composed (src/platform
@@ -13,13 +15,14 @@ import type { WritebackTables } from './writeback/writeback.tables';
  * (`<feature>.tables.ts`) and adds them with one `extends`. Every tenant table's key
  * starts with portal_id, and every query is scoped by it (see the tenant-isolation tests).
  */
-export interface DB extends InstallTables, MirrorTables, SyncTables, KpiTables, WritebackTables {}
+export interface DB
+  extends InstallTables, MirrorTables, SyncTables, KpiTables, TrafficTables, WritebackTables {}
 
 export type Database = Kysely<DB>;
 
 /** What repository functions take: the database or a transaction opened by a service. */
 export type Executor = Kysely<DB> | Transaction<DB>;
 
-export function createDb(db: Config['db']): Database {
-  return createKysely<DB>(db);
+export function createDb(db: Config['db'], events: PoolEvents = {}): Database {
+  return createKysely<DB>(db, events);
 }

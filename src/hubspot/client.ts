@@ -10,6 +10,7 @@ import {
   HubSpotResponseError,
   HubSpotTransportError,
 } from './errors';
+import { RateBudgetWaitTooLongError } from './rate-budget';
 import type { RateBudget, RateBudgetKind, RateLimitPolicy } from './rate-budget';
 import { rateLimitErrorSchema, standardErrorSchema } from './schemas';
 
@@ -69,6 +70,13 @@ export type HubSpotClientDeps = {
   fetchTimeoutMs?: number;
   /** Attempts per call, the first included. Default 5. */
   maxAttempts?: number;
+  /**
+   * The longest a call waits for the shared budget (default 15 s: a full 10-s window, never a
+   * park). A longer park (a DAILY 429, a long back-off) throws a rate-limit error with
+   * `retryAtMs` instead, so a queued job is delayed through BullMQ rather than sleeping in
+   * its worker slot.
+   */
+  maxRateWaitMs?: number;
   /** Injected in tests to skip the real waits. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
@@ -125,6 +133,7 @@ export function createHubSpotClientFactory(deps: HubSpotClientDeps): HubSpotClie
   const log = deps.logger.child({ name: 'hubspot' });
   const timeoutMs = deps.fetchTimeoutMs ?? 30_000;
   const defaultMaxAttempts = Math.max(1, deps.maxAttempts ?? 5);
+  const maxRateWaitMs = deps.maxRateWaitMs ?? 15_000;
   const sleep = deps.sleep ?? abortableSleep;
   const now = deps.now ?? Date.now;
 
@@ -174,6 +183,21 @@ export function createHubSpotClientFactory(deps: HubSpotClientDeps): HubSpotClie
     return token && message.includes(token) ? message.split(token).join('[redacted]') : message;
   }
 
+  async function takeBudget(
+    portalId: number,
+    kind: RateBudgetKind,
+    where: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    try {
+      await deps.rateBudget?.take(portalId, kind, signal, { maxWaitMs: maxRateWaitMs });
+    } catch (err) {
+      if (!(err instanceof RateBudgetWaitTooLongError)) throw err;
+      if (err.policy === 'DAILY') throw new HubSpotDailyLimitError(err.retryAtMs, portalId, where);
+      throw new HubSpotRateLimitError(err.policy ?? 'BUDGET', err.retryAtMs, portalId, where);
+    }
+  }
+
   function clientFor(
     portalId: number,
     getAccessToken: AccessTokenProvider,
@@ -189,7 +213,7 @@ export function createHubSpotClientFactory(deps: HubSpotClientDeps): HubSpotClie
 
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         req.signal?.throwIfAborted();
-        await deps.rateBudget?.take(portalId, kind, req.signal);
+        await takeBudget(portalId, kind, where, req.signal);
         const token = await getAccessToken(portalId);
         const sent = await send(token, req, pathWithQuery);
         const retriesLeft = attempt < maxAttempts;

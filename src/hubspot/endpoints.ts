@@ -37,6 +37,9 @@ export const HUBSPOT_PATHS = {
 
   accountDetails: () => `/account-info/${ACCOUNT_INFO_API_VERSION}/details`,
 
+  // Legacy, not date-versioned (reference §9): visits per source, tier-gated (403 without it).
+  analyticsSources: (timePeriod: 'daily' | 'total') => `/analytics/v2/reports/sources/${seg(timePeriod)}`,
+
   // OAuth: form bodies, credentials in the body (never the query).
   oauthToken: () => `/oauth/${OAUTH_API_VERSION}/token`,
   oauthIntrospect: () => `/oauth/${OAUTH_API_VERSION}/token/introspect`,

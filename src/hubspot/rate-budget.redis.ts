@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { RateBudgetWaitTooLongError } from './rate-budget';
 import type { RateBudget, RateBudgetKind, RateLimitPolicy } from './rate-budget';
 
 /**
@@ -37,14 +38,15 @@ export const HUBSPOT_LIMITS = {
   search: { limit: 5, windowMs: 1_000 },
 } as const;
 
-// Returns 0 when a slot was granted, else the milliseconds to wait before asking again.
+// Returns {0} when a slot was granted, else {milliseconds to wait before asking again, the
+// policy that parked the budget or ''}.
 // KEYS[3] marks recent foreground use of the window: ARGV[4] 'fg' sets it, 'bg' (background
 // work) then stops ARGV[5] slots short of the limit, so foreground callers always find room.
 const TAKE_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local parked = redis.call('PTTL', KEYS[2])
-if parked > 0 then return parked end
+if parked > 0 then return {parked, redis.call('GET', KEYS[2]) or ''} end
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 if ARGV[4] == 'fg' then
@@ -58,12 +60,12 @@ local used = redis.call('ZCARD', KEYS[1])
 if used < limit then
   redis.call('ZADD', KEYS[1], now, ARGV[3])
   redis.call('PEXPIRE', KEYS[1], window)
-  return 0
+  return {0, ''}
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local wait = tonumber(oldest[2]) + window - now
 if wait < 1 then wait = 1 end
-return wait
+return {wait, ''}
 `;
 
 // Parks a budget until ARGV[1] (epoch ms), never shortening a longer park.
@@ -103,6 +105,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+const POLICIES: readonly RatePolicy[] = ['TEN_SECONDLY_ROLLING', 'SECONDLY', 'DAILY'];
+
 /** Which budgets a 429's policy parks: DAILY stops everything, the others their own budget. */
 function parkedKinds(policy: RatePolicy): RateKind[] {
   if (policy === 'DAILY') return ['standard', 'search'];
@@ -127,7 +131,12 @@ export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRat
 
   const reserve = options.backgroundReserve ?? BACKGROUND_RESERVE;
 
-  async function take(portalId: number, requested: RateBudgetKind, signal?: AbortSignal): Promise<void> {
+  async function take(
+    portalId: number,
+    requested: RateBudgetKind,
+    signal?: AbortSignal,
+    options: { maxWaitMs?: number } = {},
+  ): Promise<void> {
     // Background calls share the standard window; while the sync or webhook refreshes used it
     // within the last window, they see it full `reserve` slots early. Alone, they use all of it.
     const kind: RateKind = requested === 'background' ? 'standard' : requested;
@@ -136,21 +145,24 @@ export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRat
     for (;;) {
       if (signal?.aborted) throw new RateBudgetAbortedError();
       const member = `${Date.now()}-${randomBytes(6).toString('hex')}`;
-      const wait = Number(
-        await redis.eval(
-          TAKE_SCRIPT,
-          3,
-          windowKey(portalId, kind),
-          parkKey(portalId, kind),
-          `${windowKey(portalId, kind)}:foreground`,
-          limit,
-          windowMs + margin,
-          member,
-          mode,
-          reserve,
-        ),
-      );
+      const [waitReply, policyReply] = (await redis.eval(
+        TAKE_SCRIPT,
+        3,
+        windowKey(portalId, kind),
+        parkKey(portalId, kind),
+        `${windowKey(portalId, kind)}:foreground`,
+        limit,
+        windowMs + margin,
+        member,
+        mode,
+        reserve,
+      )) as [number, string];
+      const wait = Number(waitReply);
       if (wait <= 0) return;
+      if (options.maxWaitMs !== undefined && wait > options.maxWaitMs) {
+        const policy = POLICIES.find((p) => p === policyReply);
+        throw new RateBudgetWaitTooLongError(Date.now() + wait, policy);
+      }
       // A little jitter so that waiting processes do not all ask again at the same instant.
       await sleep(Math.min(wait, 60_000) + Math.floor(Math.random() * 5), signal);
     }
@@ -171,52 +183,4 @@ export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRat
   }
 
   return { take, backOff, usage };
-}
-
-/**
- * The next midnight in a time zone, as epoch ms: when HubSpot's DAILY limit resets
- * for a portal (its account time zone). Unknown zones fall back to UTC.
- */
-export function nextMidnightIn(timeZone: string | null | undefined, nowMs: number): number {
-  let zone = timeZone ?? 'UTC';
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-  } catch {
-    zone = 'UTC';
-  }
-  const parts = (ms: number) => {
-    const p = Object.fromEntries(
-      new Intl.DateTimeFormat('en-US', {
-        timeZone: zone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-      })
-        .formatToParts(new Date(ms))
-        .map((x) => [x.type, x.value]),
-    );
-    return {
-      y: Number(p.year),
-      m: Number(p.month),
-      d: Number(p.day),
-      h: Number(p.hour),
-      min: Number(p.minute),
-      s: Number(p.second),
-    };
-  };
-  const local = parts(nowMs);
-  // Offset of the zone now; the midnight guess is corrected once for a DST change in between.
-  const offset =
-    Date.UTC(local.y, local.m - 1, local.d, local.h, local.min, local.s) - Math.floor(nowMs / 1000) * 1000;
-  let guess = Date.UTC(local.y, local.m - 1, local.d + 1) - offset;
-  const check = parts(guess);
-  if (check.h !== 0 || check.min !== 0) {
-    const offset2 = Date.UTC(check.y, check.m - 1, check.d, check.h, check.min, check.s) - guess;
-    guess = Date.UTC(local.y, local.m - 1, local.d + 1) - offset2;
-  }
-  return guess;
 }

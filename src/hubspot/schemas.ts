@@ -313,3 +313,14 @@ export type WebhookEvent = z.infer<typeof webhookEventSchema>;
 
 /** One POST: a JSON array of up to 100 events. */
 export const webhookBatchSchema = z.array(webhookEventSchema).min(1).max(100);
+
+/**
+ * The legacy analytics sources report broken down by day
+ * (`GET /analytics/v2/reports/sources/daily?start=YYYYMMDD&end=YYYYMMDD`): an object keyed by day,
+ * each day the sources with their metrics; only `breakdown` and `visits` are read.
+ */
+export const analyticsSourcesDailySchema = z.record(
+  z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day key is YYYY-MM-DD'),
+  z.array(z.looseObject({ breakdown: z.string().min(1), visits: z.number().int().nonnegative() })),
+);
+export type AnalyticsSourcesDaily = z.infer<typeof analyticsSourcesDailySchema>;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { HubSpotClient, HubSpotClientFactory } from '../hubspot/client';
@@ -14,11 +14,18 @@ import { upsertInstalledPortal } from './portals.repository';
 import type { TokenService } from './token-service';
 
 /**
- * The install: the consent redirect with a single-use state bound to the browser, then
- * the callback that turns a code into a tenant (portal row, encrypted tokens, the app's
+ * The install: the consent redirect with a signed state bound to the browser, then the
+ * callback that turns a code into a tenant (portal row, encrypted tokens, the app's
  * properties in the portal, the first full sync queued). Every refusal is an
  * InstallError with a status, a title and what the admin can do; nothing is stored
  * before every check has passed.
+ *
+ * The state keeps nothing on our side before the callback (an anonymous flood of
+ * /oauth/install must not fill Redis): it is `<expiry>.<nonce>.<mac>`, HMAC-signed with a
+ * key derived from the client secret, and the browser gets a cookie that is a second HMAC
+ * of the same nonce, so a state only works in the browser that started it. Once a state
+ * has bought tokens it is marked used in Redis until it expires (written only after
+ * HubSpot accepted the code, so only real installs write it): a replay is refused.
  */
 export const STATE_TTL_SECONDS = 10 * 60;
 export const STATE_COOKIE = 'kpib_oauth';
@@ -67,6 +74,8 @@ export type InstallServiceDeps = {
   manifest: AppManifest;
   hubspot: {
     clientId: string;
+    /** Keys the state's HMAC (through a derived key, never used as is). */
+    clientSecret: string;
     authBaseUrl: string;
     /** The adapter's clients: every install-time call spends the portal's shared rate budget. */
     clients: HubSpotClientFactory;
@@ -78,18 +87,33 @@ export type InstallServiceDeps = {
 };
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+const STATE_FORMAT = /^([0-9a-z]{1,12})\.([A-Za-z0-9_-]{22,64})\.([A-Za-z0-9_-]{43})$/;
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 export function createInstallService(deps: InstallServiceDeps): InstallService {
   const log = deps.logger.child({ name: 'install' });
   const now = deps.now ?? Date.now;
   const redirectUri = `${deps.publicBaseUrl}${deps.manifest.auth.redirectPath}`;
-  const stateKey = (state: string) => `${deps.keyPrefix}:oauth-state:${sha256(state).toString('hex')}`;
+  // A key of its own, so a MAC here can never be replayed as a webhook signature (same secret).
+  const stateKey = createHmac('sha256', deps.hubspot.clientSecret)
+    .update('kpi-bridge/oauth-state/v1')
+    .digest();
+  const mac = (purpose: 'state' | 'browser', ...parts: string[]) =>
+    createHmac('sha256', stateKey)
+      .update([purpose, ...parts].join('\n'), 'utf8')
+      .digest();
+  const usedKey = (nonce: string) => `${deps.keyPrefix}:oauth-state-used:${sha256(nonce).toString('hex')}`;
 
-  async function start(options: { portalId?: number } = {}): Promise<InstallStart> {
-    const state = randomBytes(32).toString('base64url');
-    const cookieValue = randomBytes(32).toString('base64url');
-    // Only hashes are kept: a Redis dump reveals neither the state nor the browser's cookie.
-    await deps.redis.set(stateKey(state), sha256(cookieValue).toString('hex'), 'EX', STATE_TTL_SECONDS);
+  // Nothing stored: the state and the cookie carry everything the callback checks.
+  function start(options: { portalId?: number } = {}): Promise<InstallStart> {
+    const expires = Math.floor(now() / 1000) + STATE_TTL_SECONDS;
+    const nonce = randomBytes(24).toString('base64url');
+    const body = `${expires.toString(36)}.${nonce}`;
+    const state = `${body}.${mac('state', body).toString('base64url')}`;
+    const cookieValue = mac('browser', nonce).toString('base64url');
     let redirectUrl = buildAuthorizeUrl(deps.hubspot.authBaseUrl, {
       clientId: deps.hubspot.clientId,
       redirectUri,
@@ -100,38 +124,67 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
     // HubSpot's account-pinned consent page, when the admin came from a known portal.
     if (options.portalId)
       redirectUrl = redirectUrl.replace('/oauth/authorize', `/oauth/${options.portalId}/authorize`);
-    return { redirectUrl, cookieValue };
+    return Promise.resolve({ redirectUrl, cookieValue });
   }
 
-  async function checkState(state: string | undefined, cookieValue: string | undefined): Promise<void> {
+  const unknownState = () =>
+    new InstallError(400, 'unknown_state', 'This install link has expired or was already used', [
+      'Install links work once and for 10 minutes.',
+      'Start the install again from the KPI Bridge listing.',
+    ]);
+
+  type CheckedState = { nonce: string; expiresAtMs: number };
+
+  /** Checks signature, expiry, browser binding and first use. */
+  async function checkState(
+    state: string | undefined,
+    cookieValue: string | undefined,
+  ): Promise<CheckedState> {
     if (!state) {
       throw new InstallError(400, 'missing_state', 'This install link is incomplete', [
         'The answer from HubSpot carried no state, so we cannot tell that this install was started here.',
         'Start the install again from the KPI Bridge listing.',
       ]);
     }
-    // GETDEL: a state works once, even when two requests race with it.
-    const stored = await deps.redis.getdel(stateKey(state));
-    if (!stored) {
-      throw new InstallError(400, 'unknown_state', 'This install link has expired or was already used', [
-        'Install links work once and for 10 minutes.',
-        'Start the install again from the KPI Bridge listing.',
-      ]);
-    }
-    const expected = Buffer.from(stored, 'hex');
-    const given = cookieValue ? sha256(cookieValue) : Buffer.alloc(expected.length);
-    if (!cookieValue || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    const parts = STATE_FORMAT.exec(state);
+    if (!parts) throw unknownState();
+    const [, expires, nonce, signature] = parts as unknown as [string, string, string, string];
+    if (!sameBytes(Buffer.from(signature, 'base64url'), mac('state', `${expires}.${nonce}`)))
+      throw unknownState();
+    const expiresAtMs = parseInt(expires, 36) * 1000;
+    if (expiresAtMs < now()) throw unknownState();
+    const given = Buffer.from(cookieValue ?? '', 'base64url');
+    if (!cookieValue || !sameBytes(given, mac('browser', nonce))) {
       throw new InstallError(400, 'state_not_bound', 'This install was started in another browser', [
         'For your safety, an install must finish in the browser that started it.',
         'Start the install again from this browser.',
       ]);
     }
+    if ((await deps.redis.exists(usedKey(nonce))) > 0) throw unknownState();
+    return { nonce, expiresAtMs };
   }
+
+  /** Marks a state used once it bought tokens; a second use racing with us loses. */
+  async function consumeState(checked: CheckedState): Promise<void> {
+    const ttl = Math.max(1, Math.ceil((checked.expiresAtMs - now()) / 1000));
+    const first = await deps.redis.set(usedKey(checked.nonce), '1', 'EX', ttl, 'NX');
+    if (first !== 'OK') throw unknownState();
+  }
+
+  const hubspotBusy = (reason: string) =>
+    new InstallError(424, reason, 'HubSpot is busy right now', [
+      'HubSpot asked KPI Bridge to slow down (too many requests) before the install could finish. Nothing was stored.',
+      'Please wait a minute, then start the install again from the KPI Bridge listing.',
+    ]);
 
   async function exchange(code: string) {
     try {
       return await deps.oauth.exchangeCode(code, redirectUri);
     } catch (err) {
+      if (err instanceof HubSpotOAuthError && err.status === 429) {
+        // Not the code's fault: HubSpot asked us to slow down, and the admin can simply retry.
+        throw hubspotBusy('token_endpoint_busy');
+      }
       if (err instanceof HubSpotOAuthError && err.status < 500) {
         throw new InstallError(400, `code_rejected_${err.error}`, 'HubSpot did not accept this install', [
           'The authorization code was refused (it may have expired or been used already).',
@@ -221,7 +274,7 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
     query: { code?: string; state?: string; error?: string; errorDescription?: string },
     cookieValue: string | undefined,
   ): Promise<InstallResult> {
-    await checkState(query.state, cookieValue);
+    const checked = await checkState(query.state, cookieValue);
     if (query.error) {
       throw new InstallError(
         400,
@@ -242,7 +295,9 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
       ]);
     }
     const tokens = await exchange(query.code);
+    await consumeState(checked);
     const info = await deps.oauth.introspect(tokens.access_token).catch((err: unknown) => {
+      if (err instanceof HubSpotOAuthError && err.status === 429) throw hubspotBusy('introspect_busy');
       if (err instanceof HubSpotTransportError || err instanceof HubSpotOAuthError) {
         throw new InstallError(424, 'introspect_failed', 'HubSpot did not answer in time', [
           'Nothing was stored. Please start the install again in a few minutes.',

@@ -55,6 +55,18 @@ const propertySchema = z
     'numberDisplayHint is for number properties',
   );
 
+/**
+ * The scope an object's events need: the object's read scope. Calls, emails and meetings
+ * (engagements) are read with the contacts scope; HubSpot's 2026-09 specs name no scope of their own.
+ */
+const WEBHOOK_READ_SCOPE = {
+  contact: 'crm.objects.contacts.read',
+  deal: 'crm.objects.deals.read',
+  call: 'crm.objects.contacts.read',
+  email: 'crm.objects.contacts.read',
+  meeting_event: 'crm.objects.contacts.read',
+} as const;
+
 const crmSubscriptionSchema = z
   .object({
     subscriptionType: z.enum([
@@ -65,7 +77,7 @@ const crmSubscriptionSchema = z
       'object.associationChange',
       'object.propertyChange',
     ]),
-    objectType: z.enum(['contact', 'deal']),
+    objectType: z.enum(['contact', 'deal', 'call', 'email', 'meeting_event']),
     propertyName: z.string().optional(),
     active: z.boolean(),
   })
@@ -169,7 +181,7 @@ export const manifestSchema = z
       }
     }
     for (const s of m.webhooks.subscriptions.crmObjects) {
-      const scope = `crm.objects.${s.objectType}s.read`;
+      const scope = WEBHOOK_READ_SCOPE[s.objectType];
       if (!scopes.has(scope))
         ctx.addIssue({
           code: 'custom',

@@ -1,17 +1,24 @@
 import { sql } from 'kysely';
 
 import type { Executor } from '../db';
-import type { Conversion, ConversionKind, MarkovModel, Touch } from './models/attribution';
+import type { Conversion, ConversionKind, Touch } from './models/attribution';
 import {
+  assertExactCents,
   ATTRIBUTION_MODELS,
   buildMarkovModel,
+  buildShapleyModel,
   createMarkovAccumulator,
+  createShapleyAccumulator,
   NO_TOUCH_CHANNEL,
 } from './models/attribution';
-import type { MarkovAccumulator } from './models/attribution';
+import type { MarkovAccumulator, MarkovModel, ShapleyAccumulator } from './models/attribution';
+import type { PeriodTotalRow } from './attribution-periods';
+import { PeriodTotals } from './attribution-periods';
 import { BinaryCopyReader, BinaryCopyWriter, openCopyIn, openCopyOut } from './queries/pg-copy';
+import type { CopyClient } from './queries/pg-copy';
+import type { SnapshotPeriod } from './queries/snapshot-periods';
 import { ChannelCodes, TouchStore } from './touch-store';
-import type { PositionShareCache, WideCredits } from './wide-credits';
+import type { DataDriven, PositionShareCache, WideCredits } from './wide-credits';
 import { creditCountedTouches } from './wide-credits';
 
 /**
@@ -20,20 +27,25 @@ import { creditCountedTouches } from './wide-credits';
  *    streamed out of Postgres (`COPY … TO STDOUT`, binary) into compact typed arrays; touches are
  *    grouped and ordered here, not in Postgres. On the way they feed the three Markov chains
  *    (which need every path before any conversion can be credited) and the per-contact touch facts;
- * 2. every conversion is credited under the ten models (`creditCountedTouches`, the pure models'
+ * 2. every conversion is credited under the eleven models (`creditCountedTouches`, the pure models'
  *    numbers) and written packed, one `kpi_credits` row per conversion, with a binary `COPY`;
- * 3. channel totals per kind and model are summed on the way; per-contact touch facts (count,
- *    first and last channel) go to a temp table for the contact rows.
+ * 3. channel totals per kind and model are summed on the way, over all time and per period ×
+ *    breakdown (`PeriodTotals`; by the conversion's moment, its source and its pipeline);
+ *    per-contact touch facts (count, first and last channel) go to a temp table for the contact rows.
  * Conversions: contact_create at each live contact's createdate over
  * its own touches; deal_create at each live deal's createdate over its live contacts' touches;
- * revenue at the closedate of won deals with a closedate and a home amount. Markov
- * non-converting journeys: live contacts without a live deal (deal creation), closed-lost deals
- * (revenue). Runs inside the computation's transaction; reads `kpi_tmp_deal_base`.
+ * revenue at the closedate of won deals with a closedate and a home amount. A deal's lead-creation
+ * moment is its lead contact's createdate (`kpi_tmp_deal_base.contact_created_at`). Non-converting
+ * journeys of the Markov chains and Shapley games: live contacts without a live deal (deal
+ * creation), closed-lost deals (revenue). Runs inside the computation's transaction; reads
+ * `kpi_tmp_deal_base` and `kpi_tmp_contact_base`.
  */
 
 export interface AttributionPassArgs {
   readonly portalId: number;
   readonly runId: number;
+  /** The periods attribution totals are summed for (those of the snapshots). */
+  readonly periods: readonly SnapshotPeriod[];
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
@@ -50,6 +62,7 @@ export interface ChannelTotal {
 export interface AttributionPassResult {
   readonly counts: Record<string, number>;
   readonly channelTotals: readonly ChannelTotal[];
+  readonly periodTotals: readonly PeriodTotalRow[];
   /** Wall ms of the read and of the crediting + write. */
   readonly timings: Record<string, number>;
 }
@@ -74,6 +87,7 @@ function assertPortalId(portalId: number): void {
 interface ContactBuffer {
   ids: number[];
   createdAt: number[];
+  source: number[];
   touchFrom: number[];
   touchTo: number[];
 }
@@ -85,6 +99,8 @@ interface DealBuffer {
   contactCreatedAt: number[];
   outcome: number[];
   amountHome: number[];
+  source: number[];
+  pipeline: number[];
   touchFrom: number[];
   touchTo: number[];
 }
@@ -105,12 +121,12 @@ async function forEachTuple(
 }
 
 async function readStream(
-  db: Executor,
+  client: CopyClient,
   statement: string,
   signal: AbortSignal | undefined,
   each: (reader: BinaryCopyReader) => void,
 ): Promise<void> {
-  const reader = new BinaryCopyReader(await openCopyOut(db, statement));
+  const reader = new BinaryCopyReader(openCopyOut(client, statement));
   try {
     await forEachTuple(reader, signal, () => each(reader));
   } catch (err) {
@@ -125,8 +141,12 @@ function pathOf(store: TouchStore, channels: ChannelCodes, from: number, to: num
   return path;
 }
 
+/**
+ * `db` and `client` are one session (withRawClient, src/platform/db): typed queries on `db`,
+ * binary COPY on `client`, in the same transaction.
+ */
 export async function runAttributionPass(
-  db: Executor,
+  { db, client }: { db: Executor; client: CopyClient },
   args: AttributionPassArgs,
 ): Promise<AttributionPassResult> {
   const { portalId, signal } = args;
@@ -135,21 +155,35 @@ export async function runAttributionPass(
   let t0 = Date.now();
   const store = new TouchStore();
   const channels = new ChannelCodes();
-  const accumulators = new Map<ConversionKind, MarkovAccumulator>(
-    KINDS.map((k) => [k, createMarkovAccumulator()]),
+  const accumulators = new Map<ConversionKind, { markov: MarkovAccumulator; shapley: ShapleyAccumulator }>(
+    KINDS.map((k) => [k, { markov: createMarkovAccumulator(), shapley: createShapleyAccumulator() }]),
   );
+  // The same population of paths feeds the chain and the game of each kind.
+  const addPath = (
+    kind: ConversionKind,
+    path: string[],
+    conversions: number,
+    value: number,
+    nulls: number,
+  ) => {
+    const acc = accumulators.get(kind)!;
+    acc.markov.add(path, conversions, value, nulls);
+    acc.shapley.add(path, conversions, nulls);
+  };
+  const sources = new ChannelCodes();
+  const pipelines = new ChannelCodes();
 
   // 1a. Live contacts; whether they have a live deal (deal creation's non-converting journeys).
-  const contacts: ContactBuffer = { ids: [], createdAt: [], touchFrom: [], touchTo: [] };
+  const contacts: ContactBuffer = { ids: [], createdAt: [], source: [], touchFrom: [], touchTo: [] };
   const hasDeal: boolean[] = [];
   const contactIndex = new Map<number, number>();
   await readStream(
-    db,
+    client,
     `copy (
       select contact_id, created_at, contact_id in (
           select dc.contact_id from deal_contacts dc join kpi_tmp_deal_base d on d.deal_id = dc.deal_id
-          where dc.portal_id = ${portalId})
-      from contacts where portal_id = ${portalId} and not archived and merged_into is null
+          where dc.portal_id = ${portalId}), source_key
+      from kpi_tmp_contact_base
     ) to stdout with (format binary)`,
     signal,
     (r) => {
@@ -158,6 +192,7 @@ export async function runAttributionPass(
       contacts.ids.push(id);
       contacts.createdAt.push(r.readTimestampMs());
       hasDeal.push(r.readBool() === true);
+      contacts.source.push(sources.code(r.readText()!));
     },
   );
 
@@ -165,7 +200,7 @@ export async function runAttributionPass(
   // by contact here with a counting sort, then each contact's touches sorted by time then id.
   let owner = new Int32Array(1 << 16);
   await readStream(
-    db,
+    client,
     `copy (select contact_id, touch_id, occurred_at, channel from touches where portal_id = ${portalId})
      to stdout with (format binary)`,
     signal,
@@ -199,9 +234,8 @@ export async function runAttributionPass(
     if (to === from) continue;
     store.sortRange(from, to);
     const counted = store.countAtOrBefore(from, to, contacts.createdAt[c]!);
-    if (counted > 0)
-      accumulators.get('contact_create')!.add(pathOf(store, channels, from, from + counted), 1, 1, 0);
-    if (!hasDeal[c]) accumulators.get('deal_create')!.add(pathOf(store, channels, from, to), 0, 0, 1);
+    if (counted > 0) addPath('contact_create', pathOf(store, channels, from, from + counted), 1, 1, 0);
+    if (!hasDeal[c]) addPath('deal_create', pathOf(store, channels, from, to), 0, 0, 1);
     touchFacts.ids.push(contacts.ids[c]!);
     touchFacts.touches.push(to - from);
     touchFacts.first.push(store.channel[from]!);
@@ -217,6 +251,8 @@ export async function runAttributionPass(
     contactCreatedAt: [],
     outcome: [],
     amountHome: [],
+    source: [],
+    pipeline: [],
     touchFrom: [],
     touchTo: [],
   };
@@ -229,25 +265,24 @@ export async function runAttributionPass(
     deals.touchTo[d] = to;
     store.sortRange(from, to);
     const created = store.countAtOrBefore(from, to, deals.createdAt[d]!);
-    if (created > 0)
-      accumulators.get('deal_create')!.add(pathOf(store, channels, from, from + created), 1, 1, 0);
+    if (created > 0) addPath('deal_create', pathOf(store, channels, from, from + created), 1, 1, 0);
     const outcome = deals.outcome[d]!;
     const close = deals.closeAt[d]!;
     const amount = deals.amountHome[d]!;
     if (outcome === OUTCOME_WON && !Number.isNaN(close) && !Number.isNaN(amount)) {
       const won = store.countAtOrBefore(from, to, close);
-      if (won > 0) accumulators.get('revenue')!.add(pathOf(store, channels, from, from + won), 1, amount, 0);
+      if (won > 0) addPath('revenue', pathOf(store, channels, from, from + won), 1, amount, 0);
     } else if (outcome === OUTCOME_LOST) {
       const lost = Number.isNaN(close) ? to - from : store.countAtOrBefore(from, to, close);
-      if (lost > 0) accumulators.get('revenue')!.add(pathOf(store, channels, from, from + lost), 0, 0, 1);
+      if (lost > 0) addPath('revenue', pathOf(store, channels, from, from + lost), 0, 0, 1);
     }
   };
   await readStream(
-    db,
+    client,
     `copy (
       select d.deal_id, d.created_at, d.close_date, d.contact_created_at,
         case d.outcome when 'won' then ${OUTCOME_WON} when 'lost' then ${OUTCOME_LOST} else ${OUTCOME_OPEN} end::int4,
-        d.amount_home::float8, c.contact_id
+        d.amount_home::float8, d.source_key, d.pipeline_id, c.contact_id
       from kpi_tmp_deal_base d
       left join (deal_contacts dc
         join contacts c on c.portal_id = dc.portal_id and c.contact_id = dc.contact_id
@@ -267,10 +302,12 @@ export async function runAttributionPass(
         deals.contactCreatedAt.push(r.readTimestampMs());
         deals.outcome.push(readInt4(r));
         deals.amountHome.push(r.readFloat8());
+        deals.source.push(sources.code(r.readText()!));
+        deals.pipeline.push(pipelines.code(r.readText()!));
         deals.touchFrom.push(store.count);
         deals.touchTo.push(store.count);
       } else {
-        for (let f = 0; f < 5; f++) r.readBytes();
+        for (let f = 0; f < 7; f++) r.readBytes();
       }
       const contactId = r.readInt8();
       if (Number.isNaN(contactId)) return;
@@ -283,11 +320,23 @@ export async function runAttributionPass(
   timings['attribution read'] = Date.now() - t0;
   t0 = Date.now();
 
-  const chains = new Map<ConversionKind, MarkovModel>(
-    KINDS.map((k) => [k, buildMarkovModel(accumulators.get(k)!.snapshot())]),
+  const chains = new Map<ConversionKind, DataDriven & { markov: MarkovModel }>(
+    KINDS.map((k) => [
+      k,
+      {
+        markov: buildMarkovModel(accumulators.get(k)!.markov.snapshot()),
+        shapley: buildShapleyModel(accumulators.get(k)!.shapley.snapshot()),
+      },
+    ]),
   );
   const noTouch = channels.code(NO_TOUCH_CHANNEL);
   const channelCount = channels.names.length;
+  const periodTotals = new Map(
+    KINDS.map((k) => [
+      k,
+      new PeriodTotals(k, args.periods, channelCount, sources.names.length, pipelines.names.length),
+    ]),
+  );
   const totals = new Map(
     KINDS.map((k) => [
       k,
@@ -302,13 +351,14 @@ export async function runAttributionPass(
   );
 
   // 2. Credit and write.
-  const copy = await openCopyIn(
-    db,
+  const copy = openCopyIn(
+    client,
     `copy kpi_credits (portal_id, conversion_kind, conversion_id, converted_at, value, touch_ids, channels, credits, run_id)
      from stdin with (format binary)`,
   );
   const writer = new BinaryCopyWriter(copy);
   const cache: PositionShareCache = new Map();
+  const scratch = new Float64Array(MODEL_COUNT);
   const emptyId = Buffer.alloc(0);
   const total = contacts.ids.length + deals.ids.length;
   let done = 0;
@@ -327,6 +377,8 @@ export async function runAttributionPass(
     convertedAt: number,
     from: number,
     wide: WideCredits,
+    source: number,
+    pipeline: number,
   ): Promise<void> => {
     const n = wide.touches.length;
     const rows = Math.max(1, n);
@@ -342,6 +394,10 @@ export async function runAttributionPass(
     writer.writeInt8(args.runId);
     const t = totals.get(kind)!;
     const serial = t.serial++;
+    // Revenue is summed in whole cents (credits are cents ÷ 100), so totals are exact to the cent.
+    const scale = kind === 'revenue' ? 100 : 0;
+    const periods = periodTotals.get(kind)!;
+    const group = periods.group(convertedAt, source, pipeline);
     for (let i = 0; i < rows; i++) {
       const ch = n === 0 ? noTouch : store.channel[from + i]!;
       t.used[ch] = 1;
@@ -349,7 +405,13 @@ export async function runAttributionPass(
         t.seen[ch] = serial;
         t.conversions[ch]! += 1;
       }
-      for (let m = 0; m < MODEL_COUNT; m++) t.credit[m * channelCount + ch]! += wide.credits[m]![i]!;
+      for (let m = 0; m < MODEL_COUNT; m++) {
+        const c = wide.credits[m]![i]!;
+        const credit = scale === 0 ? c : Math.round(c * scale);
+        t.credit[m * channelCount + ch]! += credit;
+        scratch[m] = credit;
+      }
+      if (group >= 0) periods.add(group, ch, scratch);
     }
     counts[kind]! += 1;
     await writer.flushIfFull();
@@ -374,6 +436,8 @@ export async function runAttributionPass(
         createdAt,
         from,
         creditCountedTouches(conversion, touchesOf(from, n), contactChain, cache),
+        contacts.source[c]!,
+        -1,
       );
       if (++done % REVENUE_CHECK_EVERY === 0) {
         checkAborted(signal);
@@ -401,7 +465,9 @@ export async function runAttributionPass(
         dealChain,
         cache,
       );
-      await emit('deal_create', id, createdAt, from, wide);
+      const source = deals.source[d]!;
+      const pipeline = deals.pipeline[d]!;
+      await emit('deal_create', id, createdAt, from, wide, source, pipeline);
       const close = deals.closeAt[d]!;
       const amount = deals.amountHome[d]!;
       if (deals.outcome[d] === OUTCOME_WON && !Number.isNaN(close) && !Number.isNaN(amount)) {
@@ -412,7 +478,7 @@ export async function runAttributionPass(
           revenueChain,
           cache,
         );
-        await emit('revenue', id, close, from, wide);
+        await emit('revenue', id, close, from, wide, source, pipeline);
       }
       if (++done % REVENUE_CHECK_EVERY === 0) {
         checkAborted(signal);
@@ -429,30 +495,36 @@ export async function runAttributionPass(
   timings['attribution credits'] = Date.now() - t0;
   t0 = Date.now();
 
-  await writeTouchFacts(db, channels, touchFacts);
+  await writeTouchFacts(db, client, channels, touchFacts);
   timings['attribution facts'] = Date.now() - t0;
 
   const channelTotals: ChannelTotal[] = [];
   for (const kind of KINDS) {
     const t = totals.get(kind)!;
-    const effects = chains.get(kind)!.removalEffects;
+    const effects = chains.get(kind)!.markov.removalEffects;
     for (let ch = 0; ch < channelCount; ch++) {
       if (t.used[ch] !== 1) continue;
       const channel = channels.names[ch]!;
-      ATTRIBUTION_MODELS.forEach((model, m) =>
+      ATTRIBUTION_MODELS.forEach((model, m) => {
+        const sum = t.credit[m * channelCount + ch]!;
+        if (kind === 'revenue') assertExactCents(sum, `revenue attribution total of ${channel}`);
         channelTotals.push({
           kind,
           model,
           channel,
-          credit: t.credit[m * channelCount + ch]!,
+          credit: kind === 'revenue' ? sum / 100 : sum,
           conversions: t.conversions[ch]!,
           removalEffect: model === 'markov' ? (effects.get(channel) ?? null) : null,
-        }),
-      );
+        });
+      });
     }
   }
+  const periodRows: PeriodTotalRow[] = [];
+  for (const kind of KINDS)
+    for (const row of periodTotals.get(kind)!.rows(channels.names, sources.names, pipelines.names))
+      periodRows.push(row);
   counts.touchesRead = store.count;
-  return { counts, channelTotals, timings };
+  return { counts, channelTotals, periodTotals: periodRows, timings };
 }
 
 function readInt4(r: BinaryCopyReader): number {
@@ -466,6 +538,7 @@ function readInt4(r: BinaryCopyReader): number {
  */
 async function writeTouchFacts(
   db: Executor,
+  client: CopyClient,
   channels: ChannelCodes,
   touchFacts: { ids: number[]; touches: number[]; first: number[]; last: number[] },
 ): Promise<void> {
@@ -473,7 +546,7 @@ async function writeTouchFacts(
   await sql`create temp table kpi_tmp_contact_touches (contact_id bigint primary key, touches int4 not null,
     first_channel text not null, last_channel text not null) on commit drop`.execute(db);
   const writer = new BinaryCopyWriter(
-    await openCopyIn(db, 'copy kpi_tmp_contact_touches from stdin with (format binary)'),
+    openCopyIn(client, 'copy kpi_tmp_contact_touches from stdin with (format binary)'),
   );
   for (let i = 0; i < touchFacts.ids.length; i++) {
     writer.beginTuple(4);

@@ -6,5 +6,18 @@
 export { createKpiService, readHeadline } from './kpi.service';
 export type { KpiHeadline, KpiProgress, KpiRunSummary, KpiService, KpiServiceDeps } from './kpi.service';
 export type { KpiTables } from './kpi.tables';
+export { readAttributionTotals } from './attribution-totals';
+export type { AttributionTotalsQuery } from './attribution-totals';
+export type {
+  AttributionBreakdown,
+  AttributionConversionKind,
+  KpiAttributionTotalRow,
+  KpiAttributionTotalTable,
+  KpiChannelTotalRow,
+  KpiChannelTotalTable,
+  KpiCreditRowView,
+  KpiDealAttributionView,
+  KpiSnapshotRow,
+} from './kpi.tables';
 export { ATTRIBUTION_MODELS, NO_TOUCH_CHANNEL } from './models/attribution';
-export type { AttributionModel } from './models/attribution';
+export type { AttributionModel, ConversionKind } from './models/attribution';

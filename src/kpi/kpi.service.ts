@@ -2,8 +2,12 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 
 import type { Database, Executor } from '../db';
+import { withRawTransaction } from '../platform/db/database';
+import type { PeriodTotalRow } from './attribution-periods';
 import type { ChannelTotal } from './attribution-pass';
 import { runAttributionPass } from './attribution-pass';
+import { BinaryCopyWriter, openCopyIn } from './queries/pg-copy';
+import type { CopyClient } from './queries/pg-copy';
 import { insertVelocityChangeSnapshots } from './queries/change-snapshots';
 import { insertClvSnapshots } from './queries/clv-snapshots';
 import { createContactFactsTable } from './queries/contact-facts';
@@ -18,6 +22,7 @@ import { loadKpiSettings } from './queries/portal-settings';
 import type { KpiSettings } from './queries/portal-settings';
 import { insertContactRows, insertDealRows } from './queries/record-rows';
 import { listSnapshotPeriods, TRAILING_90D } from './queries/snapshot-periods';
+import { insertBrandSnapshots } from './queries/brand-snapshots';
 import { insertSpeedToLeadSnapshots } from './queries/speed-to-lead-snapshots';
 import {
   insertContactSnapshots,
@@ -41,8 +46,6 @@ export interface RecomputeOptions {
   readonly onProgress?: (progress: KpiProgress) => void;
   /** Aborts between batches (worker shutdown); the transaction rolls back. */
   readonly signal?: AbortSignal;
-  /** Ignored (conversions are streamed in one read); kept for callers of the batched reader. */
-  readonly batchSize?: number;
 }
 
 export interface KpiRunSummary {
@@ -67,7 +70,10 @@ export interface KpiHeadline {
   readonly qualifiedOpportunities: number | null;
   /** Won revenue per original source over the same period (null: won deals without home amounts). */
   readonly revenueBySource: Readonly<Record<string, number | null>>;
-  /** Revenue attribution: the top channels by credit under each model. */
+  /**
+   * Revenue attribution over the same period (`period`, by the date each deal was won): the top
+   * channels by credit under each model.
+   */
   readonly topChannels: Readonly<
     Record<string, readonly { readonly channel: string; readonly credit: number }[]>
   >;
@@ -84,6 +90,7 @@ const RESULT_TABLES = [
   'kpi_contact_rows',
   'kpi_credits',
   'kpi_channel_totals',
+  'kpi_attribution_totals',
 ] as const;
 
 /** The KPI computation of one portal: every figure from the mirror tables, written in one transaction. */
@@ -103,7 +110,8 @@ export function createKpiService(deps: KpiServiceDeps) {
     const counts: Record<string, number> = {};
     log.info({ portalId, runId }, 'kpi computation started');
     try {
-      await deps.db.transaction().execute(async (trx) => {
+      // With the raw client: the attribution pass streams with binary COPY in this transaction.
+      await withRawTransaction(deps.db, async (trx, client) => {
         let stageStart = Date.now();
         const stage = (name: string) => {
           if (options.signal?.aborted) throw new Error('kpi computation aborted');
@@ -146,21 +154,27 @@ export function createKpiService(deps: KpiServiceDeps) {
         counts.openPipelineRows = await insertOpenPipelineSnapshots(trx, q);
         counts.lifecycleRows = await insertLifecycleSnapshots(trx, q);
         counts.trafficRows = await insertTrafficAndMeetingSnapshots(trx, q);
+        counts.brandRows = await insertBrandSnapshots(trx, q);
         stage('other snapshots');
         counts.periodEndOpenPipelineRows = await insertPeriodEndOpenPipelineSnapshots(trx, q);
         counts.periodEndLifecycleRows = await insertPeriodEndLifecycleSnapshots(trx, q);
         stage('period-end snapshots');
-        const pass = await runAttributionPass(trx, {
-          portalId,
-          runId,
-          signal: options.signal,
-          onProgress: (done, total) => options.onProgress?.({ stage: 'attribution credits', done, total }),
-        });
+        const pass = await runAttributionPass(
+          { db: trx, client },
+          {
+            portalId,
+            runId,
+            periods,
+            signal: options.signal,
+            onProgress: (done, total) => options.onProgress?.({ stage: 'attribution credits', done, total }),
+          },
+        );
         Object.assign(counts, pass.counts);
         stageStart += Object.values(pass.timings).reduce((a, b) => a + b, 0);
         Object.assign(timings, pass.timings);
         stage('channel totals');
         counts.channelTotalRows = await insertChannelTotals(trx, portalId, runId, pass.channelTotals);
+        counts.attributionPeriodRows = await insertPeriodTotals(client, portalId, runId, pass.periodTotals);
         const trailing = periods.find((p) => p.unit === TRAILING_90D)!.period;
         counts.dealRows = await insertDealRows(trx, { settings, runId, now, trailingStart: trailing.start });
         stage('deal rows');
@@ -207,7 +221,8 @@ export type KpiService = ReturnType<typeof createKpiService>;
 /**
  * Recomputes a portal and returns the headline figures the demo prints: pipeline velocity and its
  * factors over the trailing 90 days of the default pipeline (id `default` when present, else the
- * first non-archived one), won revenue per source over the same days, top channels per model.
+ * first non-archived one), won revenue per source over the same days, and the top channels per
+ * model of the revenue won over the same days.
  */
 export async function computePortalKpis(
   deps: KpiServiceDeps,
@@ -268,10 +283,13 @@ export async function readHeadline(db: Executor, portalId: number): Promise<KpiH
     }
   }
   const channelRows = await db
-    .selectFrom('kpi_channel_totals')
+    .selectFrom('kpi_attribution_totals')
     .select(['model', 'channel', 'credit'])
     .where('portal_id', '=', portalId)
     .where('conversion_kind', '=', 'revenue')
+    .where('period_unit', '=', TRAILING_90D)
+    .where('period_start', '=', trailing?.period_start ?? new Date(0))
+    .where('breakdown', '=', 'all')
     .orderBy('model')
     .orderBy('credit', 'desc')
     .orderBy('channel')
@@ -321,6 +339,42 @@ async function insertChannelTotals(
       .insertInto('kpi_channel_totals')
       .values(rows.slice(i, i + 2_000))
       .execute();
+  return rows.length;
+}
+
+/** Attribution totals per period (binary COPY: a portal has some 10⁵ of them). */
+async function insertPeriodTotals(
+  client: CopyClient,
+  portalId: number,
+  runId: number,
+  rows: readonly PeriodTotalRow[],
+): Promise<number> {
+  if (!Number.isSafeInteger(portalId) || !Number.isSafeInteger(runId)) throw new RangeError('bad ids');
+  const writer = new BinaryCopyWriter(
+    openCopyIn(
+      client,
+      `copy kpi_attribution_totals (portal_id, conversion_kind, model, period_unit, period_start, period_end,
+        period_label, breakdown, breakdown_value, channel, credit, conversions, run_id) from stdin with (format binary)`,
+    ),
+  );
+  for (const r of rows) {
+    writer.beginTuple(13);
+    writer.writeInt8(portalId);
+    writer.writeText(r.kind);
+    writer.writeText(r.model);
+    writer.writeText(r.period.unit);
+    writer.writeTimestampMs(r.period.period.start);
+    writer.writeTimestampMs(r.period.period.end);
+    writer.writeText(r.period.period.label);
+    writer.writeText(r.breakdown);
+    writer.writeText(r.breakdownValue);
+    writer.writeText(r.channel);
+    writer.writeFloat8(r.credit);
+    writer.writeInt4(r.conversions);
+    writer.writeInt8(runId);
+    await writer.flushIfFull();
+  }
+  await writer.finish();
   return rows.length;
 }
 

@@ -121,6 +121,8 @@ export interface KpiCreditRowView {
   j_shaped: number;
   inverse_j: number;
   markov: number;
+  /** Null on rows written before the Shapley model existed (none after the next run). */
+  shapley: number | null;
   run_id: number;
 }
 
@@ -146,6 +148,36 @@ export interface KpiChannelTotalTable {
   run_id: number;
 }
 
+/**
+ * Channel credits per conversion kind × model × period × breakdown (migration
+ * 20261130T060505Z-attribution-per-period-and-shapley). A conversion belongs to the periods that
+ * contain its own moment: contact created, deal created, deal won. Periods and breakdowns are those
+ * of `kpi_snapshots`: `period_unit` week | month | quarter | trailing_90d; `breakdown` all
+ * (`breakdown_value` ''), source, pipeline, owner (contact creation: all, source, owner; the
+ * contact's own source and owner). A (kind, model, period, breakdown) with no conversion has no rows;
+ * the channel credits of one (kind, model, period, breakdown value) sum to the period's conversions
+ * (counts) or won revenue with a counted amount (revenue). All-time totals: `kpi_channel_totals`.
+ */
+export interface KpiAttributionTotalTable {
+  portal_id: number;
+  conversion_kind: AttributionConversionKind;
+  model: string;
+  period_unit: string;
+  period_start: Timestamp;
+  period_end: Timestamp;
+  period_label: string;
+  breakdown: AttributionBreakdown;
+  breakdown_value: string;
+  channel: string;
+  credit: number;
+  /** Conversions of the period and breakdown value with at least one counted touch on the channel. */
+  conversions: number;
+  run_id: number;
+}
+
+export type AttributionConversionKind = 'contact_create' | 'deal_create' | 'revenue';
+export type AttributionBreakdown = 'all' | 'source' | 'pipeline' | 'owner';
+
 export interface KpiTables {
   kpi_runs: KpiRunTable;
   kpi_snapshots: KpiSnapshotTable;
@@ -155,7 +187,10 @@ export interface KpiTables {
   kpi_credit_rows: KpiCreditRowView;
   kpi_deal_attribution: KpiDealAttributionView;
   kpi_channel_totals: KpiChannelTotalTable;
+  kpi_attribution_totals: KpiAttributionTotalTable;
 }
 
 export type KpiSnapshotRow = Selectable<KpiSnapshotTable>;
 export type KpiRunRow = Selectable<KpiRunTable>;
+export type KpiAttributionTotalRow = Selectable<KpiAttributionTotalTable>;
+export type KpiChannelTotalRow = Selectable<KpiChannelTotalTable>;

@@ -1,20 +1,26 @@
-import type { Conversion, MarkovModel, Touch } from './models/attribution';
+import type { Conversion, MarkovModel, ShapleyModel, Touch } from './models/attribution';
 import {
   allocateLinearShares,
   allocateMarkovShares,
   allocatePositionShares,
+  allocateShapleyShares,
   allocateTimeDecayShares,
   ATTRIBUTION_MODELS,
   conversionValue,
   findKeyTouches,
-  selectCountedTouches,
   selectPositionRule,
   splitValue,
   toCents,
 } from './models/attribution';
 
+/** The population-built models a conversion's credits need. */
+export interface DataDriven {
+  readonly markov: Pick<MarkovModel, 'removalEffects'>;
+  readonly shapley: ShapleyModel;
+}
+
 /**
- * The credits of one conversion under all ten models, one row per counted touch: the same numbers
+ * The credits of one conversion under all eleven models, one row per counted touch: the same numbers
  * as `attributeConversion` (a test holds them equal), laid out as the `kpi_credits` table stores
  * them, without allocating one object per touch per model (millions of conversions per portal).
  */
@@ -27,13 +33,6 @@ export interface WideCredits {
   readonly value: number;
 }
 
-export function creditConversionWide(
-  conversion: Conversion,
-  markov: Pick<MarkovModel, 'removalEffects'>,
-): WideCredits {
-  return creditCountedTouches(conversion, selectCountedTouches(conversion), markov);
-}
-
 /**
  * Position-model shares depend only on the number of touches and where the key roles fall, which
  * repeat across millions of conversions: computed once per (kind, count, roles).
@@ -41,13 +40,14 @@ export function creditConversionWide(
 export type PositionShareCache = Map<string, readonly (readonly number[] | null)[]>;
 
 /**
- * `creditConversionWide` for touches already counted and ordered (`selectCountedTouches`' result:
- * at or before the conversion, by time then id); `conversion.touches` is not read.
+ * The wide credits of a conversion whose touches are already counted and ordered
+ * (`selectCountedTouches`' result: at or before the conversion, by time then id);
+ * `conversion.touches` is not read.
  */
 export function creditCountedTouches(
   conversion: Conversion,
   counted: readonly Touch[],
-  markov: Pick<MarkovModel, 'removalEffects'>,
+  models: DataDriven,
   cache?: PositionShareCache,
 ): WideCredits {
   const money = conversion.kind === 'revenue';
@@ -63,7 +63,7 @@ export function creditCountedTouches(
   if (positional === undefined) {
     positional = ATTRIBUTION_MODELS.map((model) => {
       if (model === 'linear') return allocateLinearShares(counted.length);
-      if (model === 'time_decay' || model === 'markov') return null;
+      if (model === 'time_decay' || model === 'markov' || model === 'shapley') return null;
       return allocatePositionShares(counted.length, keyTouches, selectPositionRule(model, conversion.kind));
     });
     cache?.set(key, positional);
@@ -73,7 +73,11 @@ export function creditCountedTouches(
   const credits = ATTRIBUTION_MODELS.map((model, m) => {
     const shares =
       positional[m] ??
-      (model === 'time_decay' ? allocateTimeDecayShares(counted) : allocateMarkovShares(counted, markov));
+      (model === 'time_decay'
+        ? allocateTimeDecayShares(counted)
+        : model === 'markov'
+          ? allocateMarkovShares(counted, models.markov)
+          : allocateShapleyShares(counted, models.shapley));
     return asShares ? shares : splitValue(shares, raw, money);
   });
   return { touches: counted, credits, value };

@@ -7,6 +7,7 @@ import { createOAuthRouter } from '../install/oauth.routes';
 import { createSyncAdminRouter } from '../sync/admin.routes';
 import { createQueueDashboardRouter } from '../platform/queue/dashboard.routes';
 import { createWebhookRouter } from '../sync/webhook.routes';
+import { createReportsRouter } from '../reports';
 
 export type ApiHandle = { server: Server; url: string; close(): Promise<void> };
 
@@ -20,7 +21,7 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
     bodyLimit: ctx.config.http.bodyLimit,
     trustProxy: ctx.config.http.trustProxy,
     routers: [
-      createHealthRouter(ctx.readinessChecks),
+      createHealthRouter(ctx.readinessChecks, { logger: ctx.logger }),
       createOAuthRouter({
         install: ctx.install,
         secureCookies: ctx.config.http.publicBaseUrl.startsWith('https://'),
@@ -38,6 +39,7 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
         writebackStatus: (portalId) => ctx.writeback.status(portalId),
       }),
       createQueueDashboardRouter({ producer: ctx.producer, adminToken: ctx.config.admin.token }),
+      createReportsRouter({ reports: ctx.reports, logger: ctx.logger }),
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -10,10 +10,12 @@ import { createLogger } from '../logger';
 import { deriveApp, installIntoSimulator, startSimulator } from '../simulator';
 import type { SimulatorHandle } from '../simulator';
 import { readHeadline } from '../kpi/kpi.service';
+import { isConnectionError } from '../platform/outage-log';
 import { QUEUE_NAMES } from '../platform/queue/jobs';
 import { compareWithGroundTruth } from '../sync/compare';
 import { FULL_STREAM } from '../sync/full-sync';
 import { findSyncState } from '../sync/sync-state.repository';
+import { VIEWS } from '../reports';
 import { startApi } from './api';
 import type { ApiHandle } from './api';
 import type { CommandIo } from './commands/command';
@@ -23,15 +25,12 @@ import { runMigrations } from './migrate';
 import { startWorker } from './worker';
 import type { WorkerGroup } from '../platform/queue/worker-runner';
 
-export const DEMO_USAGE = `kpi-bridge demo [--once] [--seed 42] [--contacts 2000] [--deals 400] [--port 3000] [--simulator-port 4010] [--schema kpi_bridge_demo] [--queue-prefix {kpi-bridge-demo}]
-  Starts a simulated HubSpot portal, the API and the worker against the local Postgres and
-  Redis (schema kpi_bridge_demo, queue prefix {kpi-bridge-demo}) and prints where each listens.
-  --once runs the demo flow to its end and prints a one-line JSON summary as its last line.`;
-
 export type DemoRun = {
   /** Epoch ms when this demo started: older sync or KPI runs in the schema do not count. */
   startedAt: number;
   say(line: string): void;
+  /** --once: check and summarise instead of leaving things for a person to open. */
+  once: boolean;
   simulator: SimulatorHandle;
   ctx: AppContext;
   api: ApiHandle;
@@ -52,7 +51,13 @@ const STEP_TIMEOUT_MS = 10 * 60_000;
 async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + STEP_TIMEOUT_MS;
   for (;;) {
-    const value = await probe();
+    let value: T | undefined;
+    try {
+      value = await probe();
+    } catch (err) {
+      // A dropped database connection fails one probe; the pool reconnects for the next.
+      if (!isConnectionError(err)) throw err;
+    }
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`demo: timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
@@ -187,7 +192,7 @@ const steps: DemoStep[] = [
           .join(', ')}`,
       );
       for (const [model, channels] of Object.entries(h.topChannels)) {
-        demo.say(`  top channels, ${model}: ${JSON.stringify(channels)}`);
+        demo.say(`  revenue won ${kpi.period}, top channels, ${model}: ${JSON.stringify(channels)}`);
       }
       return { kpi };
     },
@@ -221,6 +226,30 @@ const steps: DemoStep[] = [
         `Wrote KPIs back to ${writeback.deals} deals and ${writeback.contacts} contacts in ${writeback.calls} batch calls (${failed} refused); re-run with unchanged KPIs: ${writeback.rerunCalls} calls`,
       );
       return { writeback };
+    },
+  },
+  {
+    // The report pages: a one-time link opens the overview; --once checks every view with it.
+    name: 'reports',
+    run: async (demo) => {
+      const link = await demo.ctx.reports.mintLinkForPortal(demo.portalId);
+      if (!link) throw new Error('demo: the portal is not installed, no report link');
+      const base = `${demo.api.url}/reports/${demo.portalId}`;
+      if (!demo.once) {
+        demo.say(`Reports (open within 60 s, works once): ${link.url}`);
+        return {};
+      }
+      // Our own API on loopback, not HubSpot.
+      // eslint-disable-next-line no-restricted-globals
+      const get = (url: string, init: RequestInit) => fetch(url, init);
+      const opened = await get(link.url, { redirect: 'manual' });
+      const cookie = opened.headers.get('set-cookie')?.split(';')[0] ?? '';
+      const views: Record<string, number> = {};
+      for (const view of VIEWS) views[view] = (await get(`${base}/${view}`, { headers: { cookie } })).status;
+      demo.say(
+        `Reports: ${base}/overview (${Object.values(views).filter((s) => s === 200).length}/${VIEWS.length} views OK)`,
+      );
+      return { reports: { url: `${base}/overview`, opened: opened.headers.get('location'), views } };
     },
   },
 ];
@@ -322,7 +351,7 @@ export async function runDemoCommand(
     await simulator.close();
   };
 
-  const demo: DemoRun = { startedAt, say, simulator, ctx, api, workers, portalId, log };
+  const demo: DemoRun = { startedAt, say, simulator, ctx, api, workers, portalId, log, once: values.once };
   if (!values.once) {
     stopOnSignals(stop, log);
     for (const step of steps) await step.run(demo);

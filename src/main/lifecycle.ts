@@ -3,8 +3,11 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { AppContext } from '../context';
+import { isConnectionError, redactUrl } from '../platform/outage-log';
 import { startApi } from './api';
+import { reconcileSync } from '../sync/reconcile';
 import { scheduleRecurringJobs, startWorker } from './worker';
+import { startHeartbeat } from '../platform/queue/heartbeat';
 
 /**
  * Runs `stop` once on the first SIGTERM or SIGINT, then exits 0 (1 if stopping failed).
@@ -46,16 +49,6 @@ export class ServiceUnavailableError extends Error {
 
 /** EX_UNAVAILABLE (sysexits.h): a service the command depends on is down. */
 export const EXIT_UNAVAILABLE = 69;
-
-/** A URL fit for a log or a message: scheme, host, port and path, never a user or password. */
-export function redactUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-  } catch {
-    return '(unparseable URL)';
-  }
-}
 
 const HOW_TO_START = {
   postgres:
@@ -200,18 +193,84 @@ export async function serve(ctx: AppContext, which: { api: boolean; worker: bool
       })
     : undefined;
   const workers = which.worker ? startWorker(ctx) : undefined;
+  let reconciler: { stop(): void } | undefined;
   try {
-    if (workers) await scheduleRecurringJobs(ctx);
+    if (workers) reconciler = await startReconciler(ctx);
   } catch (err) {
     await workers?.close(1_000);
     await api?.close();
     throw err;
   }
+  // For `kpi-bridge healthcheck --worker` (the container health check of a process without a port).
+  const heartbeat = workers
+    ? startHeartbeat({
+        probe: async () => {
+          if (!workers.workers.every((w) => w.isRunning())) throw new Error('a queue worker stopped');
+          for (const { check } of ctx.readinessChecks) await check();
+        },
+      })
+    : undefined;
   stopOnSignals(async () => {
+    heartbeat?.stop();
     // Order matters: stop taking new work, let active work finish, then close connections.
+    reconciler?.stop();
     await api?.close();
     const result = await workers?.close(config.shutdownTimeoutMs);
     if (result?.forced) logger.warn('active jobs did not finish in time; they will be retried');
     await ctx.close();
   }, logger);
+}
+
+/** Restores schedules only (not failed full syncs) at most this often without a loss of data. */
+const SCHEDULE_CHECK_EVERY_MS = 10 * 60_000;
+
+/**
+ * Keeps Redis in line with Postgres in a worker process. At start, and whenever Redis turns
+ * out to have lost its data (the marker key written here is gone: a restart without
+ * persistence, a failover to an empty replica), it re-creates the recurring schedules and
+ * gives running full syncs their jobs back; every ten minutes it checks the schedules. A
+ * timer, not a BullMQ repeatable job: that would be lost with the rest.
+ */
+export async function startReconciler(
+  ctx: AppContext,
+  options: { everyMs?: number } = {},
+): Promise<{ stop(): void; tick(): Promise<void> }> {
+  const marker = `${ctx.config.queue.prefix}:redis-data-marker`;
+  const log = ctx.logger.child({ name: 'reconcile' });
+  const deps = {
+    db: ctx.db,
+    producer: ctx.producer,
+    logger: ctx.logger,
+    catchupEveryMs: ctx.config.sync.catchupEveryMs,
+  };
+  let lastScheduleCheck = 0;
+  const restore = async (requeueFullSyncs: boolean) => {
+    await scheduleRecurringJobs(ctx);
+    await reconcileSync(deps, { requeueFullSyncs });
+    lastScheduleCheck = Date.now();
+  };
+  await ctx.redis.set(marker, String(Date.now()), 'NX');
+  await restore(true);
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      if ((await ctx.redis.exists(marker)) === 0) {
+        log.warn('Redis has lost its data: restoring schedules and the jobs of running syncs');
+        await restore(true);
+        await ctx.redis.set(marker, String(Date.now()), 'NX');
+      } else if (Date.now() - lastScheduleCheck >= SCHEDULE_CHECK_EVERY_MS) {
+        await restore(false);
+      }
+    } catch (err) {
+      // Redis or Postgres down: the outage is logged by the connections; try again next tick.
+      if (!isConnectionError(err)) log.error({ err }, 'reconciling Redis with Postgres failed');
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), options.everyMs ?? ctx.config.queue.reconcileEveryMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer), tick };
 }

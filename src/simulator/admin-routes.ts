@@ -1,6 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { SimulatorAdmin } from './admin';
+import { ASSOCIATION_KINDS, type AssociationKind } from './associations';
 import { resolveObjectType, type ObjectTypeName } from './catalog';
 import type { SimulatorContext } from './context';
 import { ADMIN_PREFIX, CRM_API_VERSION, OAUTH_API_VERSION } from './endpoints';
@@ -182,7 +183,8 @@ export function createAdminRouter(context: SimulatorContext, admin: SimulatorAdm
   router.post(p('/portals/:portalId/objects/:objectType/merge'), (req, res) => {
     const portalId = portalIdOf(context, req);
     const objectType = typeOf(req.params.objectType);
-    if (objectType === 'meetings') throw validationError('Meetings cannot be merged.');
+    if (objectType !== 'contacts' && objectType !== 'deals')
+      throw validationError('Only contacts and deals can be merged.');
     const body = parseBody(mergeBody, req.body);
     res.json(
       run(() =>
@@ -279,8 +281,12 @@ export function createAdminRouter(context: SimulatorContext, admin: SimulatorAdm
         contacts: `${base}/contacts`,
         deals: `${base}/deals`,
         meetings: `${base}/meetings`,
+        calls: `${base}/calls`,
+        emails: `${base}/emails`,
         dealContacts: `${base}/associations/deal_contact`,
         meetingContacts: `${base}/associations/meeting_contact`,
+        callContacts: `${base}/associations/call_contact`,
+        emailContacts: `${base}/associations/email_contact`,
         ndjson: `${base}.ndjson`,
       },
     });
@@ -288,10 +294,10 @@ export function createAdminRouter(context: SimulatorContext, admin: SimulatorAdm
   router.get(p('/portals/:portalId/ground-truth/associations/:kind'), (req, res) => {
     const portal = context.portals.get(portalIdOf(context, req))?.portal;
     const kind = String(req.params.kind);
-    if (!portal || (kind !== 'deal_contact' && kind !== 'meeting_contact'))
+    if (!portal || !ASSOCIATION_KINDS.includes(kind as AssociationKind))
       throw notFoundError('Unknown portal or association kind');
     const { after, limit } = pageParams(req, 10_000);
-    const page = pageAssociations(portal, kind, after, limit);
+    const page = pageAssociations(portal, kind as AssociationKind, after, limit);
     res.json({ results: page.results, ...(page.next ? { paging: { next: { after: page.next } } } : {}) });
   });
   router.get(p('/portals/:portalId/ground-truth/:objectType'), (req, res) => {
@@ -308,7 +314,7 @@ export function createAdminRouter(context: SimulatorContext, admin: SimulatorAdm
     if (!portal) throw notFoundError('Unknown portal');
     res.setHeader('content-type', 'application/x-ndjson');
     await writeLine(res, JSON.stringify({ kind: 'summary', ...summarizeGroundTruth(portal) }));
-    for (const objectType of ['contacts', 'deals', 'meetings'] as const) {
+    for (const objectType of ['contacts', 'deals', 'meetings', 'calls', 'emails'] as const) {
       for (const record of portal.stores[objectType].records) {
         if (res.destroyed) return;
         await writeLine(
@@ -317,7 +323,7 @@ export function createAdminRouter(context: SimulatorContext, admin: SimulatorAdm
         );
       }
     }
-    for (const kind of ['deal_contact', 'meeting_contact'] as const) {
+    for (const kind of ASSOCIATION_KINDS) {
       for (const [otherId, contactId] of portal.associations.pairs(kind))
         await writeLine(res, JSON.stringify({ kind, from: String(otherId), contactId: String(contactId) }));
     }

@@ -4,7 +4,13 @@ import { ASSOCIATION_TYPES, type ObjectTypeName } from './catalog';
  * Deal↔contact and meeting↔contact associations, kept in both directions so
  * that a v4 batch read from either side is a map lookup.
  */
-export type AssociationKind = 'deal_contact' | 'meeting_contact';
+export const ASSOCIATION_KINDS = [
+  'deal_contact',
+  'meeting_contact',
+  'call_contact',
+  'email_contact',
+] as const;
+export type AssociationKind = (typeof ASSOCIATION_KINDS)[number];
 
 export type AssociationDirection = {
   kind: AssociationKind;
@@ -47,6 +53,15 @@ export function findAssociationDirection(
       typeId: ASSOCIATION_TYPES.contactToMeeting,
       webhookType: 'CONTACT_TO_MEETING_EVENT',
     };
+  for (const [type, kind, toContact, fromContact, label] of [
+    ['calls', 'call_contact', ASSOCIATION_TYPES.callToContact, ASSOCIATION_TYPES.contactToCall, 'CALL'],
+    ['emails', 'email_contact', ASSOCIATION_TYPES.emailToContact, ASSOCIATION_TYPES.contactToEmail, 'EMAIL'],
+  ] as const) {
+    if (from === type && to === 'contacts')
+      return { kind, fromIsContact: false, typeId: toContact, webhookType: `${label}_TO_CONTACT` };
+    if (from === 'contacts' && to === type)
+      return { kind, fromIsContact: true, typeId: fromContact, webhookType: `CONTACT_TO_${label}` };
+  }
   return undefined;
 }
 
@@ -87,6 +102,8 @@ export class AssociationStore {
   private readonly links: Record<AssociationKind, Links> = {
     deal_contact: new Links(),
     meeting_contact: new Links(),
+    call_contact: new Links(),
+    email_contact: new Links(),
   };
   /** Bumped on every change; search caches key on it (filters on associations.contact). */
   version = 0;

@@ -5,7 +5,7 @@
  * sources and meeting sources. Values are HubSpot's internal names
  * (reference §2.1, §6).
  */
-export type ObjectTypeName = 'contacts' | 'deals' | 'meetings';
+export type ObjectTypeName = 'contacts' | 'deals' | 'meetings' | 'calls' | 'emails';
 
 export type ObjectTypeInfo = {
   name: ObjectTypeName;
@@ -19,6 +19,8 @@ export const OBJECT_TYPES: Readonly<Record<ObjectTypeName, ObjectTypeInfo>> = {
   contacts: { name: 'contacts', objectTypeId: '0-1', singular: 'contact', webhookPrefix: 'contact' },
   deals: { name: 'deals', objectTypeId: '0-3', singular: 'deal', webhookPrefix: 'deal' },
   meetings: { name: 'meetings', objectTypeId: '0-47', singular: 'meeting', webhookPrefix: null },
+  calls: { name: 'calls', objectTypeId: '0-48', singular: 'call', webhookPrefix: null },
+  emails: { name: 'emails', objectTypeId: '0-49', singular: 'email', webhookPrefix: null },
 };
 
 const OBJECT_TYPE_ALIASES: ReadonlyMap<string, ObjectTypeName> = new Map<string, ObjectTypeName>([
@@ -31,6 +33,12 @@ const OBJECT_TYPE_ALIASES: ReadonlyMap<string, ObjectTypeName> = new Map<string,
   ['meetings', 'meetings'],
   ['meeting', 'meetings'],
   ['0-47', 'meetings'],
+  ['calls', 'calls'],
+  ['call', 'calls'],
+  ['0-48', 'calls'],
+  ['emails', 'emails'],
+  ['email', 'emails'],
+  ['0-49', 'emails'],
 ]);
 
 export function resolveObjectType(raw: string): ObjectTypeName | undefined {
@@ -153,4 +161,13 @@ export const ASSOCIATION_TYPES = {
   contactToDeal: 4,
   contactToMeeting: 199,
   meetingToContact: 200,
+  contactToCall: 193,
+  callToContact: 194,
+  contactToEmail: 197,
+  emailToContact: 198,
 } as const;
+
+/** `hs_email_direction`: EMAIL is a one-to-one email sent to the contact, INCOMING_EMAIL their reply. */
+export const EMAIL_DIRECTIONS = ['EMAIL', 'INCOMING_EMAIL', 'FORWARDED_EMAIL'] as const;
+export const CALL_DIRECTIONS = ['OUTBOUND', 'INBOUND'] as const;
+export const CALL_STATUSES = ['COMPLETED', 'NO_ANSWER', 'BUSY', 'FAILED', 'CANCELED'] as const;

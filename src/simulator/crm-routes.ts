@@ -359,7 +359,8 @@ export function createCrmRouter(context: SimulatorContext): Router {
 
   router.post(PATHS.merge, general, (req, res) => {
     const objectType = objectTypeParam(req);
-    if (objectType === 'meetings') throw validationError('Meetings cannot be merged.');
+    if (objectType !== 'contacts' && objectType !== 'deals')
+      throw validationError('Only contacts and deals can be merged.');
     const { runtime, appId } = apiLocals(res);
     const body = parseBody(mergeBody, req.body);
     const store = runtime.portal.stores[objectType];
@@ -447,7 +448,15 @@ export function createCrmRouter(context: SimulatorContext): Router {
       for (const association of body.associations ?? []) {
         const typeId = association.types[0]?.associationTypeId;
         const toType: ObjectTypeName | undefined =
-          objectType === 'contacts' ? (typeId === 199 ? 'meetings' : 'deals') : 'contacts';
+          objectType === 'contacts'
+            ? typeId === 199
+              ? 'meetings'
+              : typeId === 193
+                ? 'calls'
+                : typeId === 197
+                  ? 'emails'
+                  : 'deals'
+            : 'contacts';
         changeAssociation(
           portal,
           { objectType, id: record.id },

@@ -22,7 +22,7 @@ export type PortalFaults = {
   /** The authorize page redirects with error=access_denied while set. */
   authorizeDenied: boolean;
   /** Records an admin's validation rule refuses on API writes (VALIDATION_ERROR per record in batches). */
-  validationRuleIds: Readonly<Partial<Record<'contacts' | 'deals' | 'meetings', readonly number[]>>>;
+  validationRuleIds: Readonly<Partial<Record<string, readonly number[]>>>;
 };
 
 export const NO_FAULTS: Readonly<PortalFaults> = Object.freeze({

@@ -1,3 +1,4 @@
+import { describeTraffic } from './analytics';
 import type { AssociationKind } from './associations';
 import type { ObjectTypeName, Pipeline } from './catalog';
 import type { AccountDetails, MergeRecord, Owner, Portal } from './portal';
@@ -33,6 +34,8 @@ export type GroundTruthSummary = {
   counts: Record<ObjectTypeName, { total: number; active: number; archived: number; mergedAway: number }> & {
     dealContactAssociations: number;
     meetingContactAssociations: number;
+    callContactAssociations: number;
+    emailContactAssociations: number;
   };
   merges: { objectType: ObjectTypeName; primaryId: string; mergedId: string; mergedAt: string }[];
 };
@@ -41,9 +44,15 @@ export type GroundTruth = GroundTruthSummary & {
   contacts: GroundTruthRecord[];
   deals: GroundTruthRecord[];
   meetings: GroundTruthRecord[];
+  calls: GroundTruthRecord[];
+  emails: GroundTruthRecord[];
+  /** The analytics sources report: visits per local day and original source. */
+  traffic: ReturnType<typeof describeTraffic>;
   associations: {
     dealContacts: { dealId: string; contactId: string }[];
     meetingContacts: { meetingId: string; contactId: string }[];
+    callContacts: { callId: string; contactId: string }[];
+    emailContacts: { emailId: string; contactId: string }[];
   };
 };
 
@@ -104,13 +113,23 @@ export function summarizeGroundTruth(portal: Portal): GroundTruthSummary {
     account: portal.account,
     owners: portal.owners,
     pipelines: portal.pipelines,
-    customProperties: { contacts: custom('contacts'), deals: custom('deals'), meetings: custom('meetings') },
+    customProperties: {
+      contacts: custom('contacts'),
+      deals: custom('deals'),
+      meetings: custom('meetings'),
+      calls: custom('calls'),
+      emails: custom('emails'),
+    },
     counts: {
       contacts: count('contacts'),
       deals: count('deals'),
       meetings: count('meetings'),
+      calls: count('calls'),
+      emails: count('emails'),
       dealContactAssociations: portal.associations.count('deal_contact'),
       meetingContactAssociations: portal.associations.count('meeting_contact'),
+      callContactAssociations: portal.associations.count('call_contact'),
+      emailContactAssociations: portal.associations.count('email_contact'),
     },
     merges: portal.merges.map(renderMerge),
   };
@@ -151,6 +170,9 @@ export function collectGroundTruth(portal: Portal, options: GroundTruthOptions =
     contacts: all('contacts'),
     deals: all('deals'),
     meetings: all('meetings'),
+    calls: all('calls'),
+    emails: all('emails'),
+    traffic: describeTraffic(portal),
     associations: {
       dealContacts: portal.associations
         .pairs('deal_contact')
@@ -158,6 +180,12 @@ export function collectGroundTruth(portal: Portal, options: GroundTruthOptions =
       meetingContacts: portal.associations
         .pairs('meeting_contact')
         .map(([meetingId, contactId]) => ({ meetingId: String(meetingId), contactId: String(contactId) })),
+      callContacts: portal.associations
+        .pairs('call_contact')
+        .map(([callId, contactId]) => ({ callId: String(callId), contactId: String(contactId) })),
+      emailContacts: portal.associations
+        .pairs('email_contact')
+        .map(([emailId, contactId]) => ({ emailId: String(emailId), contactId: String(contactId) })),
     },
   };
 }

@@ -412,6 +412,8 @@ export function restoreRecord(
 const ASSOCIATION_KINDS: Partial<Record<ObjectTypeName, AssociationKind>> = {
   deals: 'deal_contact',
   meetings: 'meeting_contact',
+  calls: 'call_contact',
+  emails: 'email_contact',
 };
 
 /**

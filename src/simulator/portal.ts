@@ -18,6 +18,8 @@ export type PortalSpec = {
   additionalCurrencies?: string[];
   /** Optional scopes this account cannot grant; they are dropped from tokens, as HubSpot does. */
   unavailableScopes?: string[];
+  /** Whether the subscription includes the analytics sources report (default true; false: 403). */
+  analytics?: boolean;
 };
 
 export type Owner = {
@@ -155,17 +157,23 @@ export class Portal {
       contacts: createObjectSchema('contacts', context),
       deals: createObjectSchema('deals', context),
       meetings: createObjectSchema('meetings', context),
+      calls: createObjectSchema('calls', context),
+      emails: createObjectSchema('emails', context),
     };
     // Ids are large and distinct per portal and type: an app that stores them in 32-bit columns, or mixes portals, fails loudly.
     this.stores = {
       contacts: new RecordStore(100_000_000_001 + ordinal * 1_000_000_000),
       deals: new RecordStore(200_000_000_001 + ordinal * 1_000_000_000),
       meetings: new RecordStore(300_000_000_001 + ordinal * 1_000_000_000),
+      calls: new RecordStore(400_000_000_001 + ordinal * 1_000_000_000),
+      emails: new RecordStore(500_000_000_001 + ordinal * 1_000_000_000),
     };
     this.searchLag = {
       contacts: new SearchLag(searchConsistencyMs),
       deals: new SearchLag(searchConsistencyMs),
       meetings: new SearchLag(searchConsistencyMs),
+      calls: new SearchLag(searchConsistencyMs),
+      emails: new SearchLag(searchConsistencyMs),
     };
   }
 

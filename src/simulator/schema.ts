@@ -1,5 +1,8 @@
 import {
   ANALYTICS_SOURCES,
+  CALL_DIRECTIONS,
+  CALL_STATUSES,
+  EMAIL_DIRECTIONS,
   LIFECYCLE_STAGES,
   MEETING_OUTCOMES,
   MEETING_SOURCES,
@@ -579,6 +582,75 @@ function meetingSpecs(context: SchemaContext): PropertySpec[] {
   ];
 }
 
+/** The properties calls and emails share (engagements): id, times, owner. */
+function engagementSpecs(group: string, context: SchemaContext): PropertySpec[] {
+  return [
+    { name: 'hs_object_id', label: 'Record ID', type: 'number', group, readOnly: true, virtual: 'id' },
+    {
+      name: 'hs_createdate',
+      label: 'Create Date',
+      type: 'datetime',
+      group,
+      readOnly: true,
+      virtual: 'createdAt',
+    },
+    {
+      name: 'hs_lastmodifieddate',
+      label: 'Last Modified Date',
+      type: 'datetime',
+      group,
+      readOnly: true,
+      virtual: 'updatedAt',
+    },
+    { name: 'hs_timestamp', label: 'Activity date', type: 'datetime', group },
+    {
+      name: 'hubspot_owner_id',
+      label: 'Activity assigned to',
+      type: 'enumeration',
+      group,
+      externalOptions: true,
+      options: ownerOptions(context),
+    },
+  ];
+}
+
+function callSpecs(context: SchemaContext): PropertySpec[] {
+  return [
+    ...engagementSpecs('call', context),
+    { name: 'hs_call_title', label: 'Call Title', type: 'string', group: 'call' },
+    {
+      name: 'hs_call_direction',
+      label: 'Call direction',
+      type: 'enumeration',
+      group: 'call',
+      options: options(CALL_DIRECTIONS.map((d) => [d, d.charAt(0) + d.slice(1).toLowerCase()] as const)),
+    },
+    {
+      name: 'hs_call_status',
+      label: 'Call status',
+      type: 'enumeration',
+      group: 'call',
+      options: options(CALL_STATUSES.map((s) => [s, s] as const)),
+    },
+    { name: 'hs_call_duration', label: 'Call duration', type: 'number', group: 'call' },
+  ];
+}
+
+function emailSpecs(context: SchemaContext): PropertySpec[] {
+  return [
+    ...engagementSpecs('email', context),
+    { name: 'hs_email_subject', label: 'Email subject', type: 'string', group: 'email' },
+    {
+      name: 'hs_email_direction',
+      label: 'Email direction',
+      type: 'enumeration',
+      group: 'email',
+      options: options(EMAIL_DIRECTIONS.map((d) => [d, d] as const)),
+    },
+    { name: 'hs_email_status', label: 'Email send status', type: 'string', group: 'email' },
+  ];
+}
+
 export function createObjectSchema(objectType: ObjectTypeName, context: SchemaContext): ObjectSchema {
   switch (objectType) {
     case 'contacts':
@@ -621,6 +693,20 @@ export function createObjectSchema(objectType: ObjectTypeName, context: SchemaCo
         'meetings',
         meetingSpecs(context),
         [{ name: 'meeting', label: 'Meeting information', displayOrder: 0, archived: false }],
+        ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+      );
+    case 'calls':
+      return new ObjectSchema(
+        'calls',
+        callSpecs(context),
+        [{ name: 'call', label: 'Call information', displayOrder: 0, archived: false }],
+        ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+      );
+    case 'emails':
+      return new ObjectSchema(
+        'emails',
+        emailSpecs(context),
+        [{ name: 'email', label: 'Email information', displayOrder: 0, archived: false }],
         ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
       );
   }

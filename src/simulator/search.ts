@@ -56,6 +56,8 @@ const TEXT_FIELDS: Record<ObjectTypeName, readonly string[]> = {
   contacts: ['firstname', 'lastname', 'email', 'company', 'phone'],
   deals: ['dealname'],
   meetings: ['hs_meeting_title'],
+  calls: ['hs_call_title'],
+  emails: ['hs_email_subject'],
 };
 
 const ASSOCIATION_PSEUDO: Record<
@@ -65,9 +67,13 @@ const ASSOCIATION_PSEUDO: Record<
   contacts: {
     'associations.deal': { kind: 'deal_contact', contactSide: true },
     'associations.meeting': { kind: 'meeting_contact', contactSide: true },
+    'associations.call': { kind: 'call_contact', contactSide: true },
+    'associations.email': { kind: 'email_contact', contactSide: true },
   },
   deals: { 'associations.contact': { kind: 'deal_contact', contactSide: false } },
   meetings: { 'associations.contact': { kind: 'meeting_contact', contactSide: false } },
+  calls: { 'associations.contact': { kind: 'call_contact', contactSide: false } },
+  emails: { 'associations.contact': { kind: 'email_contact', contactSide: false } },
 };
 
 function parseFilterTime(raw: string): number {

@@ -9,6 +9,8 @@ import { createCrmRouter } from './crm-routes';
 import { createErrorBody } from './errors';
 import { FaultState, type PortalFaults } from './faults';
 import { populatePortal, type GenerationSummary } from './generator';
+import { populateActivities, type ActivitySummary } from './activities';
+import { createAnalyticsRouter, populateTraffic } from './analytics';
 import { collectGroundTruth, type GroundTruth, type GroundTruthOptions } from './ground-truth';
 import { addLatency, captureRawBody, logRequests, renderErrors } from './http-support';
 import { createMetadataRouter } from './metadata-routes';
@@ -28,6 +30,7 @@ import {
   type WebhookSubscription,
 } from './webhooks';
 
+export type PortalGenerationSummary = GenerationSummary & ActivitySummary & { trafficRows: number };
 /**
  * startSimulator: generates the portals, then serves HubSpot's APIs (and the
  * /_sim admin API) on loopback. Everything random comes from `seed`; data
@@ -90,7 +93,7 @@ export type SimulatorHandle = {
     deliveries(): DeliveryRecord[];
     idle(): Promise<void>;
   };
-  generation: { durationMs: number; portals: Record<number, GenerationSummary> };
+  generation: { durationMs: number; portals: Record<number, PortalGenerationSummary> };
   close(): Promise<void>;
 };
 
@@ -186,7 +189,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const root = createRandom(seed);
 
   const portals = new Map<number, PortalRuntime>();
-  const summaries: Record<number, GenerationSummary> = {};
+  const summaries: Record<number, PortalGenerationSummary> = {};
   const started = performance.now();
   const specs = normalizePortalSpecs(options.portals);
   specs.forEach((spec, ordinal) => {
@@ -222,7 +225,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const contacts = spec.contacts ?? options.contacts ?? 1000;
     const deals = spec.deals ?? options.deals ?? Math.round(contacts / 5);
     const meetings = spec.meetings ?? options.meetings ?? Math.round(deals * 1.5);
-    summaries[portalId] = populatePortal(portal, random.fork('data'), { anchor, contacts, deals, meetings });
+    const generated = populatePortal(portal, random.fork('data'), { anchor, contacts, deals, meetings });
+    // Forks of their own: the rest of the portal is the same as before activities and traffic existed.
+    const activities = populateActivities(portal, random.fork('activities'), anchor);
+    const trafficRows = populateTraffic(portal, random.fork('traffic'), anchor, {
+      available: spec.analytics ?? true,
+    });
+    summaries[portalId] = { ...generated, ...activities, trafficRows };
     portals.set(portalId, {
       portal,
       faults: new FaultState(seed, portalId),
@@ -286,6 +295,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   app.use(createCrmRouter(context));
   app.use(createMetadataRouter(context));
   app.use(createPropertyWriteRouter(context));
+  app.use(createAnalyticsRouter(context));
   app.use((_req, res) => {
     res
       .status(404)

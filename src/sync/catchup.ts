@@ -15,6 +15,8 @@ import {
   replaceMeetingContacts,
 } from './mirror.repository';
 import { foldListedMerges } from './page-writer';
+import { loadTraffic, type TrafficLoadResult } from './traffic-sync';
+import { activityKindOf, markActivitiesArchived, rereadActivityAssociations } from './activity-sync';
 import { refreshObjects, type RefreshResult } from './refresh';
 import { findSyncState, saveWatermark } from './sync-state.repository';
 import type { SyncDeps, SyncRunOptions } from './sync-deps';
@@ -37,14 +39,19 @@ const MODIFIED_PROPERTY = {
   contacts: 'lastmodifieddate',
   deals: 'hs_lastmodifieddate',
   meetings: 'hs_lastmodifieddate',
+  calls: 'hs_lastmodifieddate',
+  emails: 'hs_lastmodifieddate',
 } as const;
+type CatchupType = keyof typeof MODIFIED_PROPERTY;
+const CATCHUP_TYPES: readonly CatchupType[] = ['contacts', 'deals', 'meetings', 'calls', 'emails'];
 type Watermark = { modifiedMs: number; id: number };
 
 export type CatchupResult = {
-  found: Record<'contacts' | 'deals' | 'meetings', number>;
+  found: Record<CatchupType, number>;
   refreshed: RefreshResult;
   archived: number;
   associationsRead: number;
+  traffic: TrafficLoadResult;
   /**
    * Records whose synced content changed (refreshed and different, newly archived, merged,
    * deleted, associations changed): 0 means the KPIs need no recomputation, e.g. when the only
@@ -60,11 +67,11 @@ export async function runCatchup(
 ): Promise<CatchupResult> {
   const client = deps.hubspot.forPortal(portalId);
   const overlap = options.overlapMs ?? WATERMARK_OVERLAP_MS;
-  const found: CatchupResult['found'] = { contacts: 0, deals: 0, meetings: 0 };
-  const ids: Record<'contacts' | 'deals' | 'meetings', number[]> = { contacts: [], deals: [], meetings: [] };
-  const newMarks: Partial<Record<'contacts' | 'deals' | 'meetings', Watermark>> = {};
+  const found: CatchupResult['found'] = { contacts: 0, deals: 0, meetings: 0, calls: 0, emails: 0 };
+  const ids: Record<CatchupType, number[]> = { contacts: [], deals: [], meetings: [], calls: [], emails: [] };
+  const newMarks: Partial<Record<CatchupType, Watermark>> = {};
 
-  for (const objectType of ['contacts', 'deals', 'meetings'] as const) {
+  for (const objectType of CATCHUP_TYPES) {
     const state = await findSyncState(deps.db, portalId, `catchup:${objectType}`);
     const from: Watermark = state?.cursor
       ? (JSON.parse(state.cursor) as Watermark)
@@ -79,7 +86,8 @@ export async function runCatchup(
 
   let archived = 0;
   let newlyArchived = 0;
-  for (const objectType of ['contacts', 'deals', 'meetings'] as const) {
+  const activitiesBefore = await fingerprint(deps, portalId, 'activities');
+  for (const objectType of CATCHUP_TYPES) {
     let after: string | undefined;
     do {
       const page = await listPage(client, {
@@ -90,20 +98,28 @@ export async function runCatchup(
         signal: options.signal,
       });
       const archivedIds = page.results.map((o) => Number(o.id));
-      newlyArchived += await markArchived(deps.db, portalId, objectType, archivedIds);
+      if (objectType === 'calls' || objectType === 'emails')
+        await markActivitiesArchived(deps.db, portalId, activityKindOf(objectType), archivedIds);
+      else newlyArchived += await markArchived(deps.db, portalId, objectType, archivedIds);
       // A record merged into one deleted since is listed only by its survivor.
-      if (objectType !== 'meetings') await foldListedMerges(deps.db, portalId, objectType, page.results);
+      if (objectType === 'contacts' || objectType === 'deals')
+        await foldListedMerges(deps.db, portalId, objectType, page.results);
       archived += archivedIds.length;
       after = page.paging?.next?.after;
     } while (after);
   }
 
+  if ((await fingerprint(deps, portalId, 'activities')) !== activitiesBefore) newlyArchived++;
   const { read: associationsRead, changed: associationsChanged } = await rereadAssociations(
     deps,
     client,
     portalId,
     options.signal,
   );
+  const activityPairsBefore = await fingerprint(deps, portalId, 'activity_contacts');
+  const activityAssociationsRead = await rereadActivityAssociations(deps, client, portalId, options.signal);
+  const activityAssociationsChanged =
+    (await fingerprint(deps, portalId, 'activity_contacts')) === activityPairsBefore ? 0 : 1;
   await rebuildMeetingTouches(deps.db, portalId);
 
   for (const [objectType, mark] of Object.entries(newMarks)) {
@@ -115,23 +131,32 @@ export async function runCatchup(
       found[objectType as keyof typeof found],
     );
   }
-  deps.logger.child({ name: 'sync', portalId }).info({ found, archived, associationsRead }, 'catch-up done');
+  // Web traffic rides along: it never fails the catch-up (a 403 is recorded once, not retried).
+  const traffic = await loadTraffic(deps, portalId, { signal: options.signal });
+  deps.logger
+    .child({ name: 'sync', portalId })
+    .info({ found, archived, associationsRead, traffic: traffic.status }, 'catch-up done');
   const changed =
-    refreshed.contacts +
-    refreshed.deals +
-    refreshed.meetings +
-    refreshed.archived +
-    refreshed.merged +
-    refreshed.deleted +
+    Object.entries(refreshed)
+      .filter(([key]) => key !== 'unchanged')
+      .reduce((sum, [, n]) => sum + n, 0) +
     newlyArchived +
-    associationsChanged;
-  return { found, refreshed, archived, associationsRead, changed };
+    associationsChanged +
+    activityAssociationsChanged;
+  return {
+    found,
+    refreshed,
+    archived,
+    associationsRead: associationsRead + activityAssociationsRead,
+    traffic,
+    changed,
+  };
 }
 
 /** Every id modified at or after the watermark, in windows that never page past the cap. */
 async function searchModifiedSince(
   client: HubSpotClient,
-  objectType: 'contacts' | 'deals' | 'meetings',
+  objectType: CatchupType,
   from: Watermark,
   signal?: AbortSignal,
 ): Promise<{ ids: number[]; newestMs: number }> {
@@ -229,4 +254,19 @@ async function rereadAssociations(
     }
   }
   return { read, changed };
+}
+
+/**
+ * A fingerprint of a portal's rows of an activity table (count and sum of row hashes), taken
+ * before and after the catch-up touches it: their writers report no counts of what changed.
+ */
+async function fingerprint(
+  deps: SyncDeps,
+  portalId: number,
+  table: 'activities' | 'activity_contacts',
+): Promise<string> {
+  const { rows } = await sql<{ fp: string }>`
+    select count(*) || ':' || coalesce(sum(hashtext(t::text)::bigint), 0) as fp
+    from ${sql.table(table)} t where t.portal_id = ${portalId}`.execute(deps.db);
+  return rows[0]?.fp ?? '';
 }

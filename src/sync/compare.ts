@@ -8,15 +8,16 @@ import {
   mapDeal,
   mapDealStageHistory,
   mapLifecycleHistory,
+  mapActivity,
   mapMeeting,
   type Warn,
 } from './mappers';
 
 /**
  * Postgres against a ground truth of what HubSpot holds (the simulator's, or any dump of
- * the same shape): every live contact, deal and meeting with the values the mirror keeps,
- * their deal↔contact and meeting↔contact associations, lifecycle and deal-stage history,
- * and the touches derived from live contacts — none missing, none extra.
+ * the same shape): every live contact, deal, meeting, call and email with the values the mirror
+ * keeps, their associations with contacts, lifecycle and deal-stage history, and the touches
+ * derived from live contacts — none missing, none extra.
  */
 export type GroundTruthRecordLike = {
   id: string;
@@ -32,9 +33,13 @@ export type GroundTruthLike = {
   contacts: GroundTruthRecordLike[];
   deals: GroundTruthRecordLike[];
   meetings: GroundTruthRecordLike[];
+  calls: GroundTruthRecordLike[];
+  emails: GroundTruthRecordLike[];
   associations: {
     dealContacts: { dealId: string; contactId: string }[];
     meetingContacts: { meetingId: string; contactId: string }[];
+    callContacts: { callId: string; contactId: string }[];
+    emailContacts: { emailId: string; contactId: string }[];
   };
 };
 
@@ -308,5 +313,85 @@ export async function compareWithGroundTruth(
     ),
   );
 
+  await compareActivities(db, portalId, truth, contactIds, compareSet);
+
   return { matches: differences.length === 0, differences, checked };
+}
+
+type CompareSet = (
+  name: string,
+  expected: Map<string, Record<string, unknown>>,
+  actual: Map<string, Record<string, unknown>>,
+) => void;
+
+/**
+ * Calls and emails: every live one with the mirror's values (`mapActivity` of what HubSpot
+ * holds), and its associations with live contacts.
+ */
+async function compareActivities(
+  db: Database,
+  portalId: number,
+  truth: GroundTruthLike,
+  contactIds: ReadonlySet<string>,
+  compareSet: CompareSet,
+): Promise<void> {
+  const [pgActivities, pgPairs] = await Promise.all([
+    db
+      .selectFrom('activities')
+      .selectAll()
+      .where('portal_id', '=', portalId)
+      .where('archived', '=', false)
+      .execute(),
+    db
+      .selectFrom('activity_contacts')
+      .select(['kind', 'activity_id', 'contact_id'])
+      .where('portal_id', '=', portalId)
+      .execute(),
+  ]);
+  const sides = [
+    {
+      kind: 'call',
+      records: truth.calls,
+      pairs: truth.associations.callContacts.map((p) => [p.callId, p.contactId] as const),
+    },
+    {
+      kind: 'email',
+      records: truth.emails,
+      pairs: truth.associations.emailContacts.map((p) => [p.emailId, p.contactId] as const),
+    },
+  ] as const;
+  for (const side of sides) {
+    const liveRecords = side.records.filter(live);
+    const ids = new Set(liveRecords.map((r) => r.id));
+    compareSet(
+      side.kind,
+      new Map(
+        liveRecords.map((r) => [
+          r.id,
+          mapActivity(portalId, side.kind, asCrmObject(r, []), ignore) as unknown as Record<string, unknown>,
+        ]),
+      ),
+      new Map(
+        pgActivities
+          .filter((a) => a.kind === side.kind)
+          .map((a) => [String(a.activity_id), a as unknown as Record<string, unknown>]),
+      ),
+    );
+    compareSet(
+      `${side.kind}↔contact`,
+      new Map(
+        side.pairs
+          .filter(([id, contactId]) => ids.has(id) && contactIds.has(contactId))
+          .map(([id, contactId]) => [`${id}→${contactId}`, {}]),
+      ),
+      new Map(
+        pgPairs
+          .filter(
+            (p) =>
+              p.kind === side.kind && ids.has(String(p.activity_id)) && contactIds.has(String(p.contact_id)),
+          )
+          .map((p) => [`${p.activity_id}→${p.contact_id}`, {}]),
+      ),
+    );
+  }
 }

@@ -25,7 +25,7 @@ export const PAGE_LIMITS = {
 } as const;
 export const SEARCH_RESULT_CAP = 10_000;
 
-export type SyncObjectType = 'contacts' | 'deals' | 'meetings';
+export type SyncObjectType = 'contacts' | 'deals' | 'meetings' | 'calls' | 'emails';
 
 export type ListRequest = {
   objectType: SyncObjectType;
@@ -122,7 +122,7 @@ export async function batchRead(
 /** Contacts of each object (v4 batch read, ≤ 1,000 ids per call); objects without any get none. */
 export async function readContactAssociations(
   client: HubSpotClient,
-  objectType: 'deals' | 'meetings',
+  objectType: 'deals' | 'meetings' | 'calls' | 'emails',
   ids: readonly number[],
   signal?: AbortSignal,
 ): Promise<Pair[]> {

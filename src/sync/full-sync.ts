@@ -21,6 +21,13 @@ import {
 } from './mappers';
 import { replaceLifecycleStages, replacePipelines, upsertOwners } from './metadata.repository';
 import { rebuildMeetingTouches } from './mirror.repository';
+import { loadTraffic } from './traffic-sync';
+import {
+  ACTIVITY_KINDS,
+  ACTIVITY_OBJECT_TYPES,
+  runActivityStream,
+  sweepUnseenActivities,
+} from './activity-sync';
 import {
   pairsFromListAssociations,
   writeContactPage,
@@ -55,6 +62,8 @@ export type FullSyncCounts = {
   deals: number;
   associations: number;
   meetings: number;
+  calls: number;
+  emails: number;
   touches: number;
 };
 
@@ -176,6 +185,13 @@ export async function runFullSync(
       );
     }
     if (!isDone('meetings')) tasks.push(runMeetingStream(deps, client, portalId, runId, options));
+    for (const kind of ACTIVITY_KINDS)
+      if (!isDone(ACTIVITY_OBJECT_TYPES[kind]))
+        tasks.push(
+          runActivityStream(deps, client, portalId, runId, kind, options, () =>
+            options.signal?.aborted ? new SyncAbortedError() : null,
+          ),
+        );
 
     const settled = await Promise.allSettled(tasks);
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -184,9 +200,11 @@ export async function runFullSync(
     await sweepUnseen(deps, portalId, startedAt);
     await rebuildMeetingTouches(db, portalId);
     const watermark = JSON.stringify({ modifiedMs: startedAt.getTime() - WATERMARK_OVERLAP_MS, id: 0 });
-    for (const type of ['contacts', 'deals', 'meetings'] as const)
+    for (const type of ['contacts', 'deals', 'meetings', 'calls', 'emails'] as const)
       await saveWatermark(db, portalId, `catchup:${type}`, watermark, 0);
     await finishStream(db, portalId, FULL_STREAM);
+    // Web traffic after the CRM data; a portal without the analytics report is recorded, not failed.
+    await loadTraffic(deps, portalId, { signal });
     const counts = await countMirror(deps, portalId);
     log.info({ runId, ...counts }, 'full sync done');
     return counts;
@@ -418,6 +436,7 @@ async function sweepUnseen(deps: SyncDeps, portalId: number, since: Date): Promi
     .where('archived', '=', false)
     .where('synced_at', '<', since)
     .execute();
+  await sweepUnseenActivities(db, portalId, since);
 }
 
 export async function countMirror(deps: Pick<SyncDeps, 'db'>, portalId: number): Promise<FullSyncCounts> {
@@ -428,6 +447,8 @@ export async function countMirror(deps: Pick<SyncDeps, 'db'>, portalId: number):
       (select count(*) from deal_contacts dc join deals d on d.portal_id = dc.portal_id and d.deal_id = dc.deal_id and d.archived = false
         where dc.portal_id = ${portalId})::int as associations,
       (select count(*) from meetings where portal_id = ${portalId} and archived = false)::int as meetings,
+      (select count(*) from activities where portal_id = ${portalId} and kind = 'call' and archived = false)::int as calls,
+      (select count(*) from activities where portal_id = ${portalId} and kind = 'email' and archived = false)::int as emails,
       (select count(*) from touches where portal_id = ${portalId})::int as touches`.execute(deps.db);
   const counts = row.rows[0];
   if (!counts) throw new Error('count query returned no row');

@@ -1,4 +1,5 @@
 import type { CrmObject, HistoryVersion } from '../hubspot/schemas';
+import type { ActivityKind } from './mirror.tables';
 
 /**
  * HubSpot objects (every value a string) → mirror rows. Pure: no I/O, no clock. A value
@@ -220,6 +221,37 @@ class Reader {
     return n;
   }
 
+  /**
+   * A money amount, kept only when the mirror holds exactly what HubSpot sent: at most 6 decimals
+   * (the column is numeric(20, 6)), within ±MAX_EXACT_AMOUNT, and the same decimal once read as a
+   * number. Anything else is refused (null, reported), never rounded: a rounded amount would be a
+   * wrong figure that nobody sees, a missing one is counted as excluded with its reason.
+   */
+  money(name: string): number | null {
+    const raw = this.text(name);
+    if (raw === null) return null;
+    const n = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
+    if (!Number.isFinite(n)) {
+      this.report(name, raw, 'not a number');
+      return null;
+    }
+    const canonical = canonicalDecimal(raw.trim());
+    const decimals = canonical?.split('.')[1]?.length ?? 0;
+    if (Math.abs(n) > MAX_EXACT_AMOUNT) {
+      this.report(
+        name,
+        raw,
+        `beyond the exact money range of ±${MAX_EXACT_AMOUNT.toFixed(2)} (refused, not rounded)`,
+      );
+      return null;
+    }
+    if (canonical === undefined || decimals > 6 || canonicalDecimal(String(n)) !== canonical) {
+      this.report(name, raw, 'not exactly representable as an amount (refused, not rounded)');
+      return null;
+    }
+    return n;
+  }
+
   integer(name: string): number | null {
     const n = this.number(name);
     if (n === null) return null;
@@ -244,6 +276,25 @@ class Reader {
     }
     return out;
   }
+}
+
+/**
+ * Money is handled in doubles of currency units up to 2^46 (70,368,744,177,663.99): below it a
+ * double holds every cent apart; the KPI engine refuses larger amounts and sums with the same bound.
+ */
+export const MAX_EXACT_AMOUNT = (2 ** 46 * 100 - 1) / 100;
+
+/**
+ * A plain decimal (`-0012.50`, `+3.`, `.5`) in one canonical spelling (`-12.5`, `3`, `0.5`);
+ * undefined for anything else (exponents included, which HubSpot does not send for amounts).
+ */
+function canonicalDecimal(text: string): string | undefined {
+  const m = /^([-+]?)(\d*)(?:\.(\d*))?$/.exec(text);
+  if (m === null || (m[2] === '' && (m[3] ?? '') === '')) return undefined;
+  const whole = m[2]!.replace(/^0+(?=\d)/, '') || '0';
+  const fraction = (m[3] ?? '').replace(/0+$/, '');
+  const digits = fraction === '' ? whole : `${whole}.${fraction}`;
+  return m[1] === '-' && digits !== '0' ? `-${digits}` : digits;
 }
 
 export function parseObjectId(raw: string): number {
@@ -326,8 +377,8 @@ export function mapDeal(portalId: number, object: CrmObject, warn: Warn): DealRo
     name: r.text('dealname'),
     pipeline_id: r.text('pipeline'),
     stage_id: r.text('dealstage'),
-    amount: r.number('amount'),
-    amount_home: r.number('amount_in_home_currency'),
+    amount: r.money('amount'),
+    amount_home: r.money('amount_in_home_currency'),
     currency: r.text('deal_currency_code'),
     owner_id: r.text('hubspot_owner_id'),
     analytics_source: r.text('hs_analytics_source'),
@@ -539,4 +590,66 @@ export function mergedIdsOf(object: Pick<CrmObject, 'properties'>): number[] {
     .map((s) => s.trim())
     .filter((s) => /^\d+$/.test(s))
     .map(Number);
+}
+
+/** Calls and emails (the sales activities besides meetings); the typed columns are what speed to lead reads. */
+export const CALL_PROPERTIES = [
+  'hs_timestamp',
+  'hs_createdate',
+  'hs_lastmodifieddate',
+  'hubspot_owner_id',
+  'hs_call_direction',
+  'hs_call_status',
+] as const;
+export const EMAIL_PROPERTIES = [
+  'hs_timestamp',
+  'hs_createdate',
+  'hs_lastmodifieddate',
+  'hubspot_owner_id',
+  'hs_email_direction',
+  'hs_email_status',
+] as const;
+
+export type { ActivityKind };
+
+export type ActivityRowInput = {
+  portal_id: number;
+  kind: ActivityKind;
+  activity_id: number;
+  occurred_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  email_direction: string | null;
+  owner_id: string | null;
+  properties: Record<string, string>;
+  archived: boolean;
+};
+
+const ACTIVITY_TYPED = new Set([
+  'hs_timestamp',
+  'hs_createdate',
+  'hs_lastmodifieddate',
+  'hubspot_owner_id',
+  'hs_email_direction',
+]);
+
+export function mapActivity(
+  portalId: number,
+  kind: ActivityKind,
+  object: CrmObject,
+  warn: Warn,
+): ActivityRowInput {
+  const r = new Reader(kind, object, warn);
+  return {
+    portal_id: portalId,
+    kind,
+    activity_id: parseObjectId(object.id),
+    occurred_at: r.time('hs_timestamp'),
+    created_at: parseHubSpotTime(object.createdAt) ?? recordTime(r, 'hs_createdate', ''),
+    updated_at: parseHubSpotTime(object.updatedAt) ?? recordTime(r, 'hs_lastmodifieddate', ''),
+    email_direction: kind === 'email' ? r.text('hs_email_direction') : null,
+    owner_id: r.text('hubspot_owner_id'),
+    properties: r.rest(kind === 'call' ? CALL_PROPERTIES : EMAIL_PROPERTIES, ACTIVITY_TYPED),
+    archived: object.archived ?? false,
+  };
 }

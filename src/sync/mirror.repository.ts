@@ -281,6 +281,15 @@ export async function foldMergedContact(
       db,
     );
   }
+  await sql`insert into activity_contacts (portal_id, kind, activity_id, contact_id)
+              select portal_id, kind, activity_id, ${survivorId} from activity_contacts
+               where portal_id = ${portalId} and contact_id = ${mergedId}
+            on conflict do nothing`.execute(db);
+  await db
+    .deleteFrom('activity_contacts')
+    .where('portal_id', '=', portalId)
+    .where('contact_id', '=', mergedId)
+    .execute();
   await db
     .updateTable('touches')
     .set({ contact_id: survivorId })
@@ -330,7 +339,7 @@ export async function deleteContactForPrivacy(
     .where('contact_id', '=', contactId)
     .execute();
   await db
-    .deleteFrom('activities')
+    .deleteFrom('activity_contacts')
     .where('portal_id', '=', portalId)
     .where('contact_id', '=', contactId)
     .execute();

@@ -141,12 +141,29 @@ export interface MeetingContactTable {
   contact_id: number;
 }
 
+/** A call or an email (migration 20261130T060409Z-activities-and-traffic); meetings have their own table. */
 export interface ActivityTable {
   portal_id: number;
-  activity_id: string;
+  kind: ActivityKind;
+  activity_id: number;
+  /** `hs_timestamp`. */
+  occurred_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  email_direction: string | null;
+  owner_id: string | null;
+  properties: Json;
+  archived: Defaulted<boolean>;
+  synced_at: DefaultedTimestamp;
+}
+
+export type ActivityKind = 'call' | 'email';
+
+export interface ActivityContactTable {
+  portal_id: number;
+  kind: ActivityKind;
+  activity_id: number;
   contact_id: number;
-  occurred_at: Timestamp;
-  kind: string;
 }
 
 export interface TouchTable {
@@ -162,7 +179,8 @@ export interface TouchTable {
 
 export interface WebTrafficDailyTable {
   portal_id: number;
-  day: ColumnType<string, string, string>;
+  /** pg reads a `date` as a Date at local midnight: select `day::text` for the calendar day. */
+  day: ColumnType<Date, string, string>;
   source: string;
   visits: number;
 }
@@ -180,6 +198,7 @@ export interface MirrorTables {
   meetings: MeetingTable;
   meeting_contacts: MeetingContactTable;
   activities: ActivityTable;
+  activity_contacts: ActivityContactTable;
   touches: TouchTable;
   web_traffic_daily: WebTrafficDailyTable;
 }

@@ -4,9 +4,9 @@ import type { RefreshRequest } from './refresh';
 /**
  * Records waiting for a refresh, per portal: one Redis set, so a record changed ten times
  * (or announced by duplicated webhooks) is refreshed once. Members are `<kind>:<id>` with
- * kind c (contact), d (deal), m (meeting), p (privacy deletion of a contact).
+ * kind c (contact), d (deal), m (meeting), k (call), e (email), p (privacy deletion of a contact).
  */
-export type PendingKind = 'c' | 'd' | 'm' | 'p';
+export type PendingKind = 'c' | 'd' | 'm' | 'k' | 'e' | 'p';
 
 export function pendingKey(prefix: string, portalId: number): string {
   return `${prefix}:sync:pending:${portalId}`;
@@ -30,7 +30,14 @@ export async function takePending(
   count: number,
 ): Promise<RefreshRequest & { taken: number }> {
   const members = await redis.spop(pendingKey(prefix, portalId), count);
-  const request: Required<RefreshRequest> = { contacts: [], deals: [], meetings: [], privacyDeletions: [] };
+  const request: Required<RefreshRequest> = {
+    contacts: [],
+    deals: [],
+    meetings: [],
+    calls: [],
+    emails: [],
+    privacyDeletions: [],
+  };
   for (const member of members) {
     const [kind, raw] = member.split(':');
     const id = Number(raw);
@@ -38,6 +45,8 @@ export async function takePending(
     if (kind === 'c') (request.contacts as number[]).push(id);
     else if (kind === 'd') (request.deals as number[]).push(id);
     else if (kind === 'm') (request.meetings as number[]).push(id);
+    else if (kind === 'k') (request.calls as number[]).push(id);
+    else if (kind === 'e') (request.emails as number[]).push(id);
     else if (kind === 'p') (request.privacyDeletions as number[]).push(id);
   }
   return { ...request, taken: members.length };
@@ -54,6 +63,8 @@ export async function returnPending(
     ...(request.contacts ?? []).map((id) => `c:${id}`),
     ...(request.deals ?? []).map((id) => `d:${id}`),
     ...(request.meetings ?? []).map((id) => `m:${id}`),
+    ...(request.calls ?? []).map((id) => `k:${id}`),
+    ...(request.emails ?? []).map((id) => `e:${id}`),
     ...(request.privacyDeletions ?? []).map((id) => `p:${id}`),
   ];
   await addPending(redis, prefix, portalId, members);

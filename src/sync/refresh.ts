@@ -20,6 +20,7 @@ import {
 import { foldListedMerges, writeContactPage, writeDealPage, writeMeetingPage } from './page-writer';
 import { unchangedRecordIds } from './own-writes';
 import { warningLogger, type SyncDeps } from './sync-deps';
+import { ACTIVITY_KINDS, ACTIVITY_OBJECT_TYPES, refreshActivities } from './activity-sync';
 
 /**
  * Incremental refresh: re-reads named records from HubSpot and writes what HubSpot holds
@@ -34,12 +35,16 @@ export type RefreshRequest = {
   contacts?: readonly number[];
   deals?: readonly number[];
   meetings?: readonly number[];
+  calls?: readonly number[];
+  emails?: readonly number[];
   privacyDeletions?: readonly number[];
 };
 export type RefreshResult = {
   contacts: number;
   deals: number;
   meetings: number;
+  calls: number;
+  emails: number;
   archived: number;
   merged: number;
   deleted: number;
@@ -70,6 +75,8 @@ export async function refreshObjects(
     contacts: 0,
     deals: 0,
     meetings: 0,
+    calls: 0,
+    emails: 0,
     archived: 0,
     merged: 0,
     deleted: 0,
@@ -140,6 +147,13 @@ export async function refreshObjects(
     await writeMeetingPage(deps.db, portalId, found, pairs, warn);
     result.meetings += found.length;
     await settleMissing(deps, client, portalId, 'meetings', ids, found, result, signal);
+  }
+
+  for (const kind of ACTIVITY_KINDS) {
+    const objectType = ACTIVITY_OBJECT_TYPES[kind];
+    const done = await refreshActivities(deps, client, portalId, kind, request[objectType] ?? [], signal);
+    result[objectType] += done.refreshed;
+    result.archived += done.archived;
   }
 
   if (result.contacts + result.meetings + result.merged + result.deleted > 0)

@@ -54,10 +54,11 @@ export function createSyncJobHandlers(deps: SyncWorkerDeps): SyncJobHandlers {
   return {
     'sync.full': async (payload, job, signal) => {
       try {
-        // Only the first attempt may restart: a retry resumes the run it interrupted.
+        // Only the first start may restart: a retry, or a run delayed by a rate limit (which
+        // spends no attempt), resumes the run it interrupted.
         const counts = await runFullSync(syncDeps(), payload.portalId, {
           signal,
-          restart: payload.restart === true && job.attemptsMade === 0,
+          restart: payload.restart === true && job.attemptsStarted <= 1,
         });
         await scheduleCatchup(deps.producer, payload.portalId, deps.catchupEveryMs);
         await afterSync(payload.portalId);

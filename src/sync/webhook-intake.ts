@@ -50,18 +50,21 @@ export type IntakeResult = {
   portals: number[];
 };
 
-const OBJECT_TYPE_IDS: Record<string, 'contact' | 'deal' | 'meeting'> = {
+const OBJECT_TYPE_IDS: Record<string, 'contact' | 'deal' | 'meeting' | 'call' | 'email'> = {
   '0-1': 'contact',
   '0-3': 'deal',
   '0-47': 'meeting',
+  '0-48': 'call',
+  '0-49': 'email',
 };
+const PENDING_KIND: Record<string, string> = { contact: 'c', deal: 'd', meeting: 'm', call: 'k', email: 'e' };
 
 /** Which records an event asks us to re-read; [] for events we do not act on. */
 export function membersOf(event: WebhookEvent): string[] {
   const type = event.subscriptionType ?? event.eventType ?? '';
   const [rawObject, action] = type.split('.');
   const object = rawObject === 'object' ? OBJECT_TYPE_IDS[event.objectTypeId ?? ''] : rawObject;
-  const kind = object === 'contact' ? 'c' : object === 'deal' ? 'd' : object === 'meeting' ? 'm' : null;
+  const kind = object === undefined ? null : (PENDING_KIND[object] ?? null);
   if (!kind || !action) return [];
   const one = (k: string, v: number | undefined) => (v === undefined ? [] : [`${k}:${v}`]);
   switch (action) {
@@ -85,6 +88,10 @@ export function membersOf(event: WebhookEvent): string[] {
       if (/^DEAL_TO_CONTACT/.test(assoc)) return one('d', event.fromObjectId);
       if (/^CONTACT_TO_MEETING/.test(assoc)) return one('m', event.toObjectId);
       if (/^MEETING_EVENT_TO_CONTACT|^MEETING_TO_CONTACT/.test(assoc)) return one('m', event.fromObjectId);
+      if (/^CONTACT_TO_CALL/.test(assoc)) return one('k', event.toObjectId);
+      if (/^CALL_TO_CONTACT/.test(assoc)) return one('k', event.fromObjectId);
+      if (/^CONTACT_TO_EMAIL/.test(assoc)) return one('e', event.toObjectId);
+      if (/^EMAIL_TO_CONTACT/.test(assoc)) return one('e', event.fromObjectId);
       return [];
     }
     default:

@@ -71,6 +71,8 @@ export type PropertySet = {
   readonly creditProperty: ReadonlyMap<string, string>;
   /** Every value an enumeration accepts (the same for all channel enumerations). */
   readonly channelValues: ReadonlySet<string>;
+  /** Models that have a channel property. */
+  readonly channelModels: ReadonlySet<string>;
 };
 
 /** The manifest's definitions, extended by the portal's channels outside the taxonomy. */
@@ -115,6 +117,9 @@ export function buildPropertySet(
     groups,
     creditProperty,
     channelValues: new Set([...known, ...extra, NO_TOUCH_CHANNEL]),
+    channelModels: new Set(
+      base.filter((p) => p.name.startsWith(CHANNEL_PREFIX)).map((p) => p.name.slice(CHANNEL_PREFIX.length)),
+    ),
   };
 }
 

@@ -143,7 +143,8 @@ export async function readDealPage(db: Executor, args: PageArgs): Promise<Record
     const id = Number(r.deal_id);
     const channels = r.channels ?? [];
     const credits = r.credits ?? [];
-    for (const model of args.settings.channelModels) {
+    // A model without its property (a model newer than the manifest) is skipped, never sent.
+    for (const model of args.settings.channelModels.filter((m) => args.set.channelModels.has(m))) {
       const row = credits[modelIndex(model)];
       const top = row ? topChannel(creditsByChannel(channels, row)) : null;
       v.set(`${CHANNEL_PREFIX}${model}`, channelValue(args.set, top));

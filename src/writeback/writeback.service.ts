@@ -430,56 +430,62 @@ export function createWritebackService(deps: WritebackServiceDeps) {
     for (const why of refused.values()) failures[why.reason] = (failures[why.reason] ?? 0) + 1;
     let written = 0;
     await deps.db.transaction().execute(async (trx) => {
-      for (const p of batch) {
-        const id = String(p.record.id);
-        const why = refused.get(id);
-        if (accepted.has(id)) {
-          written++;
-          const values = { ...p.record.written, ...p.changes };
-          await trx
-            .insertInto('writeback_last_written')
-            .values({
-              portal_id: portalId,
-              object_type: objectType,
-              record_id: p.record.id,
-              written: JSON.stringify(values),
-              written_at: now,
-            })
-            .onConflict((oc) =>
-              oc.columns(['portal_id', 'object_type', 'record_id']).doUpdateSet({
-                written: JSON.stringify(values),
-                written_at: now,
-                failed: null,
-                failure_reason: null,
-                failure_message: null,
-                failed_at: null,
-              }),
-            )
-            .execute();
-        } else if (why) {
-          await trx
-            .insertInto('writeback_last_written')
-            .values({
-              portal_id: portalId,
-              object_type: objectType,
-              record_id: p.record.id,
-              written: JSON.stringify(p.record.written),
-              failed: JSON.stringify(p.changes),
-              failure_reason: why.reason,
-              failure_message: why.message,
-              failed_at: now,
-            })
-            .onConflict((oc) =>
-              oc.columns(['portal_id', 'object_type', 'record_id']).doUpdateSet({
+      // One statement for the accepted records and one for the refused ones (not one per record).
+      const acceptedRows = batch
+        .filter((p) => accepted.has(String(p.record.id)))
+        .map((p) => ({
+          portal_id: portalId,
+          object_type: objectType,
+          record_id: p.record.id,
+          written: JSON.stringify({ ...p.record.written, ...p.changes }),
+          written_at: now,
+        }));
+      written = acceptedRows.length;
+      if (acceptedRows.length > 0)
+        await trx
+          .insertInto('writeback_last_written')
+          .values(acceptedRows)
+          .onConflict((oc) =>
+            oc.columns(['portal_id', 'object_type', 'record_id']).doUpdateSet((eb) => ({
+              written: eb.ref('excluded.written'),
+              written_at: eb.ref('excluded.written_at'),
+              failed: null,
+              failure_reason: null,
+              failure_message: null,
+              failed_at: null,
+            })),
+          )
+          .execute();
+      const refusedRows = batch.flatMap((p) => {
+        const why = accepted.has(String(p.record.id)) ? undefined : refused.get(String(p.record.id));
+        return why
+          ? [
+              {
+                portal_id: portalId,
+                object_type: objectType,
+                record_id: p.record.id,
+                written: JSON.stringify(p.record.written),
                 failed: JSON.stringify(p.changes),
                 failure_reason: why.reason,
                 failure_message: why.message,
                 failed_at: now,
-              }),
-            )
-            .execute();
-        }
-      }
+              },
+            ]
+          : [];
+      });
+      if (refusedRows.length > 0)
+        await trx
+          .insertInto('writeback_last_written')
+          .values(refusedRows)
+          .onConflict((oc) =>
+            oc.columns(['portal_id', 'object_type', 'record_id']).doUpdateSet((eb) => ({
+              failed: eb.ref('excluded.failed'),
+              failure_reason: eb.ref('excluded.failure_reason'),
+              failure_message: eb.ref('excluded.failure_message'),
+              failed_at: eb.ref('excluded.failed_at'),
+            })),
+          )
+          .execute();
       // The checkpoint: the counters move with the rows, in the same commit.
       const current = await trx
         .selectFrom('writeback_runs')

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 
-/** Typed shape of the write-back tables (migration 20261130T060452Z-writeback). */
+/** Typed shape of the write-back tables (migration 20261130T072000Z-writeback). */
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string | T | undefined, string | T>;

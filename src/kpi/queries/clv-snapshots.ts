@@ -8,8 +8,8 @@ import type { SnapshotQueryContext } from './snapshot-queries';
  * Customer lifetime value (`computeCustomerLifetimeValue`, measured factors, no overrides) for
  * the portal as of the computation time (`period_unit` `now`, breakdown `all`):
  * - `clv_average_order_value`: mean home amount of won deals closed by then;
- * - a customer is the primary contact of a won deal (is_primary, else the lowest live contact
- *   id, as for the deal source); won deals without a live contact count only in the average;
+ * - a customer is the lead contact of a won deal (`kpi_tmp_deal_base.lead_contact_id`: the live
+ *   contact created first, ties to the lowest id); won deals without one count only in the average;
  * - `clv_years_as_customer`: mean over customers of (now − first won closedate) in years of
  *   365.25 days; `clv_orders_per_year`: Σ won deals of customers ÷ Σ customer years;
  * - `customer_lifetime_value` = the product of the three.
@@ -20,21 +20,13 @@ export async function insertClvSnapshots(db: Executor, q: SnapshotQueryContext):
   const asOf = new Date(q.now).toISOString();
   const result = await sql`
   with won as (
-    select d.deal_id, d.amount_home, d.close_date from kpi_tmp_deal_base d
+    select d.deal_id, d.amount_home, d.close_date, d.lead_contact_id from kpi_tmp_deal_base d
     where d.outcome = 'won' and d.close_date is not null and d.close_date <= ${asOf}::timestamptz
   ),
-  primary_contact as (
-    select distinct on (dc.deal_id) dc.deal_id, dc.contact_id
-    from deal_contacts dc
-    join won w on w.deal_id = dc.deal_id
-    join contacts c on c.portal_id = dc.portal_id and c.contact_id = dc.contact_id
-    where dc.portal_id = ${p} and not c.archived and c.merged_into is null
-    order by dc.deal_id, dc.is_primary desc, dc.contact_id
-  ),
   per_customer as (
-    select pc.contact_id, count(*) as orders, min(w.close_date) as first_close
-    from won w join primary_contact pc on pc.deal_id = w.deal_id
-    group by pc.contact_id
+    select w.lead_contact_id as contact_id, count(*) as orders, min(w.close_date) as first_close
+    from won w where w.lead_contact_id is not null
+    group by w.lead_contact_id
   ),
   t as (
     select w.won, w.sized, w.amount_sum, w.aov, c.customers, c.orders, c.customer_years

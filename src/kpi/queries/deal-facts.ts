@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import type { RawBuilder } from 'kysely';
 
 import type { Executor } from '../../db';
 
@@ -17,9 +16,11 @@ export const NO_OWNER = '(no owner)';
  *   first pipeline in catalog order (display order, then id), the fallback when a deal's own
  *   pipeline lacks its stage (the pure models' `lookupStage`);
  * - `kpi_tmp_deal_base`: live deals with `amount_home` (resolveHomeAmount's rule), `outcome` from
- *   stage metadata (falling back to hs_is_closed_won / hs_is_closed), `source_key` (deal source,
- *   else the primary contact's — is_primary first, else the lowest id among live contacts — else
- *   `(no source)`), `owner_key`, and the primary contact's createdate.
+ *   stage metadata (falling back to hs_is_closed_won / hs_is_closed), `lead_contact_id` (the
+ *   deal's lead contact: the associated live contact created first, ties to the lowest id; the
+ *   pure models' `selectLeadContact`; HubSpot's primary flag plays no part), `source_key` (deal
+ *   source, else the lead contact's, else `(no source)`), `owner_key`, and the lead contact's
+ *   createdate (`contact_created_at`).
  * Must run inside a transaction.
  */
 export async function createDealFactsTables(db: Executor, settings: KpiSettings): Promise<number> {
@@ -34,12 +35,12 @@ export async function createDealFactsTables(db: Executor, settings: KpiSettings)
     where s.portal_id = ${p}`.execute(db);
   await sql`
   create temp table kpi_tmp_deal_base on commit drop as
-  with primary_contact as (
+  with lead_contact as (
     select distinct on (dc.deal_id) dc.deal_id, c.contact_id, c.analytics_source, c.created_at
     from deal_contacts dc
     join contacts c on c.portal_id = dc.portal_id and c.contact_id = dc.contact_id
     where dc.portal_id = ${p} and not c.archived and c.merged_into is null
-    order by dc.deal_id, dc.is_primary desc, dc.contact_id
+    order by dc.deal_id, c.created_at, dc.contact_id
   )
   select d.deal_id, coalesce(d.pipeline_id, '') as pipeline_id, coalesce(d.stage_id, '') as stage_id,
     d.owner_id, coalesce(d.owner_id, ${NO_OWNER}) as owner_key,
@@ -50,7 +51,8 @@ export async function createDealFactsTables(db: Executor, settings: KpiSettings)
     end as source_key,
     coalesce(d.amount_home, case when not ${settings.multiCurrency}::boolean then d.amount
       when upper(d.currency) = upper(${settings.homeCurrency}::text) then d.amount end) as amount_home,
-    d.created_at, d.close_date, d.is_closed as flag_closed, pc.created_at as contact_created_at,
+    d.created_at, d.close_date, d.is_closed as flag_closed, pc.contact_id as lead_contact_id,
+    pc.created_at as contact_created_at,
     case
       when own.stage_id is not null then
         case when not own.is_closed then 'open' when own.is_won then 'won' else 'lost' end
@@ -61,15 +63,10 @@ export async function createDealFactsTables(db: Executor, settings: KpiSettings)
   from deals d
   left join kpi_tmp_stage_meta own on own.pipeline_id = d.pipeline_id and own.stage_id = d.stage_id
   left join kpi_tmp_stage_meta anyp on anyp.stage_id = d.stage_id and anyp.pref = 1
-  left join primary_contact pc on pc.deal_id = d.deal_id
+  left join lead_contact pc on pc.deal_id = d.deal_id
   where d.portal_id = ${p} and not d.archived`.execute(db);
   await sql`alter table kpi_tmp_deal_base add primary key (deal_id)`.execute(db);
   await sql`analyze kpi_tmp_deal_base`.execute(db);
   const count = await sql<{ n: number }>`select count(*)::int as n from kpi_tmp_deal_base`.execute(db);
   return count.rows[0]?.n ?? 0;
-}
-
-/** Epoch milliseconds of a timestamptz expression, as float8 (what the pure models take). */
-export function epochMs(column: RawBuilder<unknown>): RawBuilder<number> {
-  return sql<number>`(extract(epoch from ${column}) * 1000)::float8`;
 }

@@ -1,35 +1,25 @@
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 
-import { CompiledQuery } from 'kysely';
+import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import type { CopyStreamQuery, CopyToStreamQuery } from 'pg-copy-streams';
-
-import type { Executor } from '../../db';
+import type { CopyStreamQuery } from 'pg-copy-streams';
 
 /**
- * COPY on the connection of a kysely executor (a transaction, so the copy is part of it).
- *
- * Kysely has no COPY and does not hand out its pg client. Its Postgres connection passes a
- * compiled query's `sql` straight to `client.query`, and pg runs any object with a `submit`
- * method as a query of its own (how pg-copy-streams and pg-cursor plug in), so a copy stream
- * given as `sql` runs on the executor's connection, in order with its other queries. The
- * integration tests of the KPI computation fail if either library stops doing so.
+ * COPY on a pg client checked out with `withRawClient` (src/platform/db): Kysely has no COPY.
+ * Run inside a transaction of the session's Kysely, the copy is part of that transaction and
+ * runs in order with its other queries (pg queues a client's queries).
  */
-async function submit<T extends CopyStreamQuery | CopyToStreamQuery>(db: Executor, stream: T): Promise<T> {
-  const query = CompiledQuery.raw('');
-  await db.executeQuery({ ...query, sql: stream as unknown as string });
-  return stream;
+export type CopyClient = Pick<pg.ClientBase, 'query'>;
+
+/** `COPY … FROM STDIN` on the client; end the returned stream and await `finished`. */
+export function openCopyIn(client: CopyClient, statement: string): CopyStreamQuery {
+  return client.query(copyFrom(statement));
 }
 
-/** `COPY … FROM STDIN` on the executor's connection; end the returned stream and await `finished`. */
-export async function openCopyIn(db: Executor, statement: string): Promise<CopyStreamQuery> {
-  return submit(db, copyFrom(statement));
-}
-
-/** `COPY … TO STDOUT` on the executor's connection: a readable of the server's bytes. */
-export async function openCopyOut(db: Executor, statement: string): Promise<Readable> {
-  return submit(db, copyTo(statement));
+/** `COPY … TO STDOUT` on the client: a readable of the server's bytes. */
+export function openCopyOut(client: CopyClient, statement: string): Readable {
+  return client.query(copyTo(statement));
 }
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');

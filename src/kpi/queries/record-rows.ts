@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 
+import { salesActivitiesRelation } from './sales-activities';
 import type { Executor } from '../../db';
 import type { DealAttribution } from '../kpi.tables';
-import { SALES_ACTIVITY_KINDS } from '../models/metrics';
 import type { KpiSettings } from './portal-settings';
 import { TRAILING_90D } from './snapshot-periods';
 
@@ -109,10 +109,9 @@ export async function insertContactRows(
     group by dc.contact_id
   ),
   first_activity as (
-    select a.contact_id, min(a.occurred_at) as at
-    from activities a join kpi_tmp_contact_base c on c.contact_id = a.contact_id
-    where a.portal_id = ${p} and a.kind = any(${[...SALES_ACTIVITY_KINDS]}::text[])
-      and a.occurred_at >= coalesce(c.first_conversion_at, c.created_at)
+    select a.contact_id, min(a.at) as at
+    from (${salesActivitiesRelation(p)}) a join kpi_tmp_contact_base c on c.contact_id = a.contact_id
+    where a.at >= coalesce(c.first_conversion_at, c.created_at)
     group by a.contact_id
   )
   insert into kpi_contact_rows (portal_id, contact_id, source, lifecycle_stage, created_at, customer_since,

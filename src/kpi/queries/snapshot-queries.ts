@@ -343,7 +343,8 @@ export async function insertLifecycleSnapshots(db: Executor, q: SnapshotQueryCon
 /**
  * The two KPI-1/KPI-2 series per period: web visits of DIRECT_TRAFFIC and ORGANIC_SEARCH
  * (analytics days whose local midnight falls in the period) and meetings booked on the web
- * (`MEETINGS_PUBLIC`, by booking time) per original source of the booking contact.
+ * (`MEETINGS_PUBLIC`, by booking time) per original source of the booking contact (of several: the
+ * live one created first, ties to the lowest id, as `selectLeadContact`).
  */
 export async function insertTrafficAndMeetingSnapshots(
   db: Executor,
@@ -365,8 +366,8 @@ export async function insertTrafficAndMeetingSnapshots(
     select distinct on (mc.meeting_id) mc.meeting_id,
       case when btrim(coalesce(c.analytics_source, ''), E' \t\n\r') <> '' then c.analytics_source else ${NO_SOURCE} end as source_key
     from meeting_contacts mc join contacts c on c.portal_id = mc.portal_id and c.contact_id = mc.contact_id
-    where mc.portal_id = ${p}
-    order by mc.meeting_id, mc.contact_id
+    where mc.portal_id = ${p} and not c.archived and c.merged_into is null
+    order by mc.meeting_id, c.created_at, mc.contact_id
   ),
   meetings_web as (
     select pe.unit, pe.label, pe.start_at, pe.end_at, coalesce(b.source_key, ${NO_SOURCE}) as source_key, 1 as n

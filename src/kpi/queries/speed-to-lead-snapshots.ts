@@ -1,67 +1,109 @@
 import { sql } from 'kysely';
 
 import type { Executor } from '../../db';
-import { ALL_SOURCES, ANSWER_TARGET_MINUTES, SALES_ACTIVITY_KINDS } from '../models/metrics';
+import { ALL_SOURCES, ANSWER_TARGET_MINUTES, NO_SALES_ACTIVITY_REASON } from '../models/metrics';
+import { salesActivitiesRelation } from './sales-activities';
 import type { SnapshotQueryContext } from './snapshot-queries';
 import { periodsRelation } from './snapshot-periods';
 
 /**
- * Speed to lead (`computeSpeedToLead`) per period, breakdown `all`, over leads whose clock
- * (first form conversion, else createdate) started in the period and not after `now`:
- * - `speed_to_lead_minutes_median`: median minutes from the clock start to the first sales
- *   activity at or after it (and not after `now`), over answered leads; `percentile_cont(0.5)`,
- *   the pure model's median; inputs `{count, sumMinutes}`;
- * - `speed_to_lead_share_within_5m`: leads answered within ≤ 5 minutes ÷ leads answered or whose
- *   5 minutes had passed by `now`; inputs `{numerator, denominator}`.
- * One grouped pass over the portal's sales activities (first one per contact), joined to the
- * contact facts; needs `kpi_tmp_contact_base`.
+ * Speed to lead (`computeSpeedToLead`) per period × breakdown (all, source, owner of the lead),
+ * over the leads whose clock (first form conversion, else createdate) started in the period and
+ * not after `now`; sales activities as `salesActivitiesRelation` defines them, at or after the
+ * clock and not after `now`:
+ * - `speed_to_lead_minutes_median`: median minutes to the first sales activity over answered
+ *   leads (`percentile_cont(0.5)`, the pure model's median); inputs `{count, sumMinutes}`;
+ * - `speed_to_lead_share_within_5m`: leads answered within ≤ 5 minutes ÷ all leads (a lead not
+ *   answered yet counts as not answered); inputs `{numerator, denominator}`;
+ * - `speed_to_lead_answered`: leads answered at all (a count); inputs `{count, leads}`;
+ * - `speed_to_lead_followups_mean`: mean number of sales activities other than meetings between
+ *   the clock and the first meeting booked (any meeting, by creation time), over leads that have
+ *   one; inputs `{count, sum}`.
+ * A portal without any call, email or meeting synced gets every figure null with the reason
+ * `NO_SALES_ACTIVITY_REASON`: "0 % answered" would be a claim about activities we never saw.
+ * Needs `kpi_tmp_contact_base`.
  */
 export async function insertSpeedToLeadSnapshots(db: Executor, q: SnapshotQueryContext): Promise<number> {
   const p = q.settings.portalId;
   const now = new Date(q.now).toISOString();
   const result = await sql`
   with periods as (${periodsRelation(q.periods)}),
+  synced as (
+    select exists (select 1 from activities where portal_id = ${p} and not archived)
+      or exists (select 1 from meetings where portal_id = ${p} and not archived) as any
+  ),
   leads as (
-    select c.contact_id, coalesce(c.first_conversion_at, c.created_at) as clock_at
+    select c.contact_id, c.source_key, c.owner_key, coalesce(c.first_conversion_at, c.created_at) as clock_at
     from kpi_tmp_contact_base c
     where coalesce(c.first_conversion_at, c.created_at) <= ${now}::timestamptz
   ),
+  acts as (
+    select x.contact_id, x.kind, x.at from (${salesActivitiesRelation(p)}) x where x.at <= ${now}::timestamptz
+  ),
   answered as (
-    select l.contact_id, (extract(epoch from min(a.occurred_at)) - extract(epoch from l.clock_at))::float8 / 60 as minutes
-    from leads l
-    join activities a on a.portal_id = ${p} and a.contact_id = l.contact_id
-    where a.kind = any(${[...SALES_ACTIVITY_KINDS]}::text[])
-      and a.occurred_at >= l.clock_at and a.occurred_at <= ${now}::timestamptz
+    select l.contact_id, (extract(epoch from min(a.at)) - extract(epoch from l.clock_at))::float8 / 60 as minutes
+    from leads l join acts a on a.contact_id = l.contact_id and a.at >= l.clock_at
     group by l.contact_id, l.clock_at
   ),
+  first_meeting as (
+    select l.contact_id, l.clock_at, min(m.created_at) as at
+    from leads l
+    join meeting_contacts mc on mc.portal_id = ${p} and mc.contact_id = l.contact_id
+    join meetings m on m.portal_id = ${p} and m.meeting_id = mc.meeting_id and not m.archived
+    where m.created_at >= l.clock_at and m.created_at <= ${now}::timestamptz
+    group by l.contact_id, l.clock_at
+  ),
+  followups as (
+    select fm.contact_id, count(a.contact_id) as n
+    from first_meeting fm
+    left join acts a on a.contact_id = fm.contact_id and a.kind <> 'meeting' and a.at >= fm.clock_at and a.at < fm.at
+    group by fm.contact_id
+  ),
   facts as (
-    select pe.unit, pe.label, pe.start_at, pe.end_at, an.minutes,
-      (an.minutes is not null or ${q.now}::float8 - extract(epoch from l.clock_at) * 1000 > ${ANSWER_TARGET_MINUTES * 60_000}::float8)
-        as judged
+    select pe.unit, pe.label, pe.start_at, pe.end_at, l.source_key, l.owner_key, an.minutes, fu.n as followups
     from leads l
     left join answered an on an.contact_id = l.contact_id
+    left join followups fu on fu.contact_id = l.contact_id
     join periods pe on l.clock_at >= pe.start_at and l.clock_at < pe.end_at
   ),
+  grouped as (
+    select unit, label, start_at, end_at,
+      case when grouping(source_key) = 0 then 'source' when grouping(owner_key) = 0 then 'owner' else 'all' end
+        as breakdown,
+      coalesce(case when grouping(source_key) = 0 then source_key end,
+        case when grouping(owner_key) = 0 then owner_key end, ${ALL_SOURCES}) as breakdown_value,
+      count(*) as leads, count(minutes) as answered, coalesce(sum(minutes), 0) as minutes_sum,
+      percentile_cont(0.5) within group (order by minutes) as median,
+      count(*) filter (where minutes <= ${ANSWER_TARGET_MINUTES}) as within,
+      count(followups) as met, coalesce(sum(followups), 0) as followups_sum
+    from facts
+    group by grouping sets ((unit, label, start_at, end_at), (unit, label, start_at, end_at, source_key),
+      (unit, label, start_at, end_at, owner_key))
+  ),
   agg as (
-    select pe.unit, pe.label, pe.start_at, pe.end_at,
-      count(f.minutes) as answered, coalesce(sum(f.minutes), 0) as minutes_sum,
-      percentile_cont(0.5) within group (order by f.minutes) as median,
-      count(*) filter (where f.minutes <= ${ANSWER_TARGET_MINUTES}) as within,
-      count(*) filter (where f.judged) as judged
+    select * from grouped
+    union all
+    select pe.unit, pe.label, pe.start_at, pe.end_at, 'all', ${ALL_SOURCES}, 0, 0, 0, null, 0, 0, 0
     from periods pe
-    left join facts f on f.unit = pe.unit and f.start_at = pe.start_at
-    group by pe.unit, pe.label, pe.start_at, pe.end_at
+    where not exists (select 1 from grouped g where g.unit = pe.unit and g.start_at = pe.start_at and g.breakdown = 'all')
   )
   insert into kpi_snapshots (portal_id, kpi, period_unit, period_start, period_end,
     period_label, pipeline_id, breakdown, breakdown_value, value, reason, inputs, run_id)
-  select ${p}::bigint, x.kpi, a.unit, a.start_at, a.end_at, a.label, '', 'all', ${ALL_SOURCES},
-    x.value, case when x.value is null then x.reason end, x.inputs, ${q.runId}::bigint
+  select ${p}::bigint, x.kpi, a.unit, a.start_at, a.end_at, a.label, '', a.breakdown, a.breakdown_value,
+    case when s.any then x.value end,
+    case when not s.any then ${NO_SALES_ACTIVITY_REASON} when x.value is null then x.reason end,
+    x.inputs, ${q.runId}::bigint
   from agg a
+  cross join synced s
   cross join lateral (values
     ('speed_to_lead_minutes_median', a.median::numeric, 'no lead in period has had a sales activity',
       jsonb_build_object('count', a.answered, 'sumMinutes', a.minutes_sum)),
-    ('speed_to_lead_share_within_5m', case when a.judged > 0 then a.within::numeric / a.judged end,
-      'no lead in period can be judged yet', jsonb_build_object('numerator', a.within, 'denominator', a.judged))
+    ('speed_to_lead_share_within_5m', case when a.leads > 0 then a.within::numeric / a.leads end,
+      'no leads in period', jsonb_build_object('numerator', a.within, 'denominator', a.leads)),
+    ('speed_to_lead_answered', a.answered::numeric, null,
+      jsonb_build_object('count', a.answered, 'leads', a.leads)),
+    ('speed_to_lead_followups_mean', case when a.met > 0 then a.followups_sum::numeric / a.met end,
+      'no lead in period has booked a meeting', jsonb_build_object('count', a.met, 'sum', a.followups_sum))
   ) as x(kpi, value, reason, inputs)`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }

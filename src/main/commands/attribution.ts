@@ -12,15 +12,18 @@ import type {
   ChannelPathReport,
   Conversion,
   Credit,
-  MarkovModel,
+  DataDrivenModels,
 } from '../../kpi/models/attribution';
 import {
   ATTRIBUTION_MODELS,
   attributeConversion,
+  buildDataDrivenModelsByKind,
   buildMarkovModel,
-  buildMarkovModelsByKind,
+  buildShapleyModel,
   createMarkovAccumulator,
   createPathReportAccumulator,
+  createShapleyAccumulator,
+  MAX_EXACT_AMOUNT,
   parseChannelPath,
 } from '../../kpi/models/attribution';
 
@@ -41,10 +44,10 @@ export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 1;
 export const EXIT_USAGE = 2;
 
-const PATH_MODELS = ['first_touch', 'last_touch', 'linear', 'markov'] as const;
+const PATH_MODELS = ['first_touch', 'last_touch', 'linear', 'markov', 'shapley'] as const;
 type PathModel = (typeof PATH_MODELS)[number];
 
-export const ATTRIBUTION_USAGE = `Usage: kpi-bridge attribution [--models a,b] [--markov-paths FILE] < conversions.jsonl
+export const ATTRIBUTION_USAGE = `Usage: kpi-bridge attribution [--models a,b] [--population FILE] < conversions.jsonl
        kpi-bridge attribution --paths FILE [--models a,b]
 
 Without --paths: reads conversions as JSON lines on stdin, one per line
@@ -52,15 +55,18 @@ Without --paths: reads conversions as JSON lines on stdin, one per line
    "contactCreatedAt":"…","dealCreatedAt":"…","touches":[{"id":"t1","at":"…","channel":"ORGANIC_SEARCH"}]}
 and writes one credit per touch per model as JSON lines
   {"conversionId":"deal-42","model":"w_shaped","touchId":"t1","channel":"ORGANIC_SEARCH","share":0.33,"credit":4000.16}
-The Markov chain is built from the input's own (converting) paths, one chain per conversion kind;
-the whole input is read before the first line is written.
+The Markov chain and the Shapley game are built from the input's own (converting) paths, one per
+conversion kind; the whole input is read before the first line is written. Conversion ids must be
+unique in the input; revenue values at most ${MAX_EXACT_AMOUNT.toFixed(2)} (exact to the cent).
 
 Options:
   --paths FILE         aggregated paths in the ChannelAttribution format
                        (path;total_conversions;total_conversion_value;total_null, channels joined by " > ");
-                       prints one JSON line per channel with first_touch, last_touch, linear and markov totals
-  --markov-paths FILE  build the Markov chain from these aggregated paths (converting and not) instead of
-                       from the input; conversions are then streamed line by line
+                       prints one JSON line per channel with first_touch, last_touch, linear, markov and
+                       shapley totals
+  --population FILE    build the Markov chain and the Shapley game from these aggregated paths (converting
+                       and not) instead of from the input; conversions are then streamed line by line
+  --markov-paths FILE  the same as --population (its former name)
   --models a,b         only these models (${ATTRIBUTION_MODELS.join(', ')};
                        with --paths: ${PATH_MODELS.join(', ')})
   --help               this text
@@ -114,6 +120,7 @@ function parseCommandLine(args: readonly string[]) {
     options: {
       paths: { type: 'string' },
       'markov-paths': { type: 'string' },
+      population: { type: 'string' },
       models: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -121,9 +128,12 @@ function parseCommandLine(args: readonly string[]) {
     allowPositionals: false,
   });
   const paths = values.paths;
-  const markovPaths = values['markov-paths'];
+  if (values.population !== undefined && values['markov-paths'] !== undefined) {
+    throw new Error('--population and --markov-paths are the same option: give one');
+  }
+  const markovPaths = values.population ?? values['markov-paths'];
   if (paths !== undefined && markovPaths !== undefined) {
-    throw new Error('--paths and --markov-paths cannot be combined');
+    throw new Error('--paths and --population cannot be combined');
   }
   const allowed: readonly string[] = paths !== undefined ? PATH_MODELS : ATTRIBUTION_MODELS;
   let models: AttributionModel[] = [...ATTRIBUTION_MODELS];
@@ -167,7 +177,13 @@ export const conversionLineSchema = z
   .strictObject({
     id: z.string().min(1),
     kind: z.enum(['contact_create', 'deal_create', 'revenue']),
-    value: z.number().nonnegative().default(1),
+    value: z
+      .number()
+      .nonnegative()
+      .max(MAX_EXACT_AMOUNT, {
+        message: `must be at most ${MAX_EXACT_AMOUNT.toFixed(2)}: larger amounts cannot be credited exactly to the cent`,
+      })
+      .default(1),
     convertedAt: instant,
     contactCreatedAt: instant.nullish(),
     dealCreatedAt: instant.nullish(),
@@ -210,31 +226,52 @@ function parseConversionLine(line: string, lineNumber: number): Conversion {
   return result.data;
 }
 
+/** Refuses a conversion id seen before in the same input: its credits would be merged with the other's. */
+function checkUniqueId(seen: Map<string, number>, conversion: Conversion, lineNumber: number): void {
+  const first = seen.get(conversion.id);
+  if (first !== undefined) {
+    throw new InputError(
+      `line ${lineNumber}: invalid conversion: id: duplicate conversion id "${conversion.id}" (first on line ${first}); ` +
+        'give every conversion its own id (e.g. "deal-42-created" and "deal-42-won"), or its credits merge with the other',
+    );
+  }
+  seen.set(conversion.id, lineNumber);
+}
+
 async function attributeStream(
   stdin: NodeJS.ReadableStream,
   out: LineWriter,
   models: readonly AttributionModel[],
   openFile: (path: string) => NodeJS.ReadableStream,
-  markovPaths: string | undefined,
+  populationFile: string | undefined,
 ): Promise<void> {
-  const writeCredits = async (conversion: Conversion, markov: MarkovModel | undefined) => {
-    for (const credit of attributeConversion(conversion, { models, markov })) {
+  const writeCredits = async (conversion: Conversion, population: DataDrivenModels | undefined) => {
+    for (const credit of attributeConversion(conversion, {
+      models,
+      markov: population?.markov,
+      shapley: population?.shapley,
+    })) {
       const flushing = out.write(formatCredit(credit));
       if (flushing !== undefined) await flushing;
     }
   };
+  const seen = new Map<string, number>();
 
-  // Without Markov, or with a chain from a file, nothing needs the whole input: stream it.
-  if (!models.includes('markov') || markovPaths !== undefined) {
-    const markov =
-      markovPaths !== undefined ? await buildMarkovModelFromFile(openFile, markovPaths) : undefined;
+  // Without the data-driven models, or with their population from a file, nothing needs the whole
+  // input: stream it.
+  const dataDriven = models.includes('markov') || models.includes('shapley');
+  if (!dataDriven || populationFile !== undefined) {
+    const population =
+      populationFile !== undefined ? await buildPopulationFromFile(openFile, populationFile) : undefined;
     let lineNumber = 0;
     let conversions = 0;
     try {
       for await (const line of readLines(stdin)) {
         lineNumber++;
         if (line.trim() === '') continue;
-        await writeCredits(parseConversionLine(line, lineNumber), markov);
+        const conversion = parseConversionLine(line, lineNumber);
+        checkUniqueId(seen, conversion, lineNumber);
+        await writeCredits(conversion, population);
         conversions++;
       }
     } catch (err) {
@@ -256,10 +293,12 @@ async function attributeStream(
   for await (const line of readLines(stdin)) {
     lineNumber++;
     if (line.trim() === '') continue;
-    conversions.push(parseConversionLine(line, lineNumber));
+    const conversion = parseConversionLine(line, lineNumber);
+    checkUniqueId(seen, conversion, lineNumber);
+    conversions.push(conversion);
   }
-  const chains = buildMarkovModelsByKind(conversions);
-  for (const conversion of conversions) await writeCredits(conversion, chains.get(conversion.kind));
+  const byKind = buildDataDrivenModelsByKind(conversions);
+  for (const conversion of conversions) await writeCredits(conversion, byKind.get(conversion.kind));
 }
 
 /**
@@ -364,14 +403,17 @@ async function reportPathsFile(
   return accumulator.finish();
 }
 
-async function buildMarkovModelFromFile(
+async function buildPopulationFromFile(
   openFile: (path: string) => NodeJS.ReadableStream,
   file: string,
-): Promise<MarkovModel> {
-  const accumulator = createMarkovAccumulator();
-  for await (const row of readPathRows(openFile, file))
-    accumulator.add(row.path, row.conversions, row.value, row.nulls);
-  return buildMarkovModel(accumulator.snapshot());
+): Promise<DataDrivenModels> {
+  const markov = createMarkovAccumulator();
+  const shapley = createShapleyAccumulator();
+  for await (const row of readPathRows(openFile, file)) {
+    markov.add(row.path, row.conversions, row.value, row.nulls);
+    shapley.add(row.path, row.conversions, row.nulls);
+  }
+  return { markov: buildMarkovModel(markov.snapshot()), shapley: buildShapleyModel(shapley.snapshot()) };
 }
 
 /** One `--paths` output line, keys in the spec's order, restricted to `models`. */

@@ -1,7 +1,9 @@
 import pino from 'pino';
-import { startSimulator, type SimulatorOptions } from '../../simulator';
+import type { SimulatorOptions } from '../../simulator';
+import type * as SimulatorModule from '../../simulator';
 import type { Command } from './command';
 import { parseCommandArgs, UsageError } from './command';
+import { loadOptional } from './optional-module';
 
 /**
  * `kpi-bridge simulator …`: starts the simulator, prints one line with its
@@ -73,6 +75,13 @@ export async function runSimulatorCommand(args: string[]): Promise<void> {
   const logger = pino(
     { level: logLevel, base: { service: 'kpi-bridge-simulator' } },
     pino.destination({ dest: 2, sync: true }),
+  );
+  // Loaded on use: the production image leaves the simulator out.
+  const { startSimulator } = loadOptional(
+    'the HubSpot simulator',
+    () =>
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('../../simulator') as typeof SimulatorModule,
   );
   const sim = await startSimulator({ ...options, logger });
   if (webhookTarget) sim.setWebhookTarget(webhookTarget);

@@ -40,7 +40,11 @@ export const syncCommand: Command = {
               [...done.entries()].filter(([s]) => s.startsWith(type)).reduce((a, [, n]) => a + n, 0);
             progress.update(
               `full sync, ${p.stream.replace(/#.*$/, '')}`,
-              ['contacts', 'deals', 'meetings'].map((t) => ({ label: t, done: sum(t), total: totals[t] })),
+              ['contacts', 'deals', 'meetings', 'calls', 'emails'].map((t) => ({
+                label: t,
+                done: sum(t),
+                total: totals[t],
+              })),
             );
           },
         });

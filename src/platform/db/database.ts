@@ -1,5 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
+import type { PostgresPool, PostgresPoolClient, Transaction } from 'kysely';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import type { Config } from '../../config';
 
 /**
@@ -18,20 +20,91 @@ pg.types.setTypeParser(INT8_OID, (value: string) => {
 });
 pg.types.setTypeParser(NUMERIC_OID, (value: string) => Number(value));
 
-export function createPool(db: Config['db']): pg.Pool {
-  return new pg.Pool({
+export type PoolEvents = {
+  /** A connection was lost (server restart, failover, pg_terminate_backend, a pooler's timeout). */
+  onConnectionError?: (err: Error) => void;
+};
+
+export function createPool(db: Config['db'], events: PoolEvents = {}): pg.Pool {
+  const pool = new pg.Pool({
     connectionString: db.url,
     max: db.poolMax,
     // The search_path lets one database hold isolated copies of the schema (tests, previews).
     ...(db.schema ? { options: `-c search_path=${db.schema}` } : {}),
     connectionTimeoutMillis: 5_000,
   });
+  // A dropped connection emits 'error' on its client (and on the pool when it was idle); with
+  // no listener that event kills the process. The pool discards the client and the next query
+  // opens a new connection; a query that was running on it fails and its caller retries.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', (err) => events.onConnectionError?.(err)));
+  return pool;
 }
 
 /**
  * A Kysely over a pool of its own. Generic over the table types: the platform knows no
  * feature, and the app's `DB` is assembled where the features are composed (src/db.ts).
  */
-export function createKysely<DB>(db: Config['db']): Kysely<DB> {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(db) }) });
+export function createKysely<DB>(db: Config['db'], events: PoolEvents = {}): Kysely<DB> {
+  const pool = createPool(db, events);
+  // The cursor lets `stream()` read a large result in chunks (report drill-downs, CSV exports).
+  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
+  pools.set(kysely, pool);
+  return kysely;
+}
+
+// Kysely keeps its pool to itself; withRawClient finds it here.
+const pools = new WeakMap<object, pg.Pool>();
+
+/** A pg connection of its own, for what Kysely does not do (binary COPY), and a Kysely on it. */
+export type RawClientSession<DB> = {
+  /** Kysely on `client` alone: its transactions and queries share the client's session. */
+  db: Kysely<DB>;
+  client: pg.PoolClient;
+};
+
+/**
+ * Checks a pg client out of the database's pool for `fn`, with a Kysely bound to that one
+ * client: a transaction opened on `session.db` and a COPY run on `session.client` are one
+ * transaction, in order. The client goes back to the pool after `fn`; after a failure it is
+ * closed instead (a COPY cut short can leave the connection mid-protocol).
+ */
+export async function withRawClient<DB, T>(
+  db: Kysely<DB>,
+  fn: (session: RawClientSession<DB>) => Promise<T>,
+): Promise<T> {
+  const pool = pools.get(db);
+  if (!pool)
+    throw new Error('withRawClient needs a Kysely made by createKysely (a root instance, not a transaction)');
+  const client = await pool.connect();
+  const session = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: singleClientPool(client), cursor: Cursor }),
+  });
+  let failed: Error | undefined;
+  try {
+    return await fn({ db: session, client });
+  } catch (err) {
+    failed = err instanceof Error ? err : new Error(String(err));
+    throw err;
+  } finally {
+    await session.destroy();
+    client.release(failed);
+  }
+}
+
+/** withRawClient around one transaction: `fn` gets the transaction and the raw client it runs on. */
+export function withRawTransaction<DB, T>(
+  db: Kysely<DB>,
+  fn: (trx: Transaction<DB>, client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  return withRawClient(db, (session) => session.db.transaction().execute((trx) => fn(trx, session.client)));
+}
+
+/** A "pool" that always hands Kysely the same checked-out client, whose release is ours to do. */
+function singleClientPool(client: pg.PoolClient): PostgresPool {
+  const lease: PostgresPoolClient = {
+    query: client.query.bind(client),
+    release: () => undefined,
+  };
+  return { connect: () => Promise.resolve(lease), end: () => Promise.resolve(), options: {} };
 }

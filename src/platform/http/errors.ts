@@ -64,6 +64,19 @@ const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
   'request.aborted': [400, 'request_aborted', 'request aborted'],
 };
 
+/**
+ * The status of a plumbing error that is the client's fault: an http-errors 4xx marked
+ * `expose` (body-parser, raw-body: a body that does not inflate), or the router's URIError
+ * with status 400 (a path parameter that is not valid percent-encoding). Else undefined.
+ */
+function clientErrorStatus(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { status, statusCode, expose } = err as { status?: unknown; statusCode?: unknown; expose?: unknown };
+  const s = typeof status === 'number' ? status : statusCode;
+  if (typeof s !== 'number' || !Number.isInteger(s) || s < 400 || s >= 500) return undefined;
+  return expose === true || err instanceof URIError ? s : undefined;
+}
+
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   const log = logger.child({ name: 'http' });
   return (err: unknown, req, res, _next) => {
@@ -83,6 +96,14 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       const [s, code, message] = BODY_PARSER_ERRORS[parserType];
       status = s;
       body = { code, message, requestId };
+    } else {
+      const clientStatus = clientErrorStatus(err);
+      if (clientStatus !== undefined) {
+        // http-errors from the plumbing (a body that does not inflate, a URL that does not
+        // decode): the request's fault. Our own words, never the library's message.
+        status = clientStatus;
+        body = { code: 'bad_request', message: 'the request could not be read', requestId };
+      }
     }
     if (status >= 500) log.error({ err, requestId }, 'request failed');
     if (res.headersSent) return;

@@ -18,3 +18,9 @@ export function createRedis(url: string, role: RedisRole): Redis {
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
 }
+
+/** The address of a connection (as the outage log names it), without any password. */
+export function redisUrlOf(connection: Redis): string {
+  const { host, port, db } = connection.options;
+  return `redis://${host ?? 'localhost'}:${port ?? 6379}${db ? `/${db}` : ''}`;
+}

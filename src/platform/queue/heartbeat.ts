@@ -10,6 +10,11 @@ import path from 'node:path';
  */
 export const DEFAULT_HEARTBEAT_FILE = path.join(tmpdir(), 'kpi-bridge-worker.heartbeat.json');
 
+/** KPI_BRIDGE_HEARTBEAT_FILE moves the file (several workers on one host, tests). */
+export function heartbeatFile(env: NodeJS.ProcessEnv = process.env): string {
+  return env.KPI_BRIDGE_HEARTBEAT_FILE || DEFAULT_HEARTBEAT_FILE;
+}
+
 export type HeartbeatProbe = () => Promise<void>;
 
 export type Heartbeat = { stop(): void; beat(): Promise<boolean> };
@@ -20,7 +25,7 @@ export function startHeartbeat(options: {
   everyMs?: number;
   now?: () => Date;
 }): Heartbeat {
-  const file = options.file ?? DEFAULT_HEARTBEAT_FILE;
+  const file = options.file ?? heartbeatFile();
   const now = options.now ?? (() => new Date());
   let inFlight: Promise<boolean> | undefined;
 
@@ -60,7 +65,7 @@ export async function checkHeartbeat(options: {
   maxAgeMs?: number;
   now?: () => Date;
 }): Promise<HeartbeatCheck> {
-  const file = options.file ?? DEFAULT_HEARTBEAT_FILE;
+  const file = options.file ?? heartbeatFile();
   const maxAgeMs = options.maxAgeMs ?? 45_000;
   const now = (options.now ?? (() => new Date()))();
   let at: Date;

@@ -38,6 +38,9 @@ export function createProducer(deps: { connection: Redis; prefix: string }): Pro
     let q = queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: deps.connection, prefix: deps.prefix });
+      // A connection error reaches every caller as a rejected call (and the connection's own
+      // listener); without a listener here BullMQ prints each one to stderr.
+      q.on('error', () => undefined);
       queues.set(name, q);
     }
     return q;

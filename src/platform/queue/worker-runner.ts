@@ -1,7 +1,9 @@
-import { UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { outageLogFor } from '../outage-log';
+import { redisUrlOf } from './connection';
 import { jobNamesOfQueue, jobRegistry } from './jobs';
 import type { JobName, JobPayload, QueueName } from './jobs';
 
@@ -18,6 +20,16 @@ export type WorkerGroup = {
   /** Stops taking jobs, waits up to `timeoutMs` for active ones, then forces the rest. */
   close(timeoutMs: number): Promise<{ forced: boolean }>;
 };
+
+/**
+ * When an error says retrying helps only from a point in time on (`retryAtMs`, epoch ms: a
+ * HubSpot daily limit, a long rate-limit park), the runner moves the job to BullMQ's delayed
+ * set until then instead of failing it: no attempt is spent and no worker slot is held.
+ */
+export function retryAtOf(err: unknown): number | undefined {
+  const at = (err as { retryAtMs?: unknown } | null)?.retryAtMs;
+  return typeof at === 'number' && Number.isFinite(at) ? at : undefined;
+}
 
 export class MissingJobHandlerError extends Error {
   constructor(readonly jobNames: string[]) {
@@ -43,9 +55,12 @@ export function startWorkers(deps: {
   const workers = deps.queues.map((queueName) => {
     const connection = deps.createConnection();
     connections.push(connection);
+    // One outage line for all the process's connections, not one per connection and retry.
+    const watch = outageLogFor(deps.logger.child({ name: 'redis' }), 'Redis', redisUrlOf(connection));
+    connection.on('ready', () => watch.recovered());
     const worker = new Worker(
       queueName,
-      (job, _token, signal) => runJob(job, signal ?? new AbortController().signal),
+      (job, token, signal) => runJob(job, token, signal ?? new AbortController().signal),
       {
         connection,
         prefix: deps.prefix,
@@ -59,11 +74,13 @@ export function startWorkers(deps: {
         'job failed',
       );
     });
-    worker.on('error', (err) => log.error({ queue: queueName, err }, 'worker error'));
+    worker.on('error', (err) => {
+      if (!watch.failed(err)) log.error({ queue: queueName, err }, 'worker error');
+    });
     return worker;
   });
 
-  async function runJob(job: Job, signal: AbortSignal): Promise<unknown> {
+  async function runJob(job: Job, token: string | undefined, signal: AbortSignal): Promise<unknown> {
     const name = job.name as JobName;
     const def = jobRegistry[name];
     // The handler of `name` takes the payload its schema parses; TypeScript cannot tie the two through the union.
@@ -75,9 +92,26 @@ export function startWorkers(deps: {
     if (!parsed.success)
       throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
     const started = Date.now();
-    const result = await handler(parsed.data, job, signal);
-    log.debug({ jobId: job.id, jobName: job.name, ms: Date.now() - started }, 'job done');
-    return result;
+    try {
+      const result = await handler(parsed.data, job, signal);
+      log.debug({ jobId: job.id, jobName: job.name, ms: Date.now() - started }, 'job done');
+      return result;
+    } catch (err) {
+      const retryAt = retryAtOf(err);
+      if (retryAt === undefined || retryAt <= Date.now() || token === undefined) throw err;
+      // moveToDelayed keeps attemptsMade as it is; DelayedError tells the worker not to fail the job.
+      await job.moveToDelayed(retryAt, token);
+      log.info(
+        {
+          jobId: job.id,
+          jobName: job.name,
+          until: new Date(retryAt).toISOString(),
+          reason: err instanceof Error ? err.message : String(err),
+        },
+        'job delayed until its rate limit resets',
+      );
+      throw new DelayedError();
+    }
   }
 
   async function close(timeoutMs: number): Promise<{ forced: boolean }> {

@@ -53,6 +53,7 @@ describe('demo --once', () => {
     const summary = JSON.parse(lines[lines.length - 1]!) as {
       install: { portalId: number; scopes: string[]; propertiesCreated: number };
       sync: { contacts: number; deals: number; matchesSimulator: boolean };
+      reports: { url: string; opened: string; views: Record<string, number> };
       kpi: {
         winRate: number | null;
         velocityPerDay: number | null;
@@ -68,5 +69,9 @@ describe('demo --once', () => {
       expect(summary.kpi.winRate).toBeLessThanOrEqual(1);
     }
     expect(Object.keys(summary.kpi.revenueBySource).length).toBeGreaterThan(0);
+    // The report link opened the overview of the simulated portal, and every view answered.
+    expect(summary.reports.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/reports\/101\/overview$/);
+    expect(summary.reports.opened).toBe('/reports/101/overview');
+    expect(Object.values(summary.reports.views)).toEqual([200, 200, 200, 200, 200, 200]);
   }, 120_000);
 });

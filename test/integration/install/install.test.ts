@@ -374,12 +374,12 @@ describe('bad input and attacks on the callback', () => {
       rewriteAuthorizeUrl: (url) =>
         url.searchParams.set(
           'scope',
-          (url.searchParams.get('scope') ?? '').replace('crm.objects.meetings.read', '').trim(),
+          (url.searchParams.get('scope') ?? '').replace('crm.objects.owners.read', '').trim(),
         ),
     });
     const response = await finishBrowserInstall(steps);
     expectRefused(response, 403, /needs more access/, 'missing_scopes');
-    expect(response.html).toContain('<code>crm.objects.meetings.read</code>');
+    expect(response.html).toContain('<code>crm.objects.owners.read</code>');
     expect(await tokenRow(portal)).toBeUndefined();
   });
 });

@@ -27,7 +27,9 @@ function expectNear(label: string, actual: number, want: number): void {
 function buildPortal(portalId: number, dealCount: number): SeedPortal {
   const contacts = Array.from({ length: 12 }, (_, i) => ({
     id: i + 1,
-    createdAt: NOW - 800 * DAY,
+    // Creation times out of id order, some equal: the lead contact is the one created first, ties
+    // to the lowest id, whatever the seed marks primary (its first listed contact).
+    createdAt: NOW - (800 - ((i * 37) % 5)) * DAY,
     source: null,
     archived: i === 11,
   }));
@@ -90,10 +92,14 @@ async function check(portal: SeedPortal): Promise<number> {
     isClosed: false,
     isWon: false,
     deleted: false,
-    // The seed marks the first listed contact primary; the others follow by id.
     contactIds: d.contactIds.filter((c) => live.has(c)).map(String),
   }));
-  const clv = computeCustomerLifetimeValue({ deals, pipelines, asOf: NOW });
+  const contacts = portal.contacts.map((c) => ({
+    id: String(c.id),
+    createdAt: c.createdAt,
+    deleted: c.archived,
+  }));
+  const clv = computeCustomerLifetimeValue({ contacts, deals, pipelines, asOf: NOW });
   const rows = await ctx.db
     .selectFrom('kpi_snapshots')
     .select(['kpi', 'value', 'reason'])

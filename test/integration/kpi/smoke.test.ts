@@ -91,7 +91,7 @@ test('a small portal computes without errors', async () => {
   const won = await readDealAttribution(ctx.db, 11, 100);
   expect(won?.kind).toBe('revenue');
   expect(won?.value).toBe(1000);
-  expect(Object.keys(won?.models ?? {})).toHaveLength(10);
+  expect(Object.keys(won?.models ?? {})).toHaveLength(11);
   for (const byChannel of Object.values(won?.models ?? {}))
     expect(Object.values(byChannel).reduce((a, b) => a + b, 0)).toBeCloseTo(1000, 6);
   expect((await readDealAttribution(ctx.db, 11, 102))?.kind).toBe('deal_create');

@@ -6,7 +6,9 @@ import {
   ATTRIBUTION_MODELS,
   attributeConversion,
   buildMarkovModel,
+  buildShapleyModel,
   createMarkovAccumulator,
+  createShapleyAccumulator,
   selectCountedTouches,
 } from '../../../src/kpi/models/attribution';
 import type { Contact, Deal, DealStageChange, Pipeline } from '../../../src/kpi/models/metrics';
@@ -18,6 +20,7 @@ import {
   computeOpenPipeline,
   computePipelineVelocity,
   getDealOutcome,
+  selectLeadContact,
   toSourceBucket,
 } from '../../../src/kpi/models/metrics';
 import { listSnapshotPeriods } from '../../../src/kpi/queries/snapshot-periods';
@@ -162,13 +165,14 @@ function buildReference(portal: SeedPortal): Reference {
     })),
   }));
   const live = new Map(portal.contacts.filter((c) => !c.archived).map((c) => [c.id, c]));
+  const liveById = new Map([...live.values()].map((c) => [String(c.id), { ...c, id: String(c.id) }]));
   const touchesOf = (contactId: number): Touch[] =>
     portal.touches
       .filter((t) => t.contactId === contactId)
       .map((t) => ({ id: t.id, at: t.at, channel: t.channel }));
   const deals: Deal[] = portal.deals.map((d) => {
     const contactIds = d.contactIds.filter((c) => live.has(c));
-    const primary = contactIds[0] === undefined ? undefined : live.get(contactIds[0]);
+    const primary = selectLeadContact(contactIds.map(String), liveById);
     const nonBlank = (s: string | null | undefined) =>
       s !== null && s !== undefined && s.trim() !== '' ? s : null;
     return {
@@ -211,8 +215,7 @@ function buildReference(portal: SeedPortal): Reference {
   for (const d of deals) {
     const touches = d.contactIds.flatMap((c) => touchesOf(Number(c)));
     d.contactIds.forEach((c) => withDeal.add(c));
-    const contactCreatedAt =
-      d.contactIds[0] === undefined ? undefined : live.get(Number(d.contactIds[0]))!.createdAt;
+    const contactCreatedAt = selectLeadContact(d.contactIds, liveById)?.createdAt;
     conversions.push({
       id: d.id,
       kind: 'deal_create',
@@ -260,7 +263,7 @@ test('the SQL path gives the pure models’ figures and credits on the same rows
   await fc.assert(
     fc.asyncProperty(portalArb, async (portal) => {
       await seedPortal(ctx.db, portal);
-      await service.recompute(portal.portalId, { now: NOW, batchSize: 3 });
+      await service.recompute(portal.portalId, { now: NOW });
       const ref = buildReference(portal);
       const snapshots = await ctx.db
         .selectFrom('kpi_snapshots')
@@ -331,22 +334,30 @@ test('the SQL path gives the pure models’ figures and credits on the same rows
         .where('portal_id', '=', portal.portalId)
         .execute();
       const byKey = new Map(credits.map((c) => [`${c.conversion_kind}|${c.conversion_id}|${c.touch_id}`, c]));
-      const chains = new Map<ConversionKind, ReturnType<typeof buildMarkovModel>>();
+      const chains = new Map<
+        ConversionKind,
+        { markov: ReturnType<typeof buildMarkovModel>; shapley: ReturnType<typeof buildShapleyModel> }
+      >();
       for (const kind of ['contact_create', 'deal_create', 'revenue'] as const) {
         const acc = createMarkovAccumulator();
-        for (const c of ref.conversions.filter((x) => x.kind === kind))
-          acc.add(
-            selectCountedTouches(c).map((t) => t.channel),
-            1,
-            c.value ?? 1,
-            0,
-          );
-        for (const path of ref.nulls.get(kind) ?? []) acc.add(path, 0, 0, 1);
-        chains.set(kind, buildMarkovModel(acc.snapshot()));
+        const game = createShapleyAccumulator();
+        for (const c of ref.conversions.filter((x) => x.kind === kind)) {
+          const path = selectCountedTouches(c).map((t) => t.channel);
+          acc.add(path, 1, c.value ?? 1, 0);
+          game.add(path, 1, 0);
+        }
+        for (const path of ref.nulls.get(kind) ?? []) {
+          acc.add(path, 0, 0, 1);
+          game.add(path, 0, 1);
+        }
+        chains.set(kind, {
+          markov: buildMarkovModel(acc.snapshot()),
+          shapley: buildShapleyModel(game.snapshot()),
+        });
       }
       let expectedRows = 0;
       for (const conversion of ref.conversions) {
-        const expected = attributeConversion(conversion, { markov: chains.get(conversion.kind)! });
+        const expected = attributeConversion(conversion, chains.get(conversion.kind));
         for (const model of ATTRIBUTION_MODELS) {
           const mine = expected.filter((c) => c.model === model);
           if (model === 'first_touch') expectedRows += mine.length;
@@ -355,7 +366,7 @@ test('the SQL path gives the pure models’ figures and credits on the same rows
             const row = byKey.get(`${conversion.kind}|${conversion.id}|${credit.touchId ?? ''}`);
             expect(row).toBeDefined();
             expect(row![model]).toBeCloseTo(credit.credit, 6);
-            sum += row![model];
+            sum += Number(row![model]);
           }
           expect(sum).toBeCloseTo(
             conversion.kind === 'revenue' ? Math.round((conversion.value ?? 0) * 100) / 100 : 1,

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Server } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import type { ApiHandle } from '../../../src/main/api';
 import { createApp } from '../../../src/platform/http/app';
 import { BadRequestError } from '../../../src/platform/http/errors';
 import { silentLogger, testConfig, TEST_REDIS_URL } from '../../helpers/test-context';
+import { memoryLogger } from '../install/helpers';
 
 /** A TCP relay to the real Redis that the test can cut and restore, as a network fault would. */
 async function startCuttableRedisProxy() {
@@ -87,7 +89,7 @@ describe('readiness', () => {
     );
     expect(down.status).toBe(503);
     expect(down.body).toMatchObject({ status: 'unavailable', checks: { postgres: 'ok' } });
-    expect((down.body.checks as Record<string, string>).redis).toMatch(/^error: /);
+    expect((down.body.checks as Record<string, string>).redis).toBe('error');
 
     proxy.restore();
     const back = await waitFor(
@@ -106,7 +108,33 @@ describe('readiness', () => {
     try {
       const res = await getJson(`${badApi.url}/readyz`);
       expect(res.status).toBe(503);
-      expect((res.body.checks as Record<string, string>).postgres).toMatch(/^error: /);
+      expect((res.body.checks as Record<string, string>).postgres).toBe('error');
+    } finally {
+      await badApi.close();
+      await badDb.close();
+    }
+  });
+
+  it('names the failing dependency and nothing more: no driver message, database name or host', async () => {
+    const missing = `kpib_missing_${Date.now().toString(36)}`;
+    const { logger, lines } = memoryLogger();
+    const badDb = createContext(
+      testConfig({ DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${missing}` }),
+      logger,
+    );
+    if (badDb.redis.status !== 'ready') await once(badDb.redis, 'ready');
+    const badApi = await startApi(badDb);
+    try {
+      const res = await fetch(`${badApi.url}/readyz`);
+      const text = await res.text();
+      expect(res.status).toBe(503);
+      expect(JSON.parse(text)).toEqual({ status: 'unavailable', checks: { postgres: 'error', redis: 'ok' } });
+      expect(text).not.toMatch(new RegExp(`${missing}|does not exist|127\\.0\\.0\\.1|5432`));
+      // The reason is for the operator: in the log, once per change of state, not once per probe.
+      await fetch(`${badApi.url}/readyz`).then((r) => r.arrayBuffer());
+      const logged = lines().filter((l) => l.includes('readiness: dependency not answering'));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toContain('does not exist');
     } finally {
       await badApi.close();
       await badDb.close();

@@ -36,17 +36,32 @@ describe('full sync against the simulator', () => {
     expect(counts.contacts).toBe(truth.counts.contacts.active);
     expect(counts.deals).toBe(truth.counts.deals.active);
     expect(counts.meetings).toBe(truth.counts.meetings.active);
+    expect(counts.calls).toBe(truth.counts.calls.active);
+    expect(counts.emails).toBe(truth.counts.emails.active);
+    expect(counts.calls).toBeGreaterThan(50);
+    expect(counts.emails).toBeGreaterThan(50);
     expect(counts.touches).toBeGreaterThan(counts.contacts);
     const first = await compareWithGroundTruth(ctx.db, PORTAL, truth);
     expect(first.differences).toEqual([]);
     expect(first.checked.contact).toBe(300);
+    expect(first.checked.call).toBe(truth.counts.calls.active);
+    expect(first.checked['email↔contact']).toBeGreaterThan(first.checked.email!);
 
     const states = await listSyncStates(ctx.db, PORTAL);
     expect(states.filter((s) => !s.stream.startsWith('catchup')).every((s) => s.status === 'done')).toBe(
       true,
     );
     expect(states.map((s) => s.stream)).toEqual(
-      expect.arrayContaining(['full', 'metadata', 'contacts#0', 'contacts#2', 'deals#1', 'meetings']),
+      expect.arrayContaining([
+        'full',
+        'metadata',
+        'contacts#0',
+        'contacts#2',
+        'deals#1',
+        'meetings',
+        'calls',
+        'emails',
+      ]),
     );
 
     // Pipelines, stages (won from metadata) and lifecycle stages came first.

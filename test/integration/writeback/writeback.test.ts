@@ -19,6 +19,7 @@ const MODELS = [
   'j_shaped',
   'inverse_j',
   'markov',
+  'shapley',
 ];
 
 /** Property values of the simulated portal's live records, by id. */

@@ -10,7 +10,6 @@ import {
   parseHubSpotTime,
   type MapWarning,
 } from '../../../src/sync/mappers';
-import { nextMidnightIn } from '../../../src/hubspot/rate-budget.redis';
 
 function object(over: Partial<CrmObject> & { properties?: Record<string, string | null> }): CrmObject {
   return {
@@ -81,6 +80,35 @@ describe('mapDeal', () => {
     expect(row.amount).toBeNull();
     expect(row.close_date).toBeNull();
     expect(warnings.map((w) => w.property).sort()).toEqual(['amount', 'closedate']);
+  });
+});
+
+describe('deal amounts at the edges of exactness', () => {
+  const amountOf = (amount: string) => {
+    const warnings: MapWarning[] = [];
+    const row = mapDeal(7, object({ id: '57', properties: { amount } }), (w) => warnings.push(w));
+    return { amount: row.amount, reasons: warnings.map((w) => w.reason) };
+  };
+
+  it.each([
+    ['12000.50', 12000.5],
+    ['-0.01', -0.01],
+    ['0012.500000', 12.5],
+    ['0.123456', 0.123456],
+    ['70368744177663.99', 70368744177663.99],
+    ['-70368744177663.99', -70368744177663.99],
+  ])('keeps %s exactly', (raw, value) => {
+    expect(amountOf(raw)).toEqual({ amount: value, reasons: [] });
+  });
+
+  it.each([
+    ['70368744177664.00', 'beyond the exact money range of ±70368744177663.99 (refused, not rounded)'],
+    ['200000000000000.01', 'beyond the exact money range of ±70368744177663.99 (refused, not rounded)'],
+    ['1.1234567', 'not exactly representable as an amount (refused, not rounded)'],
+    ['1234567890123.456789', 'not exactly representable as an amount (refused, not rounded)'],
+    ['1e3', 'not exactly representable as an amount (refused, not rounded)'],
+  ])('refuses %s rather than round it: %s', (raw, reason) => {
+    expect(amountOf(raw)).toEqual({ amount: null, reasons: [reason] });
   });
 });
 
@@ -222,19 +250,5 @@ describe('mergedIdsOf', () => {
   it('reads the survivor list', () => {
     expect(mergedIdsOf({ properties: { hs_merged_object_ids: '12;15; x;20' } })).toEqual([12, 15, 20]);
     expect(mergedIdsOf({ properties: {} })).toEqual([]);
-  });
-});
-
-describe('nextMidnightIn', () => {
-  it('finds the next local midnight, across zones and DST', () => {
-    const now = Date.UTC(2026, 10, 23, 20, 0, 0);
-    expect(new Date(nextMidnightIn('UTC', now)).toISOString()).toBe('2026-11-24T00:00:00.000Z');
-    expect(new Date(nextMidnightIn('Europe/Berlin', now)).toISOString()).toBe('2026-11-23T23:00:00.000Z');
-    expect(new Date(nextMidnightIn('America/New_York', now)).toISOString()).toBe('2026-11-24T05:00:00.000Z');
-    // The night the clocks go back (New York, 2026-11-01): midnight is still 04:00Z that day.
-    expect(new Date(nextMidnightIn('America/New_York', Date.UTC(2026, 9, 31, 12))).toISOString()).toBe(
-      '2026-11-01T04:00:00.000Z',
-    );
-    expect(new Date(nextMidnightIn('Not/AZone', now)).toISOString()).toBe('2026-11-24T00:00:00.000Z');
   });
 });

@@ -3,6 +3,8 @@ import type { MarkovAccumulator, MarkovModel } from './markov';
 import { allocateMarkovShares, buildMarkovModel, createMarkovAccumulator } from './markov';
 import { allocateLinearShares, allocatePositionShares, selectPositionRule } from './position-models';
 import { splitValue } from './money';
+import type { ShapleyAccumulator, ShapleyModel } from './shapley';
+import { allocateShapleyShares, buildShapleyModel, createShapleyAccumulator } from './shapley';
 import { allocateTimeDecayShares } from './time-decay';
 import type { AggregatedPath, AttributionModel, Conversion, ConversionKind, Credit } from './types';
 import { ATTRIBUTION_MODELS, NO_TOUCH_CHANNEL } from './types';
@@ -12,6 +14,8 @@ export interface AttributeOptions {
   readonly models?: readonly AttributionModel[] | undefined;
   /** Required when `markov` is among the models: the chain to take removal effects from. */
   readonly markov?: Pick<MarkovModel, 'removalEffects'> | undefined;
+  /** Required when `shapley` is among the models: the game over the population of paths. */
+  readonly shapley?: ShapleyModel | undefined;
 }
 
 /** The value a conversion distributes: its `value`, 1 when absent. */
@@ -40,6 +44,9 @@ export function attributeConversion(conversion: Conversion, options: AttributeOp
   if (models.includes('markov') && options.markov === undefined) {
     throw new RangeError('the markov model needs options.markov (build it with buildMarkovModel)');
   }
+  if (models.includes('shapley') && options.shapley === undefined) {
+    throw new RangeError('the shapley model needs options.shapley (build it with buildShapleyModel)');
+  }
   const value = conversionValue(conversion);
   const money = conversion.kind === 'revenue';
   const counted = selectCountedTouches(conversion);
@@ -66,6 +73,7 @@ export function attributeConversion(conversion: Conversion, options: AttributeOp
     if (model === 'linear') shares = allocateLinearShares(counted.length);
     else if (model === 'time_decay') shares = allocateTimeDecayShares(counted);
     else if (model === 'markov') shares = allocateMarkovShares(counted, options.markov!);
+    else if (model === 'shapley') shares = allocateShapleyShares(counted, options.shapley!);
     else
       shares = allocatePositionShares(counted.length, keyTouches, selectPositionRule(model, conversion.kind));
     const amounts = splitValue(shares, value, money);
@@ -91,6 +99,46 @@ export function attributeConversion(conversion: Conversion, options: AttributeOp
 export function addConversionToMarkov(accumulator: MarkovAccumulator, conversion: Conversion): void {
   const path = selectCountedTouches(conversion).map((t) => t.channel);
   accumulator.add(path, 1, conversionValue(conversion), 0);
+}
+
+/** The data-driven models of one conversion kind, built from the same population of paths. */
+export interface DataDrivenModels {
+  readonly markov: MarkovModel;
+  readonly shapley: ShapleyModel;
+}
+
+/**
+ * Markov chains and Shapley games for a batch of conversions, one per conversion kind, over the same
+ * population (see `buildMarkovModelsByKind`).
+ */
+export function buildDataDrivenModelsByKind(
+  conversions: Iterable<Conversion>,
+  nullPaths: Iterable<AggregatedPath> = [],
+): Map<ConversionKind, DataDrivenModels> {
+  const accumulators = new Map<ConversionKind, { markov: MarkovAccumulator; shapley: ShapleyAccumulator }>();
+  for (const conversion of conversions) {
+    let acc = accumulators.get(conversion.kind);
+    if (acc === undefined) {
+      acc = { markov: createMarkovAccumulator(), shapley: createShapleyAccumulator() };
+      accumulators.set(conversion.kind, acc);
+    }
+    const path = selectCountedTouches(conversion).map((t) => t.channel);
+    acc.markov.add(path, 1, conversionValue(conversion), 0);
+    acc.shapley.add(path, 1, 0);
+  }
+  const nulls = [...nullPaths];
+  const models = new Map<ConversionKind, DataDrivenModels>();
+  for (const [kind, acc] of accumulators) {
+    for (const p of nulls) {
+      acc.markov.add(p.path, p.conversions, p.value, p.nulls);
+      acc.shapley.add(p.path, p.conversions, p.nulls);
+    }
+    models.set(kind, {
+      markov: buildMarkovModel(acc.markov.snapshot()),
+      shapley: buildShapleyModel(acc.shapley.snapshot()),
+    });
+  }
+  return models;
 }
 
 /**
@@ -122,24 +170,34 @@ export function buildMarkovModelsByKind(
 }
 
 /**
- * Credits of a batch of conversions under the chosen models (default all ten). When `markov` is
- * chosen and no model is given, the chains are built from the batch itself, per kind (see
- * `buildMarkovModelsByKind`); pass `markov` to apply a chain built from a larger population.
- * Holds every credit in memory: stream with `attributeConversion` for large inputs.
+ * Credits of a batch of conversions under the chosen models (default all eleven). When `markov` or
+ * `shapley` is chosen and no model is given, the chains and games are built from the batch itself,
+ * per kind (see `buildDataDrivenModelsByKind`); pass `markov` / `shapley` to apply ones built from a
+ * larger population.
+ * Conversion ids must be unique in the batch (a RangeError otherwise): credits are told apart by
+ * conversion id only. Holds every credit in memory: stream with `attributeConversion` for large inputs.
  */
 export function attributeConversions(
   conversions: readonly Conversion[],
   options: AttributeOptions & { readonly nullPaths?: Iterable<AggregatedPath> | undefined } = {},
 ): Credit[] {
+  const ids = new Set<string>();
+  for (const c of conversions) {
+    if (ids.has(c.id)) {
+      throw new RangeError(`duplicate conversion id "${c.id}": its credits would merge with the other's`);
+    }
+    ids.add(c.id);
+  }
   const models = selectModels(options.models);
-  const chains =
-    models.includes('markov') && options.markov === undefined
-      ? buildMarkovModelsByKind(conversions, options.nullPaths)
-      : undefined;
+  const needsPopulation =
+    (models.includes('markov') && options.markov === undefined) ||
+    (models.includes('shapley') && options.shapley === undefined);
+  const byKind = needsPopulation ? buildDataDrivenModelsByKind(conversions, options.nullPaths) : undefined;
   const credits: Credit[] = [];
   for (const conversion of conversions) {
-    const markov = chains?.get(conversion.kind) ?? options.markov;
-    for (const credit of attributeConversion(conversion, { models, markov })) credits.push(credit);
+    const markov = options.markov ?? byKind?.get(conversion.kind)?.markov;
+    const shapley = options.shapley ?? byKind?.get(conversion.kind)?.shapley;
+    for (const credit of attributeConversion(conversion, { models, markov, shapley })) credits.push(credit);
   }
   return credits;
 }

@@ -4,14 +4,53 @@
  */
 
 /**
- * Converts an amount in currency units to whole cents, half away from zero. The product is first
- * cut to 15 significant digits so that binary noise (1.005 × 100 = 100.49999999999999) does not
- * decide the rounding of a value that was written with two decimals.
+ * The largest magnitude, in cents, that money is handled at: 2^46 currency units less a cent
+ * (70,368,744,177,663.99). Below 2^46 a double holds every cent of an amount in currency units
+ * apart from its neighbours (the gap between doubles is under a cent), so an amount, a credit or a
+ * total prints back as exactly the cents it stands for; above it, cents silently merge (at 2·10^14
+ * a double is out by up to 0.02). Amounts and sums beyond it are refused, never rounded.
+ */
+export const MAX_EXACT_CENTS = 2 ** 46 * 100 - 1;
+
+/** MAX_EXACT_CENTS in currency units: 70368744177663.99. */
+export const MAX_EXACT_AMOUNT = MAX_EXACT_CENTS / 100;
+
+/** Throws a RangeError naming `what` unless `cents` is a whole number of cents within ±MAX_EXACT_CENTS. */
+export function assertExactCents(cents: number, what: string): void {
+  if (!Number.isInteger(cents) || Math.abs(cents) > MAX_EXACT_CENTS) {
+    throw new RangeError(
+      `${what} (${cents / 100}) is beyond the exact money range of ±${MAX_EXACT_AMOUNT.toFixed(2)}: refused rather than rounded`,
+    );
+  }
+}
+
+/**
+ * Converts an amount in currency units to whole cents, half away from zero, from the amount's
+ * shortest decimal form (what `String` prints, which is what was written for any amount within the
+ * exact range): 1.005 is 101 cents, although 1.005 × 100 is 100.49999999999999 in binary.
+ * Throws a RangeError for a non-finite amount or one beyond ±MAX_EXACT_AMOUNT.
  */
 export function toCents(amount: number): number {
-  const scaled = Number.parseFloat((amount * 100).toPrecision(15));
-  const cents = Math.round(Math.abs(scaled));
-  return scaled < 0 && cents !== 0 ? -cents : cents;
+  if (!Number.isFinite(amount)) throw new RangeError(`amount must be a finite number, got ${amount}`);
+  const text = String(Math.abs(amount));
+  let cents: bigint;
+  if (text.includes('e-'))
+    cents = 0n; // below 1e-6: no cent to round to
+  else if (text.includes('e'))
+    cents = BigInt(MAX_EXACT_CENTS) + 1n; // 1e21 and up
+  else {
+    const [whole, fraction = ''] = text.split('.');
+    const digits = (fraction + '000').slice(0, 3);
+    cents = BigInt(whole!) * 100n + BigInt(digits.slice(0, 2));
+    if (digits[2]! >= '5') cents += 1n;
+  }
+  if (cents > BigInt(MAX_EXACT_CENTS)) {
+    throw new RangeError(
+      `amount ${amount} is beyond the exact money range of ±${MAX_EXACT_AMOUNT.toFixed(2)}: refused rather than rounded`,
+    );
+  }
+  const n = Number(cents);
+  return amount < 0 && n !== 0 ? -n : n;
 }
 
 /**

@@ -44,6 +44,7 @@ export const ATTRIBUTION_MODELS = [
   'j_shaped',
   'inverse_j',
   'markov',
+  'shapley',
 ] as const;
 
 export type AttributionModel = (typeof ATTRIBUTION_MODELS)[number];

@@ -4,6 +4,8 @@
  * customer lifetime value and leads per customer.
  */
 
+import type { LeadContactCandidate } from './lead-contact';
+import { selectLeadContact } from './lead-contact';
 import { buildLifecycleTimelines, findCustomerSince } from './lifecycle';
 import { partitionByAmount } from './money';
 import type { Period } from './period';
@@ -150,6 +152,8 @@ export interface ClvOverrides {
 
 export interface ClvInput {
   readonly deals: readonly Deal[];
+  /** The contacts of the deals (at least id and createdate): they pick each deal's lead contact. */
+  readonly contacts: readonly LeadContactCandidate[];
   readonly pipelines: readonly Pipeline[];
   /** Computation time; won deals closed after it are ignored and tenures end here. */
   readonly asOf: EpochMs;
@@ -161,7 +165,7 @@ export interface ClvFactorInputs {
   readonly overridden: boolean;
   /** Won deals measured (for the average order value: those with a home-currency amount). */
   readonly dealIds: readonly string[];
-  /** Customers (primary contacts of won deals). */
+  /** Customers (lead contacts of won deals). */
   readonly customerIds: readonly string[];
   /** Σ won deals per customer, and Σ years since each customer's first won deal. */
   readonly orders: number;
@@ -198,8 +202,9 @@ function pickFactor(
  * (seed example: 100 000 × 3 × 3 = 900 000). Each factor comes from settings when overridden,
  * else is measured from won deals (outcome from stage metadata) closed at or before `asOf`:
  * - average_order_value = mean home-currency amount of won deals (deals without one excluded);
- * - a customer is the primary contact of a won deal (won deals without contacts are excluded from
- *   the two factors below but still count in the average order value);
+ * - a customer is the lead contact of a won deal (`selectLeadContact`: the associated live contact
+ *   created first; won deals without one are excluded from the two factors below but still count
+ *   in the average order value);
  * - years_as_customer = mean over customers of (asOf − first won closedate) in years of 365.25 days;
  * - orders_per_year = Σ won deals of customers ÷ Σ customer years.
  * Measured factors multiply to the won revenue per customer to date: a lower bound of lifetime
@@ -216,8 +221,9 @@ export function computeCustomerLifetimeValue(input: ClvInput): CustomerLifetimeV
   const ordersOf = new Map<string, number>();
   const customerDealIds: string[] = [];
   const noContact: Exclusion[] = [];
+  const contactsById = new Map(input.contacts.map((c) => [c.id, c]));
   for (const deal of won) {
-    const customer = deal.contactIds[0];
+    const customer = selectLeadContact(deal.contactIds, contactsById)?.id;
     if (customer === undefined) {
       noContact.push({ id: deal.id, reason: 'won deal without contact' });
       continue;

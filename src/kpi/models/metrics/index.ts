@@ -15,3 +15,4 @@ export * from './lifecycle';
 export * from './speed-to-lead';
 export * from './meetings-booked';
 export * from './brand-traffic';
+export * from './lead-contact';

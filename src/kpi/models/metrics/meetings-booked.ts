@@ -4,6 +4,7 @@
  * source of the booking contact.
  */
 
+import { selectLeadContact } from './lead-contact';
 import type { Period } from './period';
 import { isWithinPeriod } from './period';
 import { ALL_SOURCES, groupBySource, listBuckets } from './source';
@@ -28,9 +29,10 @@ export interface MeetingsBooked {
 
 /**
  * Count of non-deleted meetings with `hs_meeting_source = MEETINGS_PUBLIC` booked
- * (`hs_createdate`) in the period, per original source of the booking contact (the first
- * associated contact). A meeting whose booking contact is missing or deleted is kept, in the
- * `NO_SOURCE` bucket. Counts are 0 when nothing was booked.
+ * (`hs_createdate`) in the period, per original source of the booking contact: of a meeting with
+ * several contacts, its lead contact (`selectLeadContact`: the associated live contact created
+ * first, ties to the lowest id). A meeting without a live contact is kept, in the `NO_SOURCE`
+ * bucket. Counts are 0 when nothing was booked.
  */
 export function computeMeetingsBooked(input: {
   readonly meetings: readonly Meeting[];
@@ -41,10 +43,7 @@ export function computeMeetingsBooked(input: {
   const booked = input.meetings.filter(
     (m) => !m.deleted && m.source === WEB_MEETING_SOURCE && isWithinPeriod(m.createdAt, input.period),
   );
-  const bySource = groupBySource(booked, (m) => {
-    const bookerId = m.contactIds[0];
-    return bookerId === undefined ? null : (contacts.get(bookerId)?.source ?? null);
-  });
+  const bySource = groupBySource(booked, (m) => selectLeadContact(m.contactIds, contacts)?.source ?? null);
   return {
     period: input.period,
     bySource: listBuckets(bySource).map((source) => ({

@@ -27,7 +27,7 @@ export interface Deal {
   readonly currency: string | null;
   /** `hubspot_owner_id` (owner id, not user id). */
   readonly ownerId: string | null;
-  /** `hs_analytics_source` of the deal, else of its primary contact; `null` when neither has one. */
+  /** `hs_analytics_source` of the deal, else of its lead contact (`selectLeadContact`); `null` when neither has one. */
   readonly source: string | null;
   /** `createdate` */
   readonly createdAt: EpochMs;
@@ -39,7 +39,7 @@ export interface Deal {
   readonly isWon: boolean;
   /** Archived or merged away: excluded from every KPI. */
   readonly deleted: boolean;
-  /** Associated contact ids, primary contact first (deal→contact association type 3). May be empty. */
+  /** Associated contact ids, in any order (the lead contact is chosen by `selectLeadContact`). May be empty. */
   readonly contactIds: readonly RecordId[];
 }
 
@@ -94,7 +94,7 @@ export interface LifecycleChange {
 
 export interface Meeting {
   readonly id: RecordId;
-  /** Associated contacts, booking contact first. May be empty. */
+  /** Associated contacts, in any order (the booking contact is chosen by `selectLeadContact`). May be empty. */
   readonly contactIds: readonly RecordId[];
   /** `hs_timestamp`: when the meeting takes place. */
   readonly at: EpochMs;

@@ -89,7 +89,7 @@ describe('runAttributionCommand: conversions as JSON lines', () => {
     const r = await run([], SPEC_EXAMPLE + '\n');
     expect(r.code).toBe(EXIT_OK);
     expect(r.stderr).toBe('');
-    expect(r.lines()).toHaveLength(20);
+    expect(r.lines()).toHaveLength(22);
     // t1 is first; t2 is lead creation, deal creation and closed-won: 0.3 vs 0.9 of 1 → 1/3, 2/3.
     const w = r.stdout.split('\n').filter((l) => l.includes('"w_shaped"'));
     expect(w).toEqual([
@@ -107,6 +107,7 @@ describe('runAttributionCommand: conversions as JSON lines', () => {
       'j_shaped',
       'inverse_j',
       'markov',
+      'shapley',
     ]);
   });
 
@@ -219,7 +220,8 @@ describe('runAttributionCommand: conversions as JSON lines', () => {
   });
 
   it('when streaming, says which credits were already written', async () => {
-    const r = await run(['--models', 'linear'], [SPEC_EXAMPLE, SPEC_EXAMPLE, 'oops'].join('\n'));
+    const second = SPEC_EXAMPLE.replace('deal-42', 'deal-43');
+    const r = await run(['--models', 'linear'], [SPEC_EXAMPLE, second, 'oops'].join('\n'));
     expect(r.code).toBe(EXIT_BAD_INPUT);
     expect(r.lines()).toHaveLength(4);
     expect(r.stderr).toContain('line 3: not valid JSON');
@@ -232,8 +234,31 @@ describe('runAttributionCommand: conversions as JSON lines', () => {
     );
     const r = await run([], input, {}, 64);
     expect(r.code).toBe(EXIT_OK);
-    expect(r.lines()).toHaveLength(300 * 20);
+    expect(r.lines()).toHaveLength(300 * 22);
     expect(new Set(r.lines().map((l) => l.conversionId)).size).toBe(300);
+  });
+
+  it.each([[[]], [['--models', 'linear']]])(
+    'refuses a duplicate conversion id, whose credits would merge (%j)',
+    async (args) => {
+      const other = SPEC_EXAMPLE.replace('"revenue"', '"deal_create"');
+      const r = await run(args, [SPEC_EXAMPLE, other].join('\n'));
+      expect(r.code).toBe(EXIT_BAD_INPUT);
+      expect(r.stderr).toContain(
+        'line 2: invalid conversion: id: duplicate conversion id "deal-42" (first on line 1)',
+      );
+    },
+  );
+
+  it('refuses a value beyond the exact money range instead of rounding it', async () => {
+    const line = SPEC_EXAMPLE.replace('12000.5', '200000000000000.01');
+    const r = await run([], line);
+    expect(r.code).toBe(EXIT_BAD_INPUT);
+    expect(r.stderr).toContain('line 1: invalid conversion: value: must be at most 70368744177663.99');
+    // The largest exact amount is credited to the cent.
+    const edge = await run(['--models', 'linear'], SPEC_EXAMPLE.replace('12000.5', '70368744177663.99'));
+    expect(edge.code).toBe(EXIT_OK);
+    expect(edge.lines().map((l) => l.credit)).toEqual([35184372088832, 35184372088831.99]);
   });
 
   it('writes nothing for an empty input', async () => {
@@ -250,9 +275,13 @@ describe('runAttributionCommand: --paths', () => {
     expect(r.code).toBe(EXIT_OK);
     const [a, b] = r.stdout.trim().split('\n');
     expect(a).toMatch(
-      /^\{"channel":"A","first_touch":\{"conversions":3,"value":0\},"last_touch":\{"conversions":3,"value":0\},"linear":\{"conversions":2\.1,"value":0\},"markov":\{"conversions":2(\.0+\d*)?,"value":0,"removalEffect":1\}\}$/,
+      /^\{"channel":"A","first_touch":\{"conversions":3,"value":0\},"last_touch":\{"conversions":3,"value":0\},"linear":\{"conversions":2\.1,"value":0\},"markov":\{"conversions":2(\.0+\d*)?,"value":0,"removalEffect":1\},"shapley":\{"conversions":3,"value":0\}\}$/,
     );
-    expect(JSON.parse(b!)).toMatchObject({ channel: 'B', markov: { removalEffect: 0.5 } });
+    expect(JSON.parse(b!)).toMatchObject({
+      channel: 'B',
+      markov: { removalEffect: 0.5 },
+      shapley: { conversions: 0, value: 0 },
+    });
   });
 
   it('reads the published data set from disk', async () => {

@@ -1,11 +1,17 @@
 import type { AttributionModel, Conversion } from '../../../../src/kpi/models/attribution';
-import { attributeConversion, NO_TOUCH_CHANNEL } from '../../../../src/kpi/models/attribution';
+import {
+  attributeConversion,
+  buildShapleyModel,
+  NO_TOUCH_CHANNEL,
+} from '../../../../src/kpi/models/attribution';
 import { conversion, creditsOf, expectShares, sharesOf, touch } from './builders';
 
 // Markov needs a chain; these cases give it one with equal removal effects so that it is defined
 // and the other models can be read from the same call.
 const flatMarkov = { removalEffects: new Map<string, number>() };
-const attribute = (c: Conversion) => attributeConversion(c, { markov: flatMarkov });
+// Likewise an empty Shapley game: every value 0, so equal shares per channel.
+const emptyGame = buildShapleyModel({ sets: new Map() });
+const attribute = (c: Conversion) => attributeConversion(c, { markov: flatMarkov, shapley: emptyGame });
 
 // Touch days for a five-touch journey: contact created on day 2 (t2), deal on day 4 (t4), won day 10.
 const five = [touch('t1', 0), touch('t2', 1), touch('t3', 2.5), touch('t4', 3), touch('t5', 5)];
@@ -207,7 +213,7 @@ describe('attributeConversion: shares per model', () => {
 describe('attributeConversion: edge cases', () => {
   it('credits a conversion without touches to (no touch) under every model, never dropping it', () => {
     const credits = attribute(conversion('revenue', 10, [], { value: 99.99 }));
-    expect(credits).toHaveLength(10);
+    expect(credits).toHaveLength(11);
     for (const credit of credits) {
       expect(credit).toEqual(
         expect.objectContaining({ touchId: null, channel: NO_TOUCH_CHANNEL, share: 1, credit: 99.99 }),
@@ -217,12 +223,12 @@ describe('attributeConversion: edge cases', () => {
 
   it('treats a conversion whose touches are all later as having none', () => {
     const credits = attribute(conversion('contact_create', 1, [touch('a', 2)]));
-    expect(credits.map((c) => c.channel)).toEqual(new Array(10).fill(NO_TOUCH_CHANNEL));
+    expect(credits.map((c) => c.channel)).toEqual(new Array(11).fill(NO_TOUCH_CHANNEL));
   });
 
   it('gives one credit per counted touch per model, zero shares included, touches in order', () => {
     const credits = attribute(revenue5);
-    expect(credits).toHaveLength(50);
+    expect(credits).toHaveLength(55);
     expect(credits.filter((c) => c.model === 'first_touch').map((c) => c.touchId)).toEqual([
       't1',
       't2',
@@ -239,6 +245,10 @@ describe('attributeConversion: edge cases', () => {
 
   it('refuses markov without a chain', () => {
     expect(() => attributeConversion(revenue5)).toThrow(/options.markov/);
+  });
+
+  it('refuses shapley without a game', () => {
+    expect(() => attributeConversion(revenue5, { models: ['shapley'] })).toThrow(/options.shapley/);
   });
 
   it('defaults the value to 1 and does not round counts', () => {

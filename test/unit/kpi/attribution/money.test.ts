@@ -1,4 +1,12 @@
-import { allocateCents, splitValue, toCents } from '../../../../src/kpi/models/attribution';
+import {
+  allocateCents,
+  assertExactCents,
+  attributeConversions,
+  MAX_EXACT_AMOUNT,
+  MAX_EXACT_CENTS,
+  splitValue,
+  toCents,
+} from '../../../../src/kpi/models/attribution';
 
 describe('toCents', () => {
   it.each([
@@ -42,5 +50,41 @@ describe('splitValue', () => {
 
   it('leaves counts unrounded', () => {
     expect(splitValue([0.25, 0.75], 1, false)).toEqual([0.25, 0.75]);
+  });
+});
+
+describe('the exact money range', () => {
+  it('rounds from the shortest decimal form up to the bound, exactly', () => {
+    expect(toCents(12345678901234.56)).toBe(1234567890123456);
+    expect(toCents(70368744177663.99)).toBe(MAX_EXACT_CENTS);
+    expect(toCents(-70368744177663.99)).toBe(-MAX_EXACT_CENTS);
+    expect(MAX_EXACT_AMOUNT).toBe(70368744177663.99);
+  });
+
+  it.each([70368744177664, 2e14, 1e20, Number.MAX_VALUE, Infinity, NaN])(
+    'refuses %p rather than round it',
+    (amount) => {
+      expect(() => toCents(amount)).toThrow(RangeError);
+    },
+  );
+
+  it('credits the largest exact amount to the cent', () => {
+    expect(splitValue([0.5, 0.5], 70368744177663.99, true)).toEqual([35184372088832, 35184372088831.99]);
+  });
+
+  it('assertExactCents refuses a total beyond the bound, naming it', () => {
+    expect(() => assertExactCents(MAX_EXACT_CENTS, 'total')).not.toThrow();
+    expect(() => assertExactCents(MAX_EXACT_CENTS + 1, 'revenue total of X')).toThrow(
+      /revenue total of X .* beyond the exact money range of ±70368744177663\.99/,
+    );
+  });
+});
+
+describe('attributeConversions', () => {
+  it('refuses a duplicate conversion id, whose credits would merge', () => {
+    const c = { id: 'd1', kind: 'deal_create' as const, convertedAt: 0, touches: [] };
+    expect(() => attributeConversions([c, { ...c, kind: 'revenue' }], { models: ['linear'] })).toThrow(
+      /duplicate conversion id "d1"/,
+    );
   });
 });

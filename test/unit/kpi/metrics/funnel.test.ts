@@ -175,9 +175,15 @@ describe('computeFunnel', () => {
 describe('computeCustomerLifetimeValue', () => {
   const asOf = at('2026-06-30T00:00:00Z');
   const YEAR = 365.25 * DAY;
+  // k1 was created before its colleague: k1 is the lead contact of the deals they share.
+  const CLV_CONTACTS = ['k1', 'k1-colleague', 'k2', 'k3', 'k4', 'k'].map((id, i) => ({
+    id,
+    createdAt: asOf - 10 * YEAR + i * DAY,
+  }));
 
   it('seed example from settings: 100 000 × 3 × 3 = 900 000', () => {
     const clv = computeCustomerLifetimeValue({
+      contacts: CLV_CONTACTS,
       deals: [],
       pipelines: [DEFAULT_PIPELINE],
       asOf,
@@ -227,7 +233,12 @@ describe('computeCustomerLifetimeValue', () => {
   ];
 
   it('measured from won deals: the same 900 000 from raw records', () => {
-    const clv = computeCustomerLifetimeValue({ deals: orders, pipelines: [DEFAULT_PIPELINE], asOf });
+    const clv = computeCustomerLifetimeValue({
+      contacts: CLV_CONTACTS,
+      deals: orders,
+      pipelines: [DEFAULT_PIPELINE],
+      asOf,
+    });
     expect(clv.averageOrderValue.value).toBe(100_000);
     expect(clv.yearsAsCustomer.value).toBeCloseTo(3, 9);
     expect(clv.ordersPerYear.value).toBeCloseTo(3, 9);
@@ -237,6 +248,7 @@ describe('computeCustomerLifetimeValue', () => {
 
   it('keeps deals without contacts in the order value, reports what it left out, ignores lost/deleted/future', () => {
     const clv = computeCustomerLifetimeValue({
+      contacts: CLV_CONTACTS,
       deals: [...orders, ...noise],
       pipelines: [DEFAULT_PIPELINE],
       asOf,
@@ -252,8 +264,48 @@ describe('computeCustomerLifetimeValue', () => {
     expect(clv.ordersPerYear.inputs.customerIds).toEqual(['k1']);
   });
 
+  it('the customer of a deal with several contacts is the one created first, ties to the lowest id', () => {
+    const deals = [
+      // Listed first but created later: not the customer.
+      makeDeal({
+        id: 'a',
+        stageId: 'closedwon',
+        amountHome: 10,
+        closedAt: asOf - YEAR,
+        contactIds: ['20', '7'],
+      }),
+      // Created at the same instant: the lower id (numerically, 9 < 10) is the customer.
+      makeDeal({
+        id: 'b',
+        stageId: 'closedwon',
+        amountHome: 10,
+        closedAt: asOf - YEAR,
+        contactIds: ['10', '9'],
+      }),
+      // The first-created contact is deleted: it takes no part.
+      makeDeal({
+        id: 'c',
+        stageId: 'closedwon',
+        amountHome: 10,
+        closedAt: asOf - YEAR,
+        contactIds: ['5', '6'],
+      }),
+    ];
+    const contacts = [
+      { id: '20', createdAt: asOf - 3 * YEAR },
+      { id: '7', createdAt: asOf - 4 * YEAR },
+      { id: '10', createdAt: asOf - 2 * YEAR },
+      { id: '9', createdAt: asOf - 2 * YEAR },
+      { id: '5', createdAt: asOf - 5 * YEAR, deleted: true },
+      { id: '6', createdAt: asOf - YEAR },
+    ];
+    const clv = computeCustomerLifetimeValue({ contacts, deals, pipelines: [DEFAULT_PIPELINE], asOf });
+    expect([...clv.ordersPerYear.inputs.customerIds].sort()).toEqual(['6', '7', '9']);
+  });
+
   it('a partial override replaces only that factor', () => {
     const clv = computeCustomerLifetimeValue({
+      contacts: CLV_CONTACTS,
       deals: orders,
       pipelines: [DEFAULT_PIPELINE],
       asOf,
@@ -265,13 +317,19 @@ describe('computeCustomerLifetimeValue', () => {
   });
 
   it('no won deals and no settings: unknown, with the reason', () => {
-    const clv = computeCustomerLifetimeValue({ deals: [], pipelines: [DEFAULT_PIPELINE], asOf });
+    const clv = computeCustomerLifetimeValue({
+      contacts: CLV_CONTACTS,
+      deals: [],
+      pipelines: [DEFAULT_PIPELINE],
+      asOf,
+    });
     expect(getReason(clv.value)).toBe('average order value unknown: no won deals');
     expect(getReason(clv.yearsAsCustomer)).toBe('no won deals');
   });
 
   it('customers who became customers at asOf have no time yet: orders per year unknown', () => {
     const clv = computeCustomerLifetimeValue({
+      contacts: CLV_CONTACTS,
       deals: [makeDeal({ id: 'now', stageId: 'closedwon', closedAt: asOf, contactIds: ['k'] })],
       pipelines: [DEFAULT_PIPELINE],
       asOf,

@@ -8,8 +8,8 @@ describe('computeMeetingsBooked', () => {
   const contacts = [
     makeContact({ id: 'c1', source: 'ORGANIC_SEARCH' }),
     makeContact({ id: 'c2', source: null }),
-    makeContact({ id: 'c3', source: 'PAID_SEARCH', deleted: true }),
-    makeContact({ id: 'c4', source: 'PAID_SOCIAL' }),
+    makeContact({ id: 'c3', source: 'PAID_SEARCH', deleted: true, createdAt: at('2026-01-01T00:00:00Z') }),
+    makeContact({ id: 'c4', source: 'PAID_SOCIAL', createdAt: at('2026-02-01T00:00:00Z') }),
   ];
   const meetings = [
     makeMeeting({ id: 'm1', contactIds: ['c1'], createdAt: at('2026-03-05T10:00:00Z') }),
@@ -27,17 +27,21 @@ describe('computeMeetingsBooked', () => {
     }),
     // 31 March 23:00 UTC is 1 April in Berlin.
     makeMeeting({ id: 'm8', contactIds: ['c1'], createdAt: at('2026-03-31T23:00:00Z') }),
-    // The booking contact is the first associated one.
-    makeMeeting({ id: 'm9', contactIds: ['c4', 'c1'], createdAt: at('2026-03-10T10:00:00Z') }),
+    // Of several contacts, the booking contact is the one created first (c4), wherever it is listed,
+    makeMeeting({ id: 'm9', contactIds: ['c1', 'c4'], createdAt: at('2026-03-10T10:00:00Z') }),
     makeMeeting({ id: 'm10', contactIds: ['unknown-contact'], createdAt: at('2026-03-10T10:00:00Z') }),
+    // a deleted contact takes no part (c3 was created before c4),
+    makeMeeting({ id: 'm11', contactIds: ['c3', 'c4'], createdAt: at('2026-03-11T10:00:00Z') }),
+    // and of contacts created at the same instant, the lowest id (c1).
+    makeMeeting({ id: 'm12', contactIds: ['c2', 'c1'], createdAt: at('2026-03-12T10:00:00Z') }),
   ];
 
   it.each<[string, string, string[]]>([
-    ['UTC', ALL_SOURCES, ['m1', 'm2', 'm3', 'm4', 'm8', 'm9', 'm10']],
-    ['UTC', 'ORGANIC_SEARCH', ['m1', 'm8']],
+    ['UTC', ALL_SOURCES, ['m1', 'm2', 'm3', 'm4', 'm8', 'm9', 'm10', 'm11', 'm12']],
+    ['UTC', 'ORGANIC_SEARCH', ['m1', 'm8', 'm12']],
     ['UTC', NO_SOURCE, ['m2', 'm3', 'm4', 'm10']],
-    ['UTC', 'PAID_SOCIAL', ['m9']],
-    ['Europe/Berlin', 'ORGANIC_SEARCH', ['m1']],
+    ['UTC', 'PAID_SOCIAL', ['m9', 'm11']],
+    ['Europe/Berlin', 'ORGANIC_SEARCH', ['m1', 'm12']],
   ])('%s %s: %j', (zone, source, ids) => {
     const r = computeMeetingsBooked({ meetings, contacts, period: month('2026-03', zone) });
     const row = source === ALL_SOURCES ? r.total : r.bySource.find((x) => x.source === source)!;

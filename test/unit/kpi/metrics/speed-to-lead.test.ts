@@ -1,5 +1,10 @@
-import { SALES_ACTIVITY_KINDS, computeSpeedToLead } from '../../../../src/kpi/models/metrics/speed-to-lead';
+import {
+  NO_SALES_ACTIVITY_REASON,
+  SALES_ACTIVITY_KINDS,
+  computeSpeedToLead,
+} from '../../../../src/kpi/models/metrics/speed-to-lead';
 import { getReason } from '../../../../src/kpi/models/metrics/stats';
+import type { KpiResult } from '../../../../src/kpi/models/metrics/stats';
 import { activity, at, makeContact, makeMeeting, month } from './fixtures';
 
 describe('computeSpeedToLead', () => {
@@ -73,11 +78,30 @@ describe('computeSpeedToLead', () => {
     expect(r.minutesToFirstActivity.p90.value).toBeCloseTo(20.8, 12);
   });
 
-  it('share within 5 minutes (inclusive) among leads that can be judged', () => {
-    expect(r.shareWithinTarget.value).toBe(0.5);
+  it('share within 5 minutes (inclusive) over all leads of the period, and how many were answered', () => {
+    expect(r.shareWithinTarget.value).toBe(3 / 7);
     expect(r.shareWithinTarget.inputs.numeratorIds).toEqual(['L1', 'L2', 'L6']);
-    // L5 arrived 2 minutes before now and is not judged yet.
-    expect(r.shareWithinTarget.inputs.denominatorIds).toEqual(['L1', 'L2', 'L3', 'L4', 'L6', 'L9']);
+    // L5 arrived 2 minutes before now without an answer: it counts as not answered (the spec).
+    expect(r.shareWithinTarget.inputs.denominatorIds).toEqual(['L1', 'L2', 'L3', 'L4', 'L5', 'L6', 'L9']);
+    expect(r.answered.value).toBe(5);
+    expect(r.answered.inputs.ids).toEqual(['L1', 'L2', 'L3', 'L6', 'L9']);
+  });
+
+  it('a portal without any activity or meeting gets null with the reason, never 0 %', () => {
+    const none = computeSpeedToLead({
+      contacts,
+      activities: [],
+      meetings: [],
+      period: month('2026-03'),
+      now: at('2026-03-31T12:00:00Z'),
+    });
+    for (const figure of [
+      none.shareWithinTarget,
+      none.answered,
+      none.minutesToFirstActivity.median,
+      none.followUpsBeforeFirstMeeting.mean,
+    ] as KpiResult<unknown>[])
+      expect(getReason(figure)).toBe(NO_SALES_ACTIVITY_REASON);
   });
 
   it('follow-ups before the first meeting booked after the clock started', () => {
@@ -102,7 +126,8 @@ describe('computeSpeedToLead', () => {
       now: at('2026-03-31T12:00:00Z'),
     });
     expect(getReason(empty.minutesToFirstActivity.median)).toBe('no lead in period has had a sales activity');
-    expect(getReason(empty.shareWithinTarget)).toBe('no lead in period can be judged yet');
+    expect(getReason(empty.shareWithinTarget)).toBe('no leads in period');
+    expect(empty.answered.value).toBe(0);
     expect(getReason(empty.followUpsBeforeFirstMeeting.mean)).toBe('no lead in period has booked a meeting');
   });
 

@@ -1,0 +1,369 @@
+import { sql } from 'kysely';
+import type { RawBuilder } from 'kysely';
+import { z } from 'zod';
+
+import type { Executor } from '../db';
+import { CREDIT_MODELS, NO_OWNER } from './report-data';
+
+/**
+ * Drill-down: the records behind a figure, re-derived from the KPI run's per-record rows with the
+ * figure's own rule and period bounds (docs/kpis.md "Tracing a stored figure back to records").
+ * Lists are streamed from a cursor, never held whole in memory.
+ */
+
+export const DRILL_KINDS = [
+  'qualified',
+  'won',
+  'closed',
+  'contacts',
+  'customers',
+  'open',
+  'meetings',
+  'first_deal',
+  'stage',
+  'visits',
+  'credits',
+] as const;
+export type DrillKind = (typeof DRILL_KINDS)[number];
+
+const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+
+/** A figure's address, carried in the drill-down link's query string. */
+export const drillSchema = z
+  .object({
+    kind: z.enum(DRILL_KINDS),
+    start: isoDate.optional(),
+    end: isoDate.optional(),
+    pipeline: z.string().max(100).optional(),
+    /** An owner filter beside the breakdown (attribution per owner). */
+    owner: z.string().max(100).optional(),
+    by: z.enum(['source', 'owner', 'pipeline', 'stage', 'channel']).optional(),
+    value: z.string().max(200).optional(),
+    conv: z.enum(['revenue', 'deal_create', 'contact_create']).optional(),
+    model: z.enum(CREDIT_MODELS).optional(),
+    label: z.string().max(300).optional(),
+  })
+  .strict()
+  .refine((d) => (d.start === undefined) === (d.end === undefined), 'start and end go together');
+export type DrillRef = z.input<typeof drillSchema>;
+export type Drill = z.output<typeof drillSchema>;
+
+export function drillQuery(ref: DrillRef): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(ref)) if (v !== undefined) params.set(k, String(v));
+  return params.toString();
+}
+
+export type ColumnKind = 'id' | 'text' | 'money' | 'number' | 'date';
+export interface RecordColumn {
+  readonly key: string;
+  readonly label: string;
+  readonly kind: ColumnKind;
+}
+
+/** HubSpot object type ids for record links. */
+const OBJECT_TYPE = { contact: '0-1', deal: '0-3', meeting: '0-47' } as const;
+export type RecordObject = keyof typeof OBJECT_TYPE | null;
+
+export function hubspotRecordUrl(portalId: number, object: keyof typeof OBJECT_TYPE, id: number | string) {
+  return `https://app.hubspot.com/contacts/${portalId}/record/${OBJECT_TYPE[object]}/${encodeURIComponent(String(id))}`;
+}
+
+export interface RecordList {
+  readonly title: string;
+  readonly object: RecordObject;
+  readonly columns: readonly RecordColumn[];
+  /** Streams rows (objects keyed by column key; `id` first). */
+  stream(): AsyncIterable<Record<string, unknown>>;
+}
+
+const DEAL_COLUMNS: RecordColumn[] = [
+  { key: 'id', label: 'Deal', kind: 'id' },
+  { key: 'name', label: 'Name', kind: 'text' },
+  { key: 'pipeline', label: 'Pipeline', kind: 'text' },
+  { key: 'stage', label: 'Stage', kind: 'text' },
+  { key: 'outcome', label: 'Outcome', kind: 'text' },
+  { key: 'source', label: 'Source', kind: 'text' },
+  { key: 'owner', label: 'Owner', kind: 'text' },
+  { key: 'amount', label: 'Amount (home currency)', kind: 'money' },
+  { key: 'created', label: 'Created', kind: 'date' },
+  { key: 'closed', label: 'Close date', kind: 'date' },
+  { key: 'days_to_close', label: 'Days to close', kind: 'number' },
+];
+
+const CONTACT_COLUMNS: RecordColumn[] = [
+  { key: 'id', label: 'Contact', kind: 'id' },
+  { key: 'email', label: 'Email', kind: 'text' },
+  { key: 'source', label: 'Original source', kind: 'text' },
+  { key: 'stage', label: 'Lifecycle stage', kind: 'text' },
+  { key: 'created', label: 'Created', kind: 'date' },
+  { key: 'customer_since', label: 'Customer since', kind: 'date' },
+  { key: 'days_to_deal', label: 'Days to deal', kind: 'number' },
+  { key: 'minutes_to_first_activity', label: 'Minutes to first sales activity', kind: 'number' },
+];
+
+const CHUNK = 500;
+
+function ownerFilter(column: RawBuilder<unknown>, owner: string): RawBuilder<unknown> {
+  return owner === NO_OWNER ? sql`${column} is null` : sql`${column} = ${owner}`;
+}
+
+function periodFilter(column: RawBuilder<unknown>, d: Drill): RawBuilder<unknown> {
+  return d.start && d.end ? sql`and ${column} >= ${d.start} and ${column} < ${d.end}` : sql``;
+}
+
+function dealList(db: Executor, portalId: number, d: Drill, title: string, where: RawBuilder<unknown>) {
+  const pipeline = d.pipeline ? sql`and r.pipeline_id = ${d.pipeline}` : sql``;
+  const breakdown =
+    d.by === 'source' && d.value !== undefined
+      ? sql`and r.source = ${d.value}`
+      : d.by === 'owner' && d.value !== undefined
+        ? sql`and ${ownerFilter(sql.ref('r.owner_id'), d.value)}`
+        : d.by === 'pipeline' && d.value !== undefined
+          ? sql`and r.pipeline_id = ${d.value}`
+          : sql``;
+  const query = sql<Record<string, unknown>>`
+    select r.deal_id as id, dl.name, coalesce(p.label, r.pipeline_id) as pipeline, coalesce(s.label, r.stage_id) as stage,
+      r.outcome, r.source, coalesce(r.owner_id, ${NO_OWNER}) as owner, r.amount_home as amount,
+      r.created_at as created, r.close_date as closed, r.days_to_close
+    from kpi_deal_rows r
+    left join deals dl on dl.portal_id = r.portal_id and dl.deal_id = r.deal_id
+    left join pipelines p on p.portal_id = r.portal_id and p.pipeline_id = r.pipeline_id
+    left join pipeline_stages s on s.portal_id = r.portal_id and s.pipeline_id = r.pipeline_id and s.stage_id = r.stage_id
+    where r.portal_id = ${portalId} ${where} ${pipeline} ${breakdown}
+    order by r.deal_id`;
+  return list(db, title, 'deal', DEAL_COLUMNS, query);
+}
+
+function contactList(db: Executor, portalId: number, d: Drill, title: string, where: RawBuilder<unknown>) {
+  const breakdown =
+    d.by === 'source' && d.value !== undefined
+      ? sql`and r.source = ${d.value}`
+      : d.by === 'owner' && d.value !== undefined
+        ? sql`and ${ownerFilter(sql.ref('c.owner_id'), d.value)}`
+        : sql``;
+  const query = sql<Record<string, unknown>>`
+    select r.contact_id as id, c.email, r.source, r.lifecycle_stage as stage, r.created_at as created,
+      r.customer_since, r.days_to_deal, r.minutes_to_first_activity
+    from kpi_contact_rows r
+    join contacts c on c.portal_id = r.portal_id and c.contact_id = r.contact_id
+    where r.portal_id = ${portalId} ${where} ${breakdown}
+    order by r.contact_id`;
+  return list(db, title, 'contact', CONTACT_COLUMNS, query);
+}
+
+/**
+ * Deals that entered the pipeline's qualified stage in the period, by the rule of the velocity
+ * snapshot (src/kpi/queries/snapshot-queries.ts): the first history entry into the qualified
+ * stage or a stage that implies it (a later open stage, a won stage; a lost stage only when it is
+ * the qualified stage), else, for a deal without history, its creation when its current stage
+ * implies it.
+ */
+function qualifiedFilter(portalId: number, d: Drill): RawBuilder<unknown> {
+  const pipeline = d.pipeline ?? '';
+  return sql`and r.deal_id in (
+    with ordered_stages as (
+      select s.stage_id, s.is_closed, s.is_won,
+        case when not s.is_closed then
+          row_number() over (partition by s.is_closed order by s.display_order, s.stage_id collate "C") end as open_rank
+      from pipeline_stages s where s.portal_id = ${portalId} and s.pipeline_id = ${pipeline}
+    ),
+    q_meta as (
+      select qs.stage_id as q_stage, qs.is_closed as q_closed, qs.open_rank as q_rank
+      from pipelines pl
+      left join ordered_stages first_open on first_open.open_rank = 1
+      join ordered_stages qs on qs.stage_id = coalesce(pl.qualified_stage_id, first_open.stage_id)
+      where pl.portal_id = ${portalId} and pl.pipeline_id = ${pipeline}
+    ),
+    implying as (
+      select o.stage_id from ordered_stages o cross join q_meta m
+      where (not o.is_closed and not m.q_closed and o.open_rank >= m.q_rank)
+         or (o.is_won and (not m.q_closed or o.stage_id = m.q_stage))
+         or (o.is_closed and not o.is_won and o.stage_id = m.q_stage)
+    ),
+    entries as (
+      select h.deal_id, min(h.changed_at) as entered_at
+      from deal_stage_history h join implying i on i.stage_id = h.stage_id
+      where h.portal_id = ${portalId}
+      group by h.deal_id
+      union all
+      select x.deal_id, x.created_at from kpi_deal_rows x join implying i on i.stage_id = x.stage_id
+      where x.portal_id = ${portalId}
+        and not exists (select 1 from deal_stage_history h where h.portal_id = ${portalId} and h.deal_id = x.deal_id)
+    )
+    select e.deal_id from entries e where true ${periodFilter(sql.ref('e.entered_at'), d)}
+  )`;
+}
+
+function list(
+  db: Executor,
+  title: string,
+  object: RecordObject,
+  columns: readonly RecordColumn[],
+  query: RawBuilder<Record<string, unknown>>,
+): RecordList {
+  return {
+    title,
+    object,
+    columns,
+    async *stream() {
+      // kysely streams through pg-cursor (set on the dialect): CHUNK rows in memory at a time.
+      const compiled = query.compile(db);
+      for await (const chunk of db.getExecutor().stream<Record<string, unknown>>(compiled, CHUNK))
+        yield* chunk.rows;
+    },
+  };
+}
+
+/** The record list behind a figure. */
+export function openRecordList(db: Executor, portalId: number, d: Drill): RecordList {
+  const label = d.label ?? d.kind;
+  switch (d.kind) {
+    case 'won':
+      return dealList(
+        db,
+        portalId,
+        d,
+        label,
+        sql`and r.outcome = 'won' ${periodFilter(sql.ref('r.close_date'), d)}`,
+      );
+    case 'qualified':
+      // The pipeline is the one whose stage was entered; the deal may have moved on since.
+      return dealList(db, portalId, { ...d, pipeline: undefined }, label, qualifiedFilter(portalId, d));
+    case 'closed':
+      return dealList(
+        db,
+        portalId,
+        d,
+        label,
+        sql`and r.outcome in ('won', 'lost') ${periodFilter(sql.ref('r.close_date'), d)}`,
+      );
+    case 'open':
+      return dealList(db, portalId, d, label, sql`and r.outcome = 'open'`);
+    case 'contacts':
+      return contactList(db, portalId, d, label, periodFilter(sql.ref('r.created_at'), d));
+    case 'customers':
+      return contactList(db, portalId, d, label, periodFilter(sql.ref('r.customer_since'), d));
+    case 'stage':
+      return contactList(
+        db,
+        portalId,
+        { ...d, by: undefined },
+        label,
+        d.value === undefined || d.value === '(no stage)'
+          ? sql`and r.lifecycle_stage is null`
+          : sql`and r.lifecycle_stage = ${d.value}`,
+      );
+    case 'first_deal':
+      // docs/kpis.md: customers whose first won deal closed in the period, with a usable day count.
+      return contactList(
+        db,
+        portalId,
+        d,
+        label,
+        sql`and r.days_to_deal is not null and exists (select 1 from deals fd where fd.portal_id = r.portal_id
+          and fd.deal_id = r.first_won_deal_id ${periodFilter(sql.ref('fd.close_date'), d)})`,
+      );
+    case 'meetings': {
+      const source =
+        d.by === 'source' && d.value !== undefined
+          ? sql`and coalesce(b.source_key, '(no source)') = ${d.value}`
+          : sql``;
+      const query = sql<Record<string, unknown>>`
+        with booking as (
+          select distinct on (mc.meeting_id) mc.meeting_id,
+            case when btrim(coalesce(c.analytics_source, ''), E' \t\n\r') <> '' then c.analytics_source
+              else '(no source)' end as source_key, c.contact_id
+          from meeting_contacts mc join contacts c on c.portal_id = mc.portal_id and c.contact_id = mc.contact_id
+          where mc.portal_id = ${portalId}
+          order by mc.meeting_id, mc.contact_id
+        )
+        select m.meeting_id as id, coalesce(b.source_key, '(no source)') as source, b.contact_id as contact,
+          m.created_at as booked, m.occurred_at as occurs
+        from meetings m left join booking b on b.meeting_id = m.meeting_id
+        where m.portal_id = ${portalId} and not m.archived and m.meeting_source = 'MEETINGS_PUBLIC'
+          ${periodFilter(sql.ref('m.created_at'), d)}
+          ${source}
+        order by m.meeting_id`;
+      return list(
+        db,
+        label,
+        'meeting',
+        [
+          { key: 'id', label: 'Meeting', kind: 'id' },
+          { key: 'source', label: 'Source of the booking contact', kind: 'text' },
+          { key: 'contact', label: 'Booking contact', kind: 'text' },
+          { key: 'booked', label: 'Booked', kind: 'date' },
+          { key: 'occurs', label: 'Takes place', kind: 'date' },
+        ],
+        query,
+      );
+    }
+    case 'visits': {
+      const source = d.value !== undefined && d.by === 'source' ? sql`and w.source = ${d.value}` : sql``;
+      const query = sql<Record<string, unknown>>`
+        select w.day::text as id, w.source, w.visits
+        from web_traffic_daily w
+        join portals pt on pt.portal_id = w.portal_id
+        where w.portal_id = ${portalId} ${source}
+          ${
+            d.start && d.end
+              ? sql`and (w.day::timestamp at time zone coalesce(pt.time_zone, 'UTC')) >= ${d.start}
+                 and (w.day::timestamp at time zone coalesce(pt.time_zone, 'UTC')) < ${d.end}`
+              : sql``
+          }
+        order by w.day, w.source`;
+      return list(
+        db,
+        label,
+        null,
+        [
+          { key: 'id', label: 'Day', kind: 'text' },
+          { key: 'source', label: 'Source', kind: 'text' },
+          { key: 'visits', label: 'Visits', kind: 'number' },
+        ],
+        query,
+      );
+    }
+    case 'credits': {
+      const conv = d.conv ?? 'revenue';
+      const m = CREDIT_MODELS.indexOf(d.model ?? 'linear') + 1;
+      // The owner of a deal conversion is the deal's, of a contact conversion the contact's.
+      const pipeline =
+        conv === 'contact_create'
+          ? d.owner !== undefined
+            ? sql`and exists (select 1 from contacts c where c.portal_id = k.portal_id
+                and c.contact_id = k.conversion_id and ${ownerFilter(sql.ref('c.owner_id'), d.owner)})`
+            : sql``
+          : d.owner !== undefined
+            ? sql`and exists (select 1 from kpi_deal_rows r where r.portal_id = k.portal_id
+                and r.deal_id = k.conversion_id and ${ownerFilter(sql.ref('r.owner_id'), d.owner)})`
+            : d.pipeline
+              ? sql`and exists (select 1 from kpi_deal_rows r where r.portal_id = k.portal_id
+                  and r.deal_id = k.conversion_id and r.pipeline_id = ${d.pipeline})`
+              : sql``;
+      const query = sql<Record<string, unknown>>`
+        select k.conversion_id as id, k.converted_at as converted, k.value,
+          (select sum(k.credits[${m}::int][t.i]) from unnest(k.channels) with ordinality t(channel, i)
+            where t.channel = ${d.value ?? ''}) as credit,
+          array_to_string(k.channels, ' > ') as path
+        from kpi_credits k
+        where k.portal_id = ${portalId} and k.conversion_kind = ${conv} and ${d.value ?? ''} = any(k.channels)
+          ${periodFilter(sql.ref('k.converted_at'), d)} ${pipeline}
+        order by k.conversion_id`;
+      return list(
+        db,
+        label,
+        conv === 'contact_create' ? 'contact' : 'deal',
+        [
+          { key: 'id', label: conv === 'contact_create' ? 'Contact' : 'Deal', kind: 'id' },
+          { key: 'converted', label: 'Converted', kind: 'date' },
+          { key: 'value', label: 'Conversion value', kind: 'number' },
+          { key: 'credit', label: `Credit to ${d.value ?? ''} (${d.model ?? 'linear'})`, kind: 'number' },
+          { key: 'path', label: 'Touch channels in order', kind: 'text' },
+        ],
+        query,
+      );
+    }
+  }
+}

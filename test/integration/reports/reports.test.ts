@@ -1,0 +1,292 @@
+import { PassThrough } from 'node:stream';
+
+import { createKpiService } from '../../../src/kpi/kpi.service';
+import { startApi } from '../../../src/main/api';
+import type { ApiHandle } from '../../../src/main/api';
+import { runCommand } from '../../../src/main/cli';
+import { runtimeOf } from '../../../src/main/commands/command';
+import { reportLinkCommand } from '../../../src/main/commands/report-link';
+import { createReportService } from '../../../src/reports';
+import { createReportAccess } from '../../../src/reports/access';
+import { parseCsv } from '../../helpers/csv';
+import { createTestContext, silentLogger } from '../../helpers/test-context';
+import type { TestContext } from '../../helpers/test-context';
+import { seedPortal } from '../kpi/seed';
+import type { SeedPortal } from '../kpi/seed';
+
+const DAY = 86_400_000;
+// The report pages show the latest stored periods, so the portal is computed as of now.
+const NOW = Date.now();
+
+function portal(portalId: number, amount: number): SeedPortal {
+  return {
+    portalId,
+    pipelines: [
+      {
+        id: 'default',
+        stages: [
+          { id: 'appt', order: 0, closed: false, probability: 0.2 },
+          { id: 'won', order: 1, closed: true, probability: 1 },
+          { id: 'lost', order: 2, closed: true, probability: 0 },
+        ],
+      },
+    ],
+    contacts: [
+      { id: 1, createdAt: NOW - 60 * DAY, source: 'ORGANIC_SEARCH', lifecycleStage: 'customer' },
+      { id: 2, createdAt: NOW - 50 * DAY, source: 'PAID_SEARCH, "brand", quoted' },
+      { id: 3, createdAt: NOW - 1 * DAY, source: 'DIRECT_TRAFFIC', lifecycleStage: 'lead' },
+    ],
+    deals: [
+      {
+        id: 100,
+        pipelineId: 'default',
+        stageId: 'won',
+        amount,
+        createdAt: NOW - 40 * DAY,
+        closedAt: NOW - 2 * DAY,
+        contactIds: [1],
+      },
+      {
+        id: 101,
+        pipelineId: 'default',
+        stageId: 'won',
+        amount: amount * 2,
+        createdAt: NOW - 30 * DAY,
+        closedAt: NOW - 2 * DAY,
+        contactIds: [2],
+      },
+      {
+        id: 102,
+        pipelineId: 'default',
+        stageId: 'lost',
+        amount: 10,
+        createdAt: NOW - 30 * DAY,
+        closedAt: NOW - 2 * DAY,
+        contactIds: [2],
+      },
+      {
+        id: 103,
+        pipelineId: 'default',
+        stageId: 'appt',
+        amount: 700,
+        createdAt: NOW - 20 * DAY,
+        closedAt: null,
+        contactIds: [3],
+      },
+    ],
+    touches: [
+      { id: 't1', contactId: 1, at: NOW - 70 * DAY, channel: 'ORGANIC_SEARCH' },
+      { id: 't2', contactId: 2, at: NOW - 55 * DAY, channel: 'PAID_SEARCH' },
+    ],
+  };
+}
+
+let ctx: TestContext;
+let api: ApiHandle;
+
+async function open(portalId: number): Promise<string> {
+  const link = await ctx.reports.mintLinkForPortal(portalId);
+  const res = await fetch(link!.url, { redirect: 'manual' });
+  expect(res.status).toBe(303);
+  expect(res.headers.get('location')).toBe(`/reports/${portalId}/overview`);
+  return res.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+const get = (path: string, cookie?: string) =>
+  fetch(`${api.url}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
+
+beforeAll(async () => {
+  ctx = await createTestContext({ PUBLIC_BASE_URL: 'http://127.0.0.1:1' });
+  await seedPortal(ctx.db, portal(21, 1000));
+  await seedPortal(ctx.db, portal(22, 5));
+  const kpi = createKpiService({ db: ctx.db, logger: silentLogger() });
+  await kpi.recompute(21, { now: NOW });
+  await kpi.recompute(22, { now: NOW });
+  api = await startApi(ctx);
+  // Links carry the public base URL; point them at this server.
+  Object.assign(ctx, {
+    reports: createReportService({
+      db: ctx.db,
+      redis: ctx.redis,
+      keyPrefix: ctx.config.queue.prefix,
+      publicBaseUrl: api.url,
+      secureCookies: false,
+    }),
+  });
+});
+afterAll(async () => {
+  await api.close();
+  await ctx.cleanup();
+});
+
+describe('access', () => {
+  test('a link opens once: the session cookie is HttpOnly, SameSite=Lax, 8 h; a second opening gets the expired page', async () => {
+    const link = await ctx.reports.mintLinkForPortal(21);
+    const first = await fetch(link!.url, { redirect: 'manual' });
+    expect(first.status).toBe(303);
+    const cookie = first.headers.get('set-cookie')!;
+    expect(cookie).toMatch(
+      /^kpi_bridge_report=[\w-]{43}; Path=\/reports; Max-Age=28800; HttpOnly; SameSite=Lax$/,
+    );
+    const again = await fetch(link!.url, { redirect: 'manual' });
+    expect(again.status).toBe(410);
+    expect(await again.text()).toContain('kpi-bridge report-link --portal');
+  });
+
+  test('links expire after their TTL; cookies are Secure when asked; only hashes are stored', async () => {
+    const access = createReportAccess({
+      redis: ctx.redis,
+      keyPrefix: ctx.config.queue.prefix,
+      publicBaseUrl: 'https://reports.example',
+      secureCookies: true,
+      linkTtlMs: 30,
+    });
+    const { url } = await access.mintLink({ portalId: 21, userId: 7 });
+    const token = new URL(url).searchParams.get('token')!;
+    const keys = await ctx.redis.keys(`${ctx.config.queue.prefix}:reports:*`);
+    expect(keys.some((k) => k.includes(token))).toBe(false);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await access.redeemLink(token)).toBeUndefined();
+    const fresh = new URL((await access.mintLink({ portalId: 21, userId: 7 })).url).searchParams.get(
+      'token',
+    )!;
+    const redeemed = await access.redeemLink(fresh);
+    expect(redeemed?.principal).toEqual({ portalId: 21, userId: 7 });
+    expect(access.sessionCookie(redeemed!.sessionId)).toMatch(/; Secure$/);
+    expect(await access.readSession(redeemed!.sessionId)).toEqual({ portalId: 21, userId: 7 });
+  });
+
+  test('no session: 401 page; a session of portal 21 gets 404 for anything of portal 22', async () => {
+    expect((await get('/reports/21/overview')).status).toBe(401);
+    const cookie = await open(21);
+    expect((await get('/reports/21/overview', cookie)).status).toBe(200);
+    for (const path of [
+      '/reports/22/overview',
+      '/reports/22/pipeline',
+      '/reports/22/records?kind=won',
+      '/reports/22/records/csv?kind=won',
+      '/reports/22/csv/overview/velocity',
+      '/reports/99999/overview',
+    ]) {
+      const res = await get(path, cookie);
+      expect(res.status).toBe(404);
+      expect(await res.text()).toContain('data-status="not-found"');
+    }
+  });
+
+  test('kpi-bridge report-link prints a link for an installed portal and refuses any other', async () => {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let printed = '';
+    out.on('data', (c: Buffer) => (printed += c.toString()));
+    const rt = runtimeOf(ctx, { stdout: out, stderr: err });
+    expect(await runCommand(reportLinkCommand, ['--portal', '21'], rt)).toBe(0);
+    const url = printed.trim();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/reports\/open\?token=[\w-]{43}$/);
+    expect((await fetch(url, { redirect: 'manual' })).headers.get('location')).toBe('/reports/21/overview');
+    expect(await runCommand(reportLinkCommand, ['--portal', '404'], rt)).toBe(1);
+    expect(await runCommand(reportLinkCommand, ['--portal', 'x'], rt)).toBe(2);
+    expect(await runCommand(reportLinkCommand, ['--portal', '21', '--view', 'nope'], rt)).toBe(2);
+  });
+});
+
+describe('figures and records', () => {
+  let cookie: string;
+  beforeAll(async () => {
+    cookie = await open(21);
+  });
+
+  test('every view renders for the session portal, with its own figures only', async () => {
+    for (const view of ['overview', 'attribution', 'funnel', 'pipeline', 'lifecycle', 'speed-to-lead']) {
+      const res = await get(`/reports/21/${view}`, cookie);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('server-timing')).toMatch(/^view;dur=/);
+    }
+    const pipeline = await (await get('/reports/21/pipeline?unit=trailing_90d', cookie)).text();
+    // Average won deal size of portal 21 is (1000 + 2000) / 2; portal 22's (5 + 10) / 2 is not there.
+    expect(pipeline).toContain('data-value="1500"');
+    expect(pipeline).not.toContain('data-value="7.5"');
+  });
+
+  test('an unknown figure shows its reason, never 0', async () => {
+    const html = await (await get('/reports/21/overview?unit=month', cookie)).text();
+    expect(html).toContain('n/a: no analytics data in period');
+    expect(html).toContain('n/a: no branded search series uploaded');
+  });
+
+  test('bad picker values are a 400 page, not a 500', async () => {
+    expect((await get('/reports/21/overview?unit=decade', cookie)).status).toBe(400);
+    expect((await get('/reports/21/overview?extra=1', cookie)).status).toBe(400);
+    expect((await get('/reports/21/records?kind=nope', cookie)).status).toBe(400);
+    expect((await get('/reports/21/nope', cookie)).status).toBe(404);
+  });
+
+  test('the won-deals drill-down lists exactly the deals of the figure, as HTML and as CSV', async () => {
+    const html = await (await get('/reports/21/pipeline?unit=trailing_90d', cookie)).text();
+    const href = /href="(\/reports\/21\/records\?kind=won[^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&');
+    const list = await (await get(href, cookie)).text();
+    expect(/data-count="(\d+)"/.exec(list)![1]).toBe('2');
+    expect(list).toContain('https://app.hubspot.com/contacts/21/record/0-3/100');
+    expect(list).toContain('https://app.hubspot.com/contacts/21/record/0-3/101');
+    const csvHref = /href="(\/reports\/21\/records\/csv\?[^"]+)"/.exec(list)![1]!.replace(/&amp;/g, '&');
+    const res = await get(csvHref, cookie);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const rows = parseCsv((await res.text()).replace(/^\uFEFF/, ''));
+    expect(rows[0]).toContain('HubSpot URL');
+    expect(rows.slice(1).map((r) => r[0])).toEqual(['100', '101']);
+    // ISO dates, plain numbers, and a source with a comma and quotes survives the round trip.
+    const created = rows[0]!.indexOf('Created');
+    expect(rows[1]![created]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    const source = rows[0]!.indexOf('Source');
+    expect(rows[2]![source]).toBe('PAID_SEARCH, "brand", quoted');
+  });
+
+  test('qualified opportunities link to the deals that entered the qualified stage in the period', async () => {
+    const html = await (await get('/reports/21/pipeline?unit=trailing_90d', cookie)).text();
+    const hrefs = [...html.matchAll(/href="(\/reports\/21\/records\?kind=qualified[^"]+)"/g)].map((m) =>
+      m[1]!.replace(/&amp;/g, '&'),
+    );
+    const latest = hrefs[hrefs.length - 1]!;
+    const list = await (await get(latest, cookie)).text();
+    // Deals 100 and 101 (won) and 103 (in the first open stage) were created into implying stages; the lost one was not.
+    expect(/data-count="(\d+)"/.exec(list)![1]).toBe('3');
+    expect(list).not.toContain('record/0-3/102');
+    expect(html).toContain(`data-value="3">3</a>`);
+  });
+
+  test('an attribution credit links to the conversions that touched the channel, as many as the stored total counts', async () => {
+    const html = await (await get('/reports/21/attribution?unit=trailing_90d&kind=revenue', cookie)).text();
+    const href = /href="(\/reports\/21\/records\?kind=credits[^"]*value=ORGANIC_SEARCH[^"]*)"/
+      .exec(html)![1]!
+      .replace(/&amp;/g, '&');
+    const drill = new URLSearchParams(href.split('?')[1]);
+    const stored = await ctx.db
+      .selectFrom('kpi_attribution_totals')
+      .select(['conversions', 'credit'])
+      .where('portal_id', '=', 21)
+      .where('conversion_kind', '=', 'revenue')
+      .where('model', '=', drill.get('model')!)
+      .where('period_unit', '=', 'trailing_90d')
+      .where('period_start', '=', new Date(drill.get('start')!))
+      .where('breakdown', '=', 'pipeline')
+      .where('breakdown_value', '=', 'default')
+      .where('channel', '=', 'ORGANIC_SEARCH')
+      .executeTakeFirstOrThrow();
+    const list = await (await get(href, cookie)).text();
+    expect(Number(/data-count="(\d+)"/.exec(list)![1])).toBe(stored.conversions);
+    expect(stored.conversions).toBe(1);
+    expect(list).toContain('https://app.hubspot.com/contacts/21/record/0-3/100');
+  });
+
+  test('a view table downloads as CSV with the figures unformatted and unknowns empty', async () => {
+    const res = await get('/reports/21/csv/pipeline/velocity-trend?unit=trailing_90d', cookie);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="pipeline-velocity-trend-.*\.csv"$/,
+    );
+    const rows = parseCsv((await res.text()).replace(/^\uFEFF/, ''));
+    expect(rows[0]![0]).toBe('Period');
+    const latest = rows[rows.length - 1]!;
+    expect(latest[4]).toBe('1500');
+  });
+});
