@@ -1,10 +1,13 @@
 import { sql } from 'kysely';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createCardsFeature } from './cards';
+import type { CardsFeature } from './cards';
 import type { Config } from './config';
 import { createHubSpotClientFactory } from './hubspot/client';
 import type { HubSpotClientFactory } from './hubspot/client';
 import { createHubSpotOAuth } from './hubspot/oauth';
+import { verifySignatureV3 } from './hubspot/signature';
 import type { HubSpotOAuth } from './hubspot/oauth';
 import type { RateBudget } from './hubspot/rate-budget';
 import { createRedisRateBudget } from './hubspot/rate-budget.redis';
@@ -20,6 +23,7 @@ import { createDb } from './db';
 import type { Database } from './db';
 import { createKpiService } from './kpi/kpi.service';
 import type { KpiService } from './kpi/kpi.service';
+import { withRawClient } from './platform/db/database';
 import { outageLogFor } from './platform/outage-log';
 import { createRedis, redisUrlOf } from './platform/queue/connection';
 import { createProducer } from './platform/queue/producer';
@@ -68,6 +72,8 @@ export type AppContext = {
   kpi: KpiService;
   /** KPIs into kpibridge_* properties in HubSpot, status of the write-back (src/writeback). */
   writeback: WritebackService;
+  /** Deal and contact cards, settings page: the signed read API over the KPI tables (src/cards). */
+  cards: CardsFeature;
 
   /** Report pages, CSV exports and one-time report links. */
   reports: ReportService;
@@ -178,6 +184,23 @@ export function createContext(
     properties: manifest.properties,
     propertyGroups: manifest.propertyGroups,
   });
+  const cards = createCardsFeature({
+    db,
+    // Named prepared statements (planned once per pooled connection) keep a card request under a
+    // millisecond of Postgres time; Kysely itself sends unnamed statements, planned every time.
+    prepared: (name, text, values) =>
+      withRawClient(
+        db,
+        async ({ client }) => (await client.query({ name, text, values: [...values] })).rows as unknown[],
+      ),
+    producer,
+    signature: {
+      verify: verifySignatureV3,
+      clientSecret: config.hubspot.clientSecret,
+      publicBaseUrl: config.http.publicBaseUrl,
+    },
+    logger,
+  });
   const reports = createReportService({
     db,
     redis,
@@ -228,6 +251,7 @@ export function createContext(
     syncJobs,
     kpi,
     writeback,
+    cards,
     reports,
     close,
   };

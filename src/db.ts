@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { CardsTables } from './cards/cards.tables';
 import type { Config } from './config';
 import type { InstallTables } from './install/install.tables';
 import type { KpiTables } from './kpi/kpi.tables';
@@ -16,7 +17,7 @@ import type { TrafficTables } from './sync/traffic.tables';
  * starts with portal_id, and every query is scoped by it (see the tenant-isolation tests).
  */
 export interface DB
-  extends InstallTables, MirrorTables, SyncTables, KpiTables, TrafficTables, WritebackTables {}
+  extends InstallTables, MirrorTables, SyncTables, KpiTables, TrafficTables, CardsTables, WritebackTables {}
 
 export type Database = Kysely<DB>;
 

@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
@@ -9,6 +10,7 @@ import type { AppContext } from '../context';
 import { createLogger } from '../logger';
 import { deriveApp, installIntoSimulator, startSimulator } from '../simulator';
 import type { SimulatorHandle } from '../simulator';
+import { computeSignatureV3 } from '../hubspot/signature';
 import { readHeadline } from '../kpi/kpi.service';
 import { isConnectionError } from '../platform/outage-log';
 import { QUEUE_NAMES } from '../platform/queue/jobs';
@@ -229,6 +231,47 @@ const steps: DemoStep[] = [
     },
   },
   {
+    name: 'cards',
+    run: async (demo) => {
+      // What the deal and contact cards ask for, signed as hubspot.fetch signs it, and what they get.
+      const deal = await demo.ctx.db
+        .selectFrom('kpi_deal_rows as r')
+        .innerJoin('deal_contacts as dc', (j) =>
+          j.onRef('dc.portal_id', '=', 'r.portal_id').onRef('dc.deal_id', '=', 'r.deal_id'),
+        )
+        .select(['r.deal_id', 'dc.contact_id'])
+        .where('r.portal_id', '=', demo.portalId)
+        .orderBy('r.outcome', 'desc')
+        .orderBy('r.deal_id')
+        .executeTakeFirstOrThrow();
+      const cards: Record<string, unknown> = {};
+      for (const path of [
+        `/cards/deal?dealId=${deal.deal_id}`,
+        `/cards/contact?contactId=${deal.contact_id}`,
+      ]) {
+        const full = `${path}&portalId=${demo.portalId}&userId=1&userEmail=rep%40example.com&appId=${demo.ctx.config.hubspot.appId}`;
+        const timestamp = String(Date.now());
+        const headers = {
+          'X-HubSpot-Signature-v3': computeSignatureV3(
+            demo.ctx.config.hubspot.clientSecret,
+            'GET',
+            `${demo.ctx.config.http.publicBaseUrl}${full}`,
+            '',
+            timestamp,
+          ),
+          'X-HubSpot-Request-Timestamp': timestamp,
+        };
+        const res = await getLocal(`${demo.api.url}${full}`, headers);
+        const body = JSON.parse(res.body) as { state?: string };
+        demo.say(`GET ${demo.ctx.config.http.publicBaseUrl}${full}`);
+        for (const [name, value] of Object.entries(headers)) demo.say(`  ${name}: ${value}`);
+        demo.say(`→ ${res.status} ${res.body}`);
+        cards[path.slice(7, path.indexOf('?'))] = { status: res.status, state: body.state };
+      }
+      return { cards };
+    },
+  },
+  {
     // The report pages: a one-time link opens the overview; --once checks every view with it.
     name: 'reports',
     run: async (demo) => {
@@ -253,6 +296,18 @@ const steps: DemoStep[] = [
     },
   },
 ];
+
+/** A GET to our own API (fetch is reserved for the HubSpot adapter by lint). */
+function getLocal(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();

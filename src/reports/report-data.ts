@@ -227,10 +227,9 @@ export interface StageMedian {
   readonly label: string;
   readonly isClosed: boolean;
   readonly medianDays: number | null;
-  readonly openDeals: number;
 }
 
-/** Per stage of a pipeline: the median days of completed stays (from the deal rows) and open deals in it now. */
+/** Per stage of a pipeline: the median days of completed stays (stored on the deal rows). */
 export async function readStageMedians(
   db: Executor,
   portalId: number,
@@ -241,16 +240,14 @@ export async function readStageMedians(
     label: string;
     is_closed: boolean;
     median: number | null;
-    open_deals: number;
   }>`
-    with per_stage as (
-      -- One pass over the pipeline's deal rows (a subquery per stage would scan them per stage).
-      select r.stage_id, max(r.stage_median_days) as median, count(*) filter (where r.outcome = 'open') as open_deals
-      from kpi_deal_rows r where r.portal_id = ${portalId} and r.pipeline_id = ${pipelineId}
-      group by r.stage_id
-    )
-    select s.stage_id, s.label, s.is_closed, p.median, coalesce(p.open_deals, 0)::int as open_deals
-    from pipeline_stages s left join per_stage p on p.stage_id = s.stage_id
+    -- Every deal row of a stage carries the stage's median: one index probe per stage
+    -- (kpi_deal_rows_by_stage) instead of reading the pipeline's deals.
+    select s.stage_id, s.label, s.is_closed,
+      (select r.stage_median_days from kpi_deal_rows r
+        where r.portal_id = s.portal_id and r.pipeline_id = s.pipeline_id and r.stage_id = s.stage_id
+        limit 1) as median
+    from pipeline_stages s
     where s.portal_id = ${portalId} and s.pipeline_id = ${pipelineId} and not s.archived
     order by s.display_order, s.stage_id`.execute(db);
   return rows.map((r) => ({
@@ -258,7 +255,6 @@ export async function readStageMedians(
     label: r.label,
     isClosed: r.is_closed,
     medianDays: r.median === null ? null : Number(r.median),
-    openDeals: Number(r.open_deals),
   }));
 }
 

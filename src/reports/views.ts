@@ -906,13 +906,13 @@ async function pipeline(db: Executor, ctx: ReportContext): Promise<Section[]> {
     {
       id: 'stages',
       title: 'Days in each stage',
-      note: 'Median days of completed stays in each stage of the pipeline (deals that have moved on), and the open deals in each stage now.',
+      note: 'Median days of completed stays in each stage of the pipeline (deals that have moved on since).',
       tables: [
         {
           id: 'stages',
           title: 'Stages',
           caption: `Pipeline ${ctx.pipeline?.label ?? '-'}, as of the latest KPI run`,
-          columns: ['Stage', 'Median days in stage', 'Open deals now'],
+          columns: ['Stage', 'Median days in stage'],
           rows: stages.map((s) => [
             text(s.label),
             s.isClosed
@@ -920,7 +920,6 @@ async function pipeline(db: Executor, ctx: ReportContext): Promise<Section[]> {
               : s.medianDays === null
                 ? { v: null, fmt: 'days' as const, reason: `no deal has left stage ${s.label} yet` }
                 : { v: s.medianDays, fmt: 'days' as const },
-            { v: s.openDeals, fmt: 'count' as const },
           ]),
         },
       ],

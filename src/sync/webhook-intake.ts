@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import { webhookEventSchema } from '../hubspot/schemas';
+import type { WebhookEvent } from '../hubspot/schemas';
 import type { Database } from '../db';
 import type { Producer } from '../platform/queue/producer';
 import { isOwnWriteEvent } from './own-writes';
@@ -12,32 +13,9 @@ import { enqueueObjectRefresh } from './sync-queue';
  * Webhook intake: validate each event, drop duplicates and events of portals we do not
  * serve, turn the rest into "refresh this record" entries in the portal's pending set,
  * and enqueue one coalesced refresh job per portal. No HubSpot call here, so the answer
- * leaves in milliseconds; the worker reads the records' current state.
+ * leaves in milliseconds; the worker reads the records' current state. The event's shape
+ * is the adapter's (src/hubspot/schemas.ts), like every HubSpot payload.
  */
-const id = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
-
-export const webhookEventSchema = z.object({
-  portalId: id,
-  subscriptionType: z.string().optional(),
-  eventType: z.string().optional(),
-  objectId: id.optional(),
-  objectTypeId: z.string().optional(),
-  occurredAt: z.number().optional(),
-  eventId: z.union([z.number(), z.string()]).optional(),
-  subscriptionId: z.union([z.number(), z.string()]).optional(),
-  propertyName: z.string().optional(),
-  propertyValue: z.string().optional(),
-  primaryObjectId: id.optional(),
-  mergedObjectIds: z.array(id).optional(),
-  associationType: z.string().optional(),
-  fromObjectId: id.optional(),
-  toObjectId: id.optional(),
-  associationRemoved: z.boolean().optional(),
-  changeSource: z.string().optional(),
-  sourceId: z.string().optional(),
-});
-export type WebhookEvent = z.infer<typeof webhookEventSchema>;
-
 /** HubSpot sends ≤ 100 events per request; a little slack, then 413. */
 export const MAX_BATCH_EVENTS = 1000;
 const DEDUPE_TTL_S = 24 * 3600;

@@ -59,6 +59,7 @@ describe('demo --once', () => {
         velocityPerDay: number | null;
         revenueBySource: Record<string, number | null>;
       };
+      cards: Record<string, { status: number; state: string }>;
     };
     expect(summary.install.portalId).toBe(101);
     expect(summary.install.scopes).toContain('crm.objects.deals.read');
@@ -69,6 +70,12 @@ describe('demo --once', () => {
       expect(summary.kpi.winRate).toBeLessThanOrEqual(1);
     }
     expect(Object.keys(summary.kpi.revenueBySource).length).toBeGreaterThan(0);
+    // The signed card requests it printed, answered from the computed figures.
+    expect(summary.cards).toEqual({
+      deal: { status: 200, state: 'ready' },
+      contact: { status: 200, state: 'ready' },
+    });
+    expect(lines.filter((l) => l.startsWith('  X-HubSpot-Signature-v3: '))).toHaveLength(2);
     // The report link opened the overview of the simulated portal, and every view answered.
     expect(summary.reports.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/reports\/101\/overview$/);
     expect(summary.reports.opened).toBe('/reports/101/overview');
