@@ -35,6 +35,8 @@ import { createWebhookIntake } from './sync/webhook-intake';
 import type { WebhookIntake } from './sync/webhook-intake';
 import { createSyncJobHandlers } from './sync/sync.worker';
 import type { SyncJobHandlers } from './sync/sync.worker';
+import { createWritebackService } from './writeback';
+import type { WritebackService } from './writeback';
 import { createReportService } from './reports';
 import { importCsv } from './sync';
 import type { ReportService } from './reports';
@@ -73,6 +75,8 @@ export type AppContext = {
   syncJobs: SyncJobHandlers;
   /** KPI computation of one portal and its headline figures (src/kpi). */
   kpi: KpiService;
+  /** KPIs into kpibridge_* properties in HubSpot, status of the write-back (src/writeback). */
+  writeback: WritebackService;
   /** Deal and contact cards, settings page: the signed read API over the KPI tables (src/cards). */
   cards: CardsFeature;
 
@@ -161,7 +165,17 @@ export function createContext(
     logger,
   });
   const purge = createPurgeService({ db, producer, graceDays: config.uninstallGraceDays, logger });
-  const webhookIntake = createWebhookIntake({ db, redis, producer, prefix: config.queue.prefix, logger });
+  const webhookIntake = createWebhookIntake({
+    db,
+    redis,
+    producer,
+    prefix: config.queue.prefix,
+    logger,
+    // Read on use, like the other HubSpot settings: commands that never take webhooks run without them.
+    get appId() {
+      return config.hubspot.appId;
+    },
+  });
   const syncJobs = createSyncJobHandlers({
     db,
     redis,
@@ -172,6 +186,13 @@ export function createContext(
     hubspot,
   });
   const kpi = createKpiService({ db, logger });
+  const writeback = createWritebackService({
+    db,
+    hubspot,
+    logger,
+    properties: manifest.properties,
+    propertyGroups: manifest.propertyGroups,
+  });
   const cards = createCardsFeature({
     db,
     // Named prepared statements (planned once per pooled connection) keep a card request under a
@@ -247,6 +268,7 @@ export function createContext(
     webhookIntake,
     syncJobs,
     kpi,
+    writeback,
     cards,
     reports,
     close,

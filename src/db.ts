@@ -7,6 +7,7 @@ import { createKysely } from './platform/db/database';
 import type { PoolEvents } from './platform/db/database';
 import type { MirrorTables } from './sync/mirror.tables';
 import type { SyncTables } from './sync/sync.tables';
+import type { WritebackTables } from './writeback/writeback.tables';
 import type { TrafficTables } from './sync/traffic.tables';
 
 /**
@@ -15,7 +16,8 @@ import type { TrafficTables } from './sync/traffic.tables';
  * (`<feature>.tables.ts`) and adds them with one `extends`. Every tenant table's key
  * starts with portal_id, and every query is scoped by it (see the tenant-isolation tests).
  */
-export interface DB extends InstallTables, MirrorTables, SyncTables, KpiTables, TrafficTables, CardsTables {}
+export interface DB
+  extends InstallTables, MirrorTables, SyncTables, KpiTables, TrafficTables, CardsTables, WritebackTables {}
 
 export type Database = Kysely<DB>;
 

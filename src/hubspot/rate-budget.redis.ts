@@ -10,7 +10,7 @@ import type { RateBudget, RateBudgetKind, RateLimitPolicy } from './rate-budget'
  * window, the way HubSpot counts), using Redis' clock so processes on different hosts
  * agree. backOff() parks a portal's budget until a time (a 429's policy says which).
  */
-type RateKind = RateBudgetKind;
+type RateKind = Exclude<RateBudgetKind, 'background'>;
 type RatePolicy = RateLimitPolicy;
 
 export type RedisRateBudgetOptions = {
@@ -24,7 +24,14 @@ export type RedisRateBudgetOptions = {
    * arrives, and jitter between the two would otherwise turn a full window into a 429.
    */
   marginMs?: number;
+  /**
+   * Standard slots per window that `background` calls leave free while foreground calls (sync,
+   * webhook refreshes) were seen in the last window. Default 10 of 110.
+   */
+  backgroundReserve?: number;
 };
+
+export const BACKGROUND_RESERVE = 10;
 
 export const HUBSPOT_LIMITS = {
   standard: { limit: 110, windowMs: 10_000 },
@@ -33,6 +40,8 @@ export const HUBSPOT_LIMITS = {
 
 // Returns {0} when a slot was granted, else {milliseconds to wait before asking again, the
 // policy that parked the budget or ''}.
+// KEYS[3] marks recent foreground use of the window: ARGV[4] 'fg' sets it, 'bg' (background
+// work) then stops ARGV[5] slots short of the limit, so foreground callers always find room.
 const TAKE_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -40,6 +49,12 @@ local parked = redis.call('PTTL', KEYS[2])
 if parked > 0 then return {parked, redis.call('GET', KEYS[2]) or ''} end
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
+if ARGV[4] == 'fg' then
+  redis.call('SET', KEYS[3], '1', 'PX', window)
+elseif ARGV[4] == 'bg' and redis.call('EXISTS', KEYS[3]) == 1 then
+  limit = limit - tonumber(ARGV[5])
+  if limit < 1 then limit = 1 end
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local used = redis.call('ZCARD', KEYS[1])
 if used < limit then
@@ -101,7 +116,7 @@ function parkedKinds(policy: RatePolicy): RateKind[] {
 
 export type RedisRateBudget = RateBudget & {
   /** Grants in the current window, for tests and the status command. */
-  usage(portalId: number, kind: RateKind): Promise<number>;
+  usage(portalId: number, kind: RateBudgetKind): Promise<number>;
 };
 
 export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRateBudget {
@@ -114,24 +129,33 @@ export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRat
   const windowKey = (portalId: number, kind: RateKind) => `${prefix}:rate:${portalId}:${kind}`;
   const parkKey = (portalId: number, kind: RateKind) => `${prefix}:rate:${portalId}:${kind}:parked`;
 
+  const reserve = options.backgroundReserve ?? BACKGROUND_RESERVE;
+
   async function take(
     portalId: number,
-    kind: RateKind,
+    requested: RateBudgetKind,
     signal?: AbortSignal,
     options: { maxWaitMs?: number } = {},
   ): Promise<void> {
-    const { limit, windowMs } = budgets[kind];
+    // Background calls share the standard window; while the sync or webhook refreshes used it
+    // within the last window, they see it full `reserve` slots early. Alone, they use all of it.
+    const kind: RateKind = requested === 'background' ? 'standard' : requested;
+    const { windowMs, limit } = budgets[kind];
+    const mode = requested === 'background' ? 'bg' : kind === 'standard' ? 'fg' : '';
     for (;;) {
       if (signal?.aborted) throw new RateBudgetAbortedError();
       const member = `${Date.now()}-${randomBytes(6).toString('hex')}`;
       const [waitReply, policyReply] = (await redis.eval(
         TAKE_SCRIPT,
-        2,
+        3,
         windowKey(portalId, kind),
         parkKey(portalId, kind),
+        `${windowKey(portalId, kind)}:foreground`,
         limit,
         windowMs + margin,
         member,
+        mode,
+        reserve,
       )) as [number, string];
       const wait = Number(waitReply);
       if (wait <= 0) return;
@@ -150,7 +174,8 @@ export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRat
     }
   }
 
-  async function usage(portalId: number, kind: RateKind): Promise<number> {
+  async function usage(portalId: number, requested: RateBudgetKind): Promise<number> {
+    const kind: RateKind = requested === 'background' ? 'standard' : requested;
     const { windowMs } = budgets[kind];
     const [seconds, micros] = await redis.time();
     const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);

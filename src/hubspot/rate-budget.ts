@@ -3,7 +3,12 @@
  * calls `take` before each request and `backOff` when HubSpot answers 429; the
  * implementation is Redis buckets (rate-budget.redis.ts).
  */
-export type RateBudgetKind = 'standard' | 'search';
+/**
+ * `background`: work that can wait (the KPI write-back). It spends the standard budget but stops
+ * short of it by a reserve while the sync or webhook refreshes are using the window, so they always
+ * find room; alone, it may use the whole window.
+ */
+export type RateBudgetKind = 'standard' | 'search' | 'background';
 export type RateLimitPolicy = 'TEN_SECONDLY_ROLLING' | 'SECONDLY' | 'DAILY';
 
 export interface RateBudget {

@@ -319,6 +319,7 @@ export const webhookEventSchema = z.object({
   toObjectId: eventId.optional(),
   associationRemoved: z.boolean().optional(),
   isPrimaryAssociation: z.boolean().optional(),
+  /** Who made the change: INTEGRATION with sourceId = the app id for API writes (our write-back). */
   changeSource: z.string().optional(),
   sourceId: z.string().optional(),
 });

@@ -32,8 +32,20 @@ const propertySchema = z
     numberDisplayHint: z
       .enum(['currency', 'duration', 'formatted', 'percentage', 'probability', 'unformatted'])
       .optional(),
+    showCurrencySymbol: z.boolean().optional(),
+    options: z
+      .array(
+        z
+          .object({ label: z.string().min(1), value: z.string().min(1), displayOrder: z.number().int() })
+          .strict(),
+      )
+      .optional(),
   })
   .strict()
+  .refine(
+    (p) => (p.type === 'enumeration') === (p.options !== undefined && p.options.length > 0),
+    'enumeration properties, and only they, list their options',
+  )
   .refine(
     (p) => (p.type === 'number') === (p.fieldType === 'number'),
     'number properties use fieldType number',

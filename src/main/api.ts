@@ -35,7 +35,11 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
         logger: ctx.logger,
       }),
       createCardsRouter(ctx.cards),
-      createSyncAdminRouter({ db: ctx.db, adminToken: ctx.config.admin.token }),
+      createSyncAdminRouter({
+        db: ctx.db,
+        adminToken: ctx.config.admin.token,
+        writebackStatus: (portalId) => ctx.writeback.status(portalId),
+      }),
       createQueueDashboardRouter({ producer: ctx.producer, adminToken: ctx.config.admin.token }),
       createReportsRouter({ reports: ctx.reports, logger: ctx.logger }),
     ],

@@ -261,6 +261,37 @@ const steps: DemoStep[] = [
     },
   },
   {
+    // Write-back: the KPI run queued it; its KPIs land on the simulator's records. Then run it once
+    // more by hand: unchanged KPIs make no call (rerunCalls 0).
+    name: 'writeback',
+    run: async (demo) => {
+      const run = await waitUntil('the write-back', async () => {
+        const r = await demo.ctx.db
+          .selectFrom('writeback_runs')
+          .selectAll()
+          .where('portal_id', '=', demo.portalId)
+          .where('started_at', '>=', new Date(demo.startedAt))
+          .where('status', 'in', ['succeeded', 'stopped'])
+          .orderBy('run_id', 'desc')
+          .executeTakeFirst();
+        return r;
+      });
+      const rerun = await demo.ctx.writeback.run(demo.portalId);
+      const failed = Object.values(run.failures).reduce((a, b) => a + b, 0);
+      const writeback = {
+        deals: run.records_written.deals ?? 0,
+        contacts: run.records_written.contacts ?? 0,
+        calls: run.calls,
+        failed,
+        rerunCalls: rerun.calls,
+      };
+      demo.say(
+        `Wrote KPIs back to ${writeback.deals} deals and ${writeback.contacts} contacts in ${writeback.calls} batch calls (${failed} refused); re-run with unchanged KPIs: ${writeback.rerunCalls} calls`,
+      );
+      return { writeback };
+    },
+  },
+  {
     name: 'cards',
     run: async (demo) => {
       // What the deal and contact cards ask for, signed as hubspot.fetch signs it, and what they get.

@@ -1,5 +1,6 @@
 import type { AppContext } from '../context';
 import { createKpiComputeHandler } from '../kpi/kpi.worker';
+import { createWritebackHandler } from '../writeback';
 import { createRedis } from '../platform/queue/connection';
 import { jobNamesOfQueue, jobRegistry, QUEUE_NAMES } from '../platform/queue/jobs';
 import type { QueueName } from '../platform/queue/jobs';
@@ -15,7 +16,8 @@ export function createJobHandlers(ctx: AppContext): JobHandlers {
     health: (payload) =>
       Promise.resolve({ ok: true, requestedAt: payload.requestedAt, answeredAt: new Date().toISOString() }),
     'install.purge-due': async () => ({ purged: await ctx.purge.purgeDue(new Date()) }),
-    'kpi.compute': createKpiComputeHandler(ctx.kpi),
+    'kpi.compute': createKpiComputeHandler(ctx.kpi, ctx.producer),
+    'writeback.run': createWritebackHandler(ctx.writeback),
     ...ctx.syncJobs,
   };
 }

@@ -49,6 +49,13 @@ const faultsBody = z.object({
   refreshTokenRevoked: z.boolean().optional(),
   dailyLimitExhausted: z.boolean().optional(),
   authorizeDenied: z.boolean().optional(),
+  validationRuleIds: z
+    .object({
+      contacts: z.array(z.number().int()).optional(),
+      deals: z.array(z.number().int()).optional(),
+      meetings: z.array(z.number().int()).optional(),
+    })
+    .optional(),
 });
 const tokensBody = z.object({ scopes: z.array(z.string()).optional(), appId: z.number().int().optional() });
 const webhooksBody = z.object({

@@ -21,6 +21,7 @@ import { findMatches, SEARCH_LIMITS, SEARCH_OPERATORS, type SearchQuery } from '
 import { renderObject, selectProperties, type AssociationsField, type PublicObject } from './serialize';
 import { PATHS } from './endpoints';
 import { findAssociationDirection } from './associations';
+import { validationRuleError } from './validation-rules';
 
 /**
  * The CRM objects API at /crm/objects/2026-09/{objectType}: list, read, batch
@@ -317,6 +318,8 @@ export function createCrmRouter(context: SimulatorContext): Router {
         continue;
       }
       const parsed = validateWrite(portal, objectType, record, input.properties, false);
+      const ruleError = validationRuleError(runtime.faults.get().validationRuleIds[objectType], record.id);
+      if (ruleError) parsed.errors.push(ruleError);
       if (parsed.errors.length > 0) {
         errors.push({
           status: 'error',

@@ -21,6 +21,8 @@ export type PortalFaults = {
   dailyLimitExhausted: boolean;
   /** The authorize page redirects with error=access_denied while set. */
   authorizeDenied: boolean;
+  /** Records an admin's validation rule refuses on API writes (VALIDATION_ERROR per record in batches). */
+  validationRuleIds: Readonly<Partial<Record<string, readonly number[]>>>;
 };
 
 export const NO_FAULTS: Readonly<PortalFaults> = Object.freeze({
@@ -32,6 +34,7 @@ export const NO_FAULTS: Readonly<PortalFaults> = Object.freeze({
   refreshTokenRevoked: false,
   dailyLimitExhausted: false,
   authorizeDenied: false,
+  validationRuleIds: {},
 });
 
 export type FaultDecision = 'none' | 'timeout' | 'error' | 'rateLimit';

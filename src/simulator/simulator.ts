@@ -14,6 +14,7 @@ import { createAnalyticsRouter, populateTraffic } from './analytics';
 import { collectGroundTruth, type GroundTruth, type GroundTruthOptions } from './ground-truth';
 import { addLatency, captureRawBody, logRequests, renderErrors } from './http-support';
 import { createMetadataRouter } from './metadata-routes';
+import { createPropertyWriteRouter } from './property-write-routes';
 import { createOAuthRouter } from './oauth-routes';
 import { OAuthServer, type SimApp } from './oauth';
 import { describeUtcOffset, Portal, type Owner, type PortalSpec } from './portal';
@@ -293,6 +294,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   app.use(['/crm', '/account-info'], latency);
   app.use(createCrmRouter(context));
   app.use(createMetadataRouter(context));
+  app.use(createPropertyWriteRouter(context));
   app.use(createAnalyticsRouter(context));
   app.use((_req, res) => {
     res

@@ -12,7 +12,12 @@ import { getSyncStatus } from './sync-status';
  */
 const query = z.object({ portalId: z.coerce.number().int().positive().optional() }).strict();
 
-export function createSyncAdminRouter(deps: { db: Database; adminToken: string | undefined }): Router {
+export function createSyncAdminRouter(deps: {
+  db: Database;
+  adminToken: string | undefined;
+  /** Each portal's write-back status, shown beside its sync streams (src/writeback). */
+  writebackStatus?: (portalId: number) => Promise<unknown>;
+}): Router {
   const router = Router();
   router.get('/admin/sync/status', requireAdminToken(deps.adminToken), async (req, res) => {
     const parsed = query.safeParse(req.query);
@@ -21,7 +26,15 @@ export function createSyncAdminRouter(deps: { db: Database; adminToken: string |
         'portalId must be a positive integer',
         parsed.error.issues.map((i) => i.message),
       );
-    res.json({ portals: await getSyncStatus(deps.db, parsed.data.portalId) });
+    const portals = await getSyncStatus(deps.db, parsed.data.portalId);
+    const { writebackStatus } = deps;
+    res.json({
+      portals: writebackStatus
+        ? await Promise.all(
+            portals.map(async (p) => ({ ...p, writeback: await writebackStatus(p.portalId) })),
+          )
+        : portals,
+    });
   });
   return router;
 }

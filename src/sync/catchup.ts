@@ -52,6 +52,12 @@ export type CatchupResult = {
   archived: number;
   associationsRead: number;
   traffic: TrafficLoadResult;
+  /**
+   * Records whose synced content changed (refreshed and different, newly archived, merged,
+   * deleted, associations changed): 0 means the KPIs need no recomputation, e.g. when the only
+   * modifications were our own write-back.
+   */
+  changed: number;
 };
 
 export async function runCatchup(
@@ -79,6 +85,8 @@ export async function runCatchup(
   const refreshed = await refreshObjects(deps, portalId, ids, options.signal);
 
   let archived = 0;
+  let newlyArchived = 0;
+  const activitiesBefore = await fingerprint(deps, portalId, 'activities');
   for (const objectType of CATCHUP_TYPES) {
     let after: string | undefined;
     do {
@@ -92,7 +100,7 @@ export async function runCatchup(
       const archivedIds = page.results.map((o) => Number(o.id));
       if (objectType === 'calls' || objectType === 'emails')
         await markActivitiesArchived(deps.db, portalId, activityKindOf(objectType), archivedIds);
-      else await markArchived(deps.db, portalId, objectType, archivedIds);
+      else newlyArchived += await markArchived(deps.db, portalId, objectType, archivedIds);
       // A record merged into one deleted since is listed only by its survivor.
       if (objectType === 'contacts' || objectType === 'deals')
         await foldListedMerges(deps.db, portalId, objectType, page.results);
@@ -101,9 +109,17 @@ export async function runCatchup(
     } while (after);
   }
 
-  const associationsRead =
-    (await rereadAssociations(deps, client, portalId, options.signal)) +
-    (await rereadActivityAssociations(deps, client, portalId, options.signal));
+  if ((await fingerprint(deps, portalId, 'activities')) !== activitiesBefore) newlyArchived++;
+  const { read: associationsRead, changed: associationsChanged } = await rereadAssociations(
+    deps,
+    client,
+    portalId,
+    options.signal,
+  );
+  const activityPairsBefore = await fingerprint(deps, portalId, 'activity_contacts');
+  const activityAssociationsRead = await rereadActivityAssociations(deps, client, portalId, options.signal);
+  const activityAssociationsChanged =
+    (await fingerprint(deps, portalId, 'activity_contacts')) === activityPairsBefore ? 0 : 1;
   await rebuildMeetingTouches(deps.db, portalId);
 
   for (const [objectType, mark] of Object.entries(newMarks)) {
@@ -120,7 +136,21 @@ export async function runCatchup(
   deps.logger
     .child({ name: 'sync', portalId })
     .info({ found, archived, associationsRead, traffic: traffic.status }, 'catch-up done');
-  return { found, refreshed, archived, associationsRead, traffic };
+  const changed =
+    Object.entries(refreshed)
+      .filter(([key]) => key !== 'unchanged')
+      .reduce((sum, [, n]) => sum + n, 0) +
+    newlyArchived +
+    associationsChanged +
+    activityAssociationsChanged;
+  return {
+    found,
+    refreshed,
+    archived,
+    associationsRead: associationsRead + activityAssociationsRead,
+    traffic,
+    changed,
+  };
 }
 
 /** Every id modified at or after the watermark, in windows that never page past the cap. */
@@ -191,8 +221,9 @@ async function rereadAssociations(
   client: HubSpotClient,
   portalId: number,
   signal?: AbortSignal,
-): Promise<number> {
+): Promise<{ read: number; changed: number }> {
   let read = 0;
+  let changed = 0;
   for (const objectType of ['deals', 'meetings'] as const) {
     const idColumn = objectType === 'deals' ? 'deal_id' : 'meeting_id';
     const rows = await sql<{
@@ -204,10 +235,38 @@ async function rereadAssociations(
     for (let i = 0; i < liveIds.length; i += PAGE_LIMITS.associations) {
       const chunk = liveIds.slice(i, i + PAGE_LIMITS.associations);
       const pairs = await readContactAssociations(client, objectType, chunk, signal);
+      read += pairs.length;
+      // Unchanged associations are left alone (and are no reason to recompute the KPIs).
+      const table = objectType === 'deals' ? 'deal_contacts' : 'meeting_contacts';
+      const stored = await sql<{ id: number; contact_id: number }>`
+        select ${sql.ref(idColumn)} as id, contact_id from ${sql.table(table)}
+        where portal_id = ${portalId} and ${sql.ref(idColumn)} = any(${sql.val(chunk)}::bigint[])`.execute(
+        deps.db,
+      );
+      const before = new Set(stored.rows.map((r) => `${Number(r.id)}:${Number(r.contact_id)}`));
+      const after = new Set(pairs.map((p) => `${p.otherId}:${p.contactId}`));
+      const differ =
+        [...after].filter((k) => !before.has(k)).length + [...before].filter((k) => !after.has(k)).length;
+      if (differ === 0) continue;
+      changed += differ;
       if (objectType === 'deals') await replaceDealContacts(deps.db, portalId, chunk, pairs);
       else await replaceMeetingContacts(deps.db, portalId, chunk, pairs);
-      read += pairs.length;
     }
   }
-  return read;
+  return { read, changed };
+}
+
+/**
+ * A fingerprint of a portal's rows of an activity table (count and sum of row hashes), taken
+ * before and after the catch-up touches it: their writers report no counts of what changed.
+ */
+async function fingerprint(
+  deps: SyncDeps,
+  portalId: number,
+  table: 'activities' | 'activity_contacts',
+): Promise<string> {
+  const { rows } = await sql<{ fp: string }>`
+    select count(*) || ':' || coalesce(sum(hashtext(t::text)::bigint), 0) as fp
+    from ${sql.table(table)} t where t.portal_id = ${portalId}`.execute(deps.db);
+  return rows[0]?.fp ?? '';
 }

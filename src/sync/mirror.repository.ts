@@ -242,14 +242,16 @@ export async function markArchived(
   portalId: number,
   objectType: ObjectTable,
   ids: readonly number[],
-): Promise<void> {
-  if (ids.length === 0) return;
+): Promise<number> {
+  if (ids.length === 0) return 0;
   const idColumn =
     objectType === 'contacts' ? 'contact_id' : objectType === 'deals' ? 'deal_id' : 'meeting_id';
-  await sql`update ${sql.table(objectType)} set archived = true, synced_at = now()
+  // Returns how many were live until now (an already archived row is not a change).
+  const result = await sql`update ${sql.table(objectType)} set archived = true, synced_at = now()
              where portal_id = ${portalId} and ${sql.ref(idColumn)} = any(${sql.val([...ids])}::bigint[]) and archived = false`.execute(
     db,
   );
+  return Number(result.numAffectedRows ?? 0);
 }
 
 /**

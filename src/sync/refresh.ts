@@ -18,6 +18,7 @@ import {
   rebuildMeetingTouches,
 } from './mirror.repository';
 import { foldListedMerges, writeContactPage, writeDealPage, writeMeetingPage } from './page-writer';
+import { unchangedRecordIds } from './own-writes';
 import { warningLogger, type SyncDeps } from './sync-deps';
 import { ACTIVITY_KINDS, ACTIVITY_OBJECT_TYPES, refreshActivities } from './activity-sync';
 
@@ -47,6 +48,8 @@ export type RefreshResult = {
   archived: number;
   merged: number;
   deleted: number;
+  /** Re-read records whose synced content the mirror already held (e.g. echoes of our write-back). */
+  unchanged: number;
 };
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -77,6 +80,7 @@ export async function refreshObjects(
     archived: 0,
     merged: 0,
     deleted: 0,
+    unchanged: 0,
   };
 
   for (const id of unique(request.privacyDeletions)) {
@@ -93,8 +97,12 @@ export async function refreshObjects(
       history: CONTACT_HISTORY,
       signal,
     });
-    await writeContactPage(deps.db, portalId, found, warn);
-    result.contacts += found.length;
+    // Only what changed is written and counted: an unchanged re-read must not cause a KPI run.
+    const same = await unchangedRecordIds(deps.db, portalId, 'contacts', found);
+    const changed = found.filter((o) => !same.has(parseObjectId(o.id)));
+    await writeContactPage(deps.db, portalId, changed, warn);
+    result.contacts += changed.length;
+    result.unchanged += same.size;
     await settleMissing(deps, client, portalId, 'contacts', ids, found, result, signal);
   }
 
@@ -108,8 +116,17 @@ export async function refreshObjects(
     });
     const liveIds = found.map((o) => parseObjectId(o.id));
     const pairs = await readContactAssociations(client, 'deals', liveIds, signal);
-    await writeDealPage(deps.db, portalId, found, pairs, warn);
-    result.deals += found.length;
+    const same = await unchangedRecordIds(deps.db, portalId, 'deals', found, pairs);
+    const changed = found.filter((o) => !same.has(parseObjectId(o.id)));
+    await writeDealPage(
+      deps.db,
+      portalId,
+      changed,
+      pairs.filter((p) => !same.has(p.otherId)),
+      warn,
+    );
+    result.deals += changed.length;
+    result.unchanged += same.size;
     await settleMissing(deps, client, portalId, 'deals', ids, found, result, signal);
   }
 

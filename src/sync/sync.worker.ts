@@ -106,7 +106,8 @@ export function createSyncJobHandlers(deps: SyncWorkerDeps): SyncJobHandlers {
     'sync.catchup': async (payload, _job, signal) => {
       try {
         const result = await runCatchup(syncDeps(), payload.portalId, { signal });
-        await afterSync(payload.portalId);
+        // Nothing changed (e.g. only our own write-back modified records): no KPI run.
+        if (result.changed > 0) await afterSync(payload.portalId);
         return result;
       } catch (error) {
         if (error instanceof PortalNotInstalledError) throw error;

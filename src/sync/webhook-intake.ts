@@ -5,6 +5,7 @@ import { webhookEventSchema } from '../hubspot/schemas';
 import type { WebhookEvent } from '../hubspot/schemas';
 import type { Database } from '../db';
 import type { Producer } from '../platform/queue/producer';
+import { isOwnWriteEvent } from './own-writes';
 import { addPending } from './pending-objects';
 import { enqueueObjectRefresh } from './sync-queue';
 
@@ -173,6 +174,8 @@ export type WebhookIntakeDeps = {
   producer: Pick<Producer, 'enqueue'>;
   prefix: string;
   logger: Logger;
+  /** Our app id: events caused by our own write-back carry it as sourceId and are dropped. */
+  appId?: number;
 };
 
 export function createWebhookIntake(deps: WebhookIntakeDeps) {
@@ -200,7 +203,9 @@ export function createWebhookIntake(deps: WebhookIntakeDeps) {
       .execute();
     const served = new Set(known.map((p) => p.portal_id));
 
-    const relevant = events.filter((e) => served.has(e.portalId) && membersOf(e).length > 0);
+    const relevant = events.filter(
+      (e) => served.has(e.portalId) && membersOf(e).length > 0 && !isOwnWriteEvent(e, deps.appId),
+    );
     result.ignored = events.length - relevant.length;
     if (relevant.length === 0) return result;
 

@@ -84,6 +84,21 @@ export const jobRegistry = {
       removeOnFail: true,
     },
   }),
+  /**
+   * Writes a portal's KPIs into its kpibridge_* properties (src/writeback); queued, debounced, when a
+   * KPI run finishes. Retries resume after the last batch HubSpot accepted.
+   */
+  'writeback.run': defineJob({
+    queue: 'writeback',
+    schema: z.object({ portalId: z.number().int().positive() }).strict(),
+    defaults: {
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 24 * 3600 },
+    },
+    debounce: { key: (p) => buildJobId('writeback', p.portalId), ms: 2_000 },
+  }),
 } as const;
 
 export type JobRegistry = typeof jobRegistry;
