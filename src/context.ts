@@ -176,11 +176,11 @@ export function createContext(
         async ({ client }) => (await client.query({ name, text, values: [...values] })).rows as unknown[],
       ),
     producer,
-    signature: {
+    signature: () => ({
       verify: verifySignatureV3,
       clientSecret: config.hubspot.clientSecret,
       publicBaseUrl: config.http.publicBaseUrl,
-    },
+    }),
     logger,
   });
   const reports = createReportService({
