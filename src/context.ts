@@ -194,7 +194,8 @@ export function createContext(
     requestRecompute: (portalId) => producer.enqueue('kpi.compute', { portalId }),
     signature: {
       verify: verifySignatureV3,
-      clientSecret: config.hubspot.clientSecret,
+      // Read on the first request: commands that serve no HTTP (status, kpi) need no HubSpot secret.
+      clientSecret: () => config.hubspot.clientSecret,
       publicBaseUrl: config.http.publicBaseUrl,
     },
     logger,
