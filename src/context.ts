@@ -203,11 +203,11 @@ export function createContext(
         async ({ client }) => (await client.query({ name, text, values: [...values] })).rows as unknown[],
       ),
     producer,
-    signature: {
+    signature: () => ({
       verify: verifySignatureV3,
       clientSecret: config.hubspot.clientSecret,
       publicBaseUrl: config.http.publicBaseUrl,
-    },
+    }),
     logger,
   });
   const reports = createReportService({
@@ -220,7 +220,8 @@ export function createContext(
     requestRecompute: (portalId) => producer.enqueue('kpi.compute', { portalId }),
     signature: {
       verify: verifySignatureV3,
-      clientSecret: config.hubspot.clientSecret,
+      // Read on the first request: commands that serve no HTTP (status, kpi) need no HubSpot secret.
+      clientSecret: () => config.hubspot.clientSecret,
       publicBaseUrl: config.http.publicBaseUrl,
     },
     logger,

@@ -18,8 +18,11 @@ export function createCardsFeature(deps: {
   /** Named prepared statements for the per-request card queries (see CardsServiceDeps). */
   prepared?: PreparedQuery;
   producer: Pick<Producer, 'enqueue'>;
-  /** The HubSpot adapter's v3 verifier, the app's client secret and the public URL HubSpot calls. */
-  signature: { verify: SignatureVerifier; clientSecret: string; publicBaseUrl: string };
+  /**
+   * The HubSpot adapter's v3 verifier, the app's client secret and the public URL HubSpot calls;
+   * read on the first request, so that commands which never serve HTTP need no HubSpot settings.
+   */
+  signature: () => { verify: SignatureVerifier; clientSecret: string; publicBaseUrl: string };
   logger: Logger;
 }): CardsFeature {
   const cards = createCardsService({ db: deps.db, prepared: deps.prepared });
@@ -32,6 +35,10 @@ export function createCardsFeature(deps: {
     // Cards show the new default model at once, not after the state cache expires.
     onChange: (portalId) => cards.invalidate(portalId),
   });
-  const signed = requireHubSpotSignature({ ...deps.signature, tenant: 'query', logger: deps.logger });
+  let gate: RequestHandler | undefined;
+  const signed: RequestHandler = (req, res, next) => {
+    gate ??= requireHubSpotSignature({ ...deps.signature(), tenant: 'query', logger: deps.logger });
+    return gate(req, res, next);
+  };
   return { cards, settings, signed };
 }

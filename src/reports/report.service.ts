@@ -20,7 +20,11 @@ export interface ReportServiceDeps {
   /** Asks for a KPI recomputation of the portal (debounced by the job registry). */
   readonly requestRecompute: (portalId: number) => Promise<unknown>;
   /** The HubSpot adapter's v3 verifier, the app's client secret and the public URL HubSpot calls. */
-  readonly signature: { verify: SignatureVerifier; clientSecret: string; publicBaseUrl: string };
+  readonly signature: {
+    verify: SignatureVerifier;
+    clientSecret: string | (() => string);
+    publicBaseUrl: string;
+  };
   readonly logger: Logger;
   readonly redis: Pick<Redis, 'set' | 'getdel' | 'get' | 'del'>;
   readonly keyPrefix: string;

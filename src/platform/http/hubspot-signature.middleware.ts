@@ -23,7 +23,8 @@ export type SignatureVerifier = (input: {
 export type HubSpotSignatureOptions = {
   /** The v3 check itself; injected so that platform code does not depend on the HubSpot adapter. */
   verify: SignatureVerifier;
-  clientSecret: string;
+  /** The app's client secret, or a function that reads it on the first request (commands that serve no HTTP need none). */
+  clientSecret: string | (() => string);
   /** Scheme and host HubSpot called (PUBLIC_BASE_URL): the signed URI is this + the request's path and query. */
   publicBaseUrl: string;
   /**
@@ -51,7 +52,8 @@ export function requireHubSpotSignature(options: HubSpotSignatureOptions): Reque
   const base = options.publicBaseUrl.replace(/\/+$/, '');
   return (req, _res, next) => {
     const check = options.verify({
-      clientSecret: options.clientSecret,
+      clientSecret:
+        typeof options.clientSecret === 'function' ? options.clientSecret() : options.clientSecret,
       method: req.method,
       uri: `${base}${req.originalUrl}`,
       rawBody: req.rawBody,
