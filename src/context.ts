@@ -14,6 +14,8 @@ import { createRedisRateBudget } from './hubspot/rate-budget.redis';
 import { createInstallService } from './install/install.service';
 import type { InstallService } from './install/install.service';
 import { loadManifest } from './install/manifest';
+import { createPurgeService } from './install/purge';
+import type { PurgeService } from './install/purge';
 import type { AppManifest } from './install/manifest';
 import { createTokenCipher } from './install/token-cipher';
 import type { TokenCipher } from './install/token-cipher';
@@ -34,6 +36,7 @@ import type { WebhookIntake } from './sync/webhook-intake';
 import { createSyncJobHandlers } from './sync/sync.worker';
 import type { SyncJobHandlers } from './sync/sync.worker';
 import { createReportService } from './reports';
+import { importCsv } from './sync';
 import type { ReportService } from './reports';
 
 /**
@@ -62,6 +65,8 @@ export type AppContext = {
   // ---- feature services ----
   /** The OAuth install: consent redirect, callback, property provisioning (src/install). */
   install: InstallService;
+  /** Deleting a portal's data and queued jobs, now or after the uninstall grace period (src/install). */
+  purge: PurgeService;
   /** Signed webhook batches in, refresh jobs out (src/sync). */
   webhookIntake: WebhookIntake;
   /** The sync's job handlers: full sync, webhook refreshes, catch-up (src/sync). */
@@ -155,6 +160,7 @@ export function createContext(
     keyPrefix: config.queue.prefix,
     logger,
   });
+  const purge = createPurgeService({ db, producer, graceDays: config.uninstallGraceDays, logger });
   const webhookIntake = createWebhookIntake({ db, redis, producer, prefix: config.queue.prefix, logger });
   const syncJobs = createSyncJobHandlers({
     db,
@@ -189,6 +195,14 @@ export function createContext(
     keyPrefix: config.queue.prefix,
     publicBaseUrl: config.http.publicBaseUrl,
     secureCookies: config.env === 'production' || config.http.publicBaseUrl.startsWith('https://'),
+    importCsv: (portalId, kind, text) => importCsv(db, portalId, kind, text),
+    requestRecompute: (portalId) => producer.enqueue('kpi.compute', { portalId }),
+    signature: {
+      verify: verifySignatureV3,
+      clientSecret: config.hubspot.clientSecret,
+      publicBaseUrl: config.http.publicBaseUrl,
+    },
+    logger,
   });
 
   const readinessChecks: ReadinessCheck[] = [
@@ -229,6 +243,7 @@ export function createContext(
     tokens,
     manifest,
     install,
+    purge,
     webhookIntake,
     syncJobs,
     kpi,

@@ -1,5 +1,8 @@
 import { sql } from 'kysely';
+import type { Logger } from 'pino';
 import type { Database } from '../db';
+import type { Producer } from '../platform/queue/producer';
+import { removeQueuedJobsOfPortal } from './portal-jobs';
 import { listPortalsDueForPurge } from './portals.repository';
 
 /**
@@ -66,4 +69,34 @@ export async function purgeDuePortals(
   const due = await listPortalsDueForPurge(db, cutoff);
   for (const portalId of due) await purgePortal(db, portalId);
   return due;
+}
+
+export type PurgeService = {
+  /** Everything held about a portal, now: its queued jobs, then every row with its portal_id. */
+  purgePortal(portalId: number): Promise<{ removedJobs: number; deleted: Record<string, number> }>;
+  /** Purges every portal uninstalled at least the grace period ago; returns their ids. */
+  purgeDue(now: Date): Promise<number[]>;
+};
+
+/** The purge as the worker's daily job and `kpi-bridge purge` use it. */
+export function createPurgeService(deps: {
+  db: Database;
+  producer: Producer;
+  graceDays: number;
+  logger: Logger;
+}): PurgeService {
+  const log = deps.logger.child({ name: 'install' });
+  async function purgeOne(portalId: number) {
+    const removedJobs = await removeQueuedJobsOfPortal(deps.producer, portalId);
+    const { deleted } = await purgePortal(deps.db, portalId);
+    return { removedJobs, deleted };
+  }
+  async function purgeDue(now: Date): Promise<number[]> {
+    const cutoff = new Date(now.getTime() - deps.graceDays * 86_400_000);
+    const due = await listPortalsDueForPurge(deps.db, cutoff);
+    for (const portalId of due) await purgeOne(portalId);
+    if (due.length > 0) log.info({ portals: due }, 'purged uninstalled portals');
+    return due;
+  }
+  return { purgePortal: purgeOne, purgeDue };
 }

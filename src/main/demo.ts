@@ -11,7 +11,6 @@ import { createLogger } from '../logger';
 import { deriveApp, installIntoSimulator, startSimulator } from '../simulator';
 import type { SimulatorHandle } from '../simulator';
 import { computeSignatureV3 } from '../hubspot/signature';
-import { readHeadline } from '../kpi/kpi.service';
 import { isConnectionError } from '../platform/outage-log';
 import { QUEUE_NAMES } from '../platform/queue/jobs';
 import { compareWithGroundTruth } from '../sync/compare';
@@ -210,7 +209,7 @@ const steps: DemoStep[] = [
           throw new Error(`demo: KPI computation failed: ${run.error ?? 'unknown error'}`);
         return run?.status === 'succeeded' ? run : undefined;
       });
-      const h = await readHeadline(demo.ctx.db, demo.portalId);
+      const h = await demo.ctx.kpi.readHeadline(demo.portalId);
       const kpi = {
         period: h.period.label,
         pipelineId: h.pipelineId,

@@ -2,8 +2,6 @@ import type { AppContext } from '../context';
 import { createKpiComputeHandler } from '../kpi/kpi.worker';
 import { createRedis } from '../platform/queue/connection';
 import { jobNamesOfQueue, jobRegistry, QUEUE_NAMES } from '../platform/queue/jobs';
-import { removeQueuedJobsOfPortal } from '../install/portal-jobs';
-import { purgeDuePortals } from '../install/purge';
 import type { QueueName } from '../platform/queue/jobs';
 import { startWorkers } from '../platform/queue/worker-runner';
 import type { JobHandlers, WorkerGroup } from '../platform/queue/worker-runner';
@@ -16,16 +14,7 @@ export function createJobHandlers(ctx: AppContext): JobHandlers {
   return {
     health: (payload) =>
       Promise.resolve({ ok: true, requestedAt: payload.requestedAt, answeredAt: new Date().toISOString() }),
-    'install.purge-due': async () => {
-      const purged = await purgeDuePortals(ctx.db, {
-        graceDays: ctx.config.uninstallGraceDays,
-        now: new Date(),
-      });
-      for (const portalId of purged) await removeQueuedJobsOfPortal(ctx.producer, portalId);
-      if (purged.length > 0)
-        ctx.logger.child({ name: 'install' }).info({ portals: purged }, 'purged uninstalled portals');
-      return { purged };
-    },
+    'install.purge-due': async () => ({ purged: await ctx.purge.purgeDue(new Date()) }),
     'kpi.compute': createKpiComputeHandler(ctx.kpi),
     ...ctx.syncJobs,
   };

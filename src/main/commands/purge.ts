@@ -1,5 +1,3 @@
-import { removeQueuedJobsOfPortal } from '../../install/portal-jobs';
-import { purgeDuePortals, purgePortal } from '../../install/purge';
 import type { Command } from './command';
 import { parseCommandArgs, portalIdArg, UsageError } from './command';
 
@@ -20,16 +18,11 @@ export const purgeCommand: Command = {
     if ((portalId === undefined) === !values.due) throw new UsageError('give either --portal ID or --due');
     const ctx = await rt.context();
     if (portalId !== undefined) {
-      const jobs = await removeQueuedJobsOfPortal(ctx.producer, portalId);
-      const { deleted } = await purgePortal(ctx.db, portalId);
-      rt.io.stdout.write(`${JSON.stringify({ portalId, removedJobs: jobs, deletedRows: deleted })}\n`);
+      const { removedJobs, deleted } = await ctx.purge.purgePortal(portalId);
+      rt.io.stdout.write(`${JSON.stringify({ portalId, removedJobs, deletedRows: deleted })}\n`);
       return 0;
     }
-    const purged = await purgeDuePortals(ctx.db, {
-      graceDays: ctx.config.uninstallGraceDays,
-      now: new Date(),
-    });
-    for (const id of purged) await removeQueuedJobsOfPortal(ctx.producer, id);
+    const purged = await ctx.purge.purgeDue(new Date());
     rt.io.stdout.write(`${JSON.stringify({ purged, graceDays: ctx.config.uninstallGraceDays })}\n`);
     return 0;
   },
