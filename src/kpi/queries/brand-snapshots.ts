@@ -44,17 +44,18 @@ export async function insertBrandSnapshots(db: Executor, q: SnapshotQueryContext
     union all
     select unit, label, start_at, end_at, 'prev', prev_start, prev_end from periods
   ),
-  traffic as (
+  traffic as materialized (
     select (w.day::timestamp at time zone ${tz}) as at, w.source, w.visits
     from web_traffic_daily w where w.portal_id = ${p}
   ),
-  searches as (
+  searches as materialized (
     select (b.day::timestamp at time zone ${tz}) as at, b.searches
     from branded_search_daily b where b.portal_id = ${p}
   ),
   -- Contacts per local day first (a few hundred rows), then summed per window: periods are whole
-  -- local days, and counting a million contacts once per window would not be.
-  direct_days as (
+  -- local days, and counting a million contacts once per window would not be. Materialized:
+  -- referenced once, Postgres would inline it into the per-window subquery and group again.
+  direct_days as materialized (
     select ((c.created_at at time zone ${tz})::date::timestamp at time zone ${tz}) as at, count(*) as n
     from kpi_tmp_contact_base c where c.source_key = ${DIRECT_TRAFFIC}
     group by 1
