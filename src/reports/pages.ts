@@ -49,6 +49,7 @@ th{font-weight:600;background:var(--bg);font-size:12px}
 th:first-child,td:first-child{text-align:left;white-space:nowrap}
 td{white-space:nowrap}
 td.text{white-space:normal}
+td.text:first-child{white-space:nowrap}
 th.text{text-align:left}
 td.text{text-align:left}
 td a{color:var(--accent)}
