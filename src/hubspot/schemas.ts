@@ -50,10 +50,26 @@ export type OAuthErrorBody = z.infer<typeof oauthErrorSchema>;
 
 // ---- errors of the CRM APIs ----
 
+/**
+ * A CRM error's subCategory: a string on a call's own error, an object in a batch answer's
+ * `errors[]` (the 2026-09 specs' StandardError). Kept as text either way; an odd shape is
+ * dropped rather than failing the whole body and losing its message.
+ */
+const subCategorySchema = z
+  .union([
+    z.string(),
+    z.record(z.string(), z.unknown()).transform((o) => {
+      const text = Object.values(o).find((v): v is string => typeof v === 'string');
+      return text ?? JSON.stringify(o);
+    }),
+  ])
+  .optional()
+  .catch(undefined);
+
 export const standardErrorSchema = z.object({
   status: z.string().optional(),
   category: z.string().optional(),
-  subCategory: z.string().optional(),
+  subCategory: subCategorySchema,
   message: z.string().default(''),
   correlationId: z.string().optional(),
   context: z.record(z.string(), z.array(z.string())).optional(),
@@ -271,48 +287,42 @@ export type AccountDetails = z.infer<typeof accountDetailsSchema>;
 
 // ---- webhooks (reference §4) ----
 
-/**
- * One webhook event. The docs call the type field `eventType`, real payloads send
- * `subscriptionType`: both are accepted and the result always has `subscriptionType`.
- */
-export const webhookEventSchema = z
-  .object({
-    eventId: z.number(),
-    subscriptionId: z.number(),
-    portalId: z.number().int().positive(),
-    appId: z.number(),
-    occurredAt: z.number(),
-    subscriptionType: z.string().optional(),
-    eventType: z.string().optional(),
-    attemptNumber: z.number().default(0),
-    objectId: z.number().optional(),
-    objectTypeId: z.string().optional(),
-    changeSource: z.string().optional(),
-    changeFlag: z.string().optional(),
-    sourceId: z.string().optional(),
-    propertyName: z.string().optional(),
-    propertyValue: z.string().optional(),
-    primaryObjectId: z.number().optional(),
-    mergedObjectIds: z.array(z.number()).optional(),
-    newObjectId: z.number().optional(),
-    numberOfPropertiesMoved: z.number().optional(),
-    associationType: z.string().optional(),
-    fromObjectId: z.number().optional(),
-    toObjectId: z.number().optional(),
-    associationRemoved: z.boolean().optional(),
-    isPrimaryAssociation: z.boolean().optional(),
-  })
-  .refine((e) => e.subscriptionType !== undefined || e.eventType !== undefined, {
-    message: 'subscriptionType (or eventType) is required',
-  })
-  .transform(({ eventType, subscriptionType, ...rest }) => ({
-    ...rest,
-    subscriptionType: (subscriptionType ?? eventType) as string,
-  }));
-export type WebhookEvent = z.infer<typeof webhookEventSchema>;
+const eventId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
 
-/** One POST: a JSON array of up to 100 events. */
-export const webhookBatchSchema = z.array(webhookEventSchema).min(1).max(100);
+/**
+ * One webhook event, as the intake reads it. Lenient on purpose: ids may come as numbers
+ * or digit strings, and only `portalId` is required, so an event HubSpot shapes a little
+ * differently is still read (an unreadable one is counted and skipped, never a 500). The
+ * docs call the type field `eventType`, real payloads send `subscriptionType`: both kept.
+ */
+export const webhookEventSchema = z.object({
+  portalId: eventId,
+  subscriptionType: z.string().optional(),
+  eventType: z.string().optional(),
+  objectId: eventId.optional(),
+  objectTypeId: z.string().optional(),
+  occurredAt: z.number().optional(),
+  eventId: z.union([z.number(), z.string()]).optional(),
+  subscriptionId: z.union([z.number(), z.string()]).optional(),
+  propertyName: z.string().optional(),
+  propertyValue: z.string().optional(),
+  primaryObjectId: eventId.optional(),
+  mergedObjectIds: z.array(eventId).optional(),
+  // Legacy `<object>.associationChange` names the pair in `associationType` (CONTACT_TO_DEAL);
+  // the generic `object.associationChange` names the sides' types and the association's type id.
+  associationType: z.string().optional(),
+  fromObjectTypeId: z.string().optional(),
+  toObjectTypeId: z.string().optional(),
+  associationTypeId: z.number().int().optional(),
+  associationCategory: z.string().optional(),
+  fromObjectId: eventId.optional(),
+  toObjectId: eventId.optional(),
+  associationRemoved: z.boolean().optional(),
+  isPrimaryAssociation: z.boolean().optional(),
+  changeSource: z.string().optional(),
+  sourceId: z.string().optional(),
+});
+export type WebhookEvent = z.infer<typeof webhookEventSchema>;
 
 /**
  * The legacy analytics sources report broken down by day

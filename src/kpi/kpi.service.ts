@@ -231,22 +231,11 @@ export function createKpiService(deps: KpiServiceDeps) {
 export type KpiService = ReturnType<typeof createKpiService>;
 
 /**
- * Recomputes a portal and returns the headline figures the demo prints: pipeline velocity and its
- * factors over the trailing 90 days of the default pipeline (id `default` when present, else the
- * first non-archived one), won revenue per source over the same days, and the top channels per
- * model of the revenue won over the same days.
+ * The headline of the latest stored computation, as the demo and `kpi-bridge kpi` print it:
+ * pipeline velocity and its factors over the trailing 90 days of the default pipeline (id
+ * `default` when present, else the first non-archived one), won revenue per source over the
+ * same days, and the top channels per model of the revenue won over the same days.
  */
-export async function computePortalKpis(
-  deps: KpiServiceDeps,
-  portalId: number,
-  now: number,
-  options: Omit<RecomputeOptions, 'now'> = {},
-): Promise<KpiHeadline> {
-  await createKpiService(deps).recompute(portalId, { ...options, now });
-  return readHeadline(deps.db, portalId);
-}
-
-/** The headline of the latest stored computation (see computePortalKpis). */
 export async function readHeadline(db: Executor, portalId: number): Promise<KpiHeadline> {
   const run = await db
     .selectFrom('kpi_runs')

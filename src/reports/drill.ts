@@ -102,7 +102,7 @@ const CONTACT_COLUMNS: RecordColumn[] = [
   { key: 'minutes_to_first_activity', label: 'Minutes to first sales activity', kind: 'number' },
 ];
 
-const CHUNK = 500;
+const CHUNK = 2_000;
 
 function ownerFilter(column: RawBuilder<unknown>, owner: string): RawBuilder<unknown> {
   return owner === NO_OWNER ? sql`${column} is null` : sql`${column} = ${owner}`;

@@ -1,4 +1,3 @@
-import { computePortalKpis } from '../../kpi/kpi.service';
 import type { Command } from './command';
 import { parseCommandArgs, portalIdArg, UsageError } from './command';
 import { createProgressBar } from './progress';
@@ -20,13 +19,15 @@ export const kpiCommand: Command = {
     const ctx = await rt.context();
     const progress = createProgressBar(rt.io.stderr, 'kpi');
     try {
-      const headline = await computePortalKpis({ db: ctx.db, logger: ctx.logger }, portalId, now, {
+      await ctx.kpi.recompute(portalId, {
+        now,
         onProgress: (p) =>
           progress.update(
             p.stage,
             p.total > 0 ? [{ label: 'conversions', done: p.done, total: p.total }] : [],
           ),
       });
+      const headline = await ctx.kpi.readHeadline(portalId);
       progress.done();
       rt.io.stdout.write(`${JSON.stringify(headline)}\n`);
       return 0;

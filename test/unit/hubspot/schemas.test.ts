@@ -8,6 +8,7 @@ import {
   objectPageSchema,
   pipelinesSchema,
   propertyDefinitionSchema,
+  webhookEventSchema,
 } from '../../../src/hubspot/schemas';
 import { readContactAssociations } from '../../../src/sync/crm-reader';
 
@@ -131,4 +132,34 @@ it('account details: time zone and company currency are required (the tenant row
   ).toMatchObject({
     additionalCurrencies: [],
   });
+});
+
+it('webhook events: the reference payload parses; digit-string ids become numbers; an event without portal is refused', () => {
+  const reference = {
+    objectId: 1246965,
+    propertyName: 'lifecyclestage',
+    propertyValue: 'subscriber',
+    changeSource: 'CRM_UI',
+    eventId: 3816279340,
+    subscriptionId: 25,
+    portalId: 33,
+    appId: 1160452,
+    occurredAt: 1462216307945,
+    subscriptionType: 'contact.propertyChange',
+    attemptNumber: 0,
+  };
+  expect(webhookEventSchema.parse(reference)).toMatchObject({
+    portalId: 33,
+    objectId: 1246965,
+    subscriptionType: 'contact.propertyChange',
+  });
+  expect(
+    webhookEventSchema.parse({ portalId: '33', eventType: 'deal.merge', mergedObjectIds: ['7', 8] }),
+  ).toEqual({
+    portalId: 33,
+    eventType: 'deal.merge',
+    mergedObjectIds: [7, 8],
+  });
+  expect(webhookEventSchema.safeParse({ objectId: 1 }).success).toBe(false);
+  expect(webhookEventSchema.safeParse({ portalId: 'x1' }).success).toBe(false);
 });
