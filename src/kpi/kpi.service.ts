@@ -206,7 +206,7 @@ export function createKpiService(deps: KpiServiceDeps) {
       untie();
       // Rolled back: the previous results stay; the job is retried (by the next worker).
       const err = options.signal?.aborted
-        ? new Error('kpi computation cancelled (worker shutting down); rolled back, the job is retried', {
+        ? new Error('kpi computation aborted (worker shutting down): rolled back, the job is retried', {
             cause: caught,
           })
         : caught;

@@ -109,7 +109,7 @@ test('a worker shutting down mid-run cancels the KPI run cleanly and the next wo
       .orderBy('run_id', 'desc')
       .executeTakeFirstOrThrow();
     expect(cancelled.status).toBe('failed');
-    expect(cancelled.error).toMatch(/cancelled \(worker shutting down\); rolled back/);
+    expect(cancelled.error).toMatch(/aborted \(worker shutting down\): rolled back/);
     expect(cancelled.error).not.toMatch(/destroyed/);
     expect(await resultRows()).toBe(before);
     expect(['waiting', 'delayed', 'prioritized']).toContain(await job.getState());
