@@ -34,6 +34,7 @@ import type { WebhookIntake } from './sync/webhook-intake';
 import { createSyncJobHandlers } from './sync/sync.worker';
 import type { SyncJobHandlers } from './sync/sync.worker';
 import { createReportService } from './reports';
+import { importCsv } from './sync';
 import type { ReportService } from './reports';
 
 /**
@@ -189,6 +190,14 @@ export function createContext(
     keyPrefix: config.queue.prefix,
     publicBaseUrl: config.http.publicBaseUrl,
     secureCookies: config.env === 'production' || config.http.publicBaseUrl.startsWith('https://'),
+    importCsv: (portalId, kind, text) => importCsv(db, portalId, kind, text),
+    requestRecompute: (portalId) => producer.enqueue('kpi.compute', { portalId }),
+    signature: {
+      verify: verifySignatureV3,
+      clientSecret: config.hubspot.clientSecret,
+      publicBaseUrl: config.http.publicBaseUrl,
+    },
+    logger,
   });
 
   const readinessChecks: ReadinessCheck[] = [

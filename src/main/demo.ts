@@ -73,6 +73,9 @@ async function countLiveRecords(demo: DemoRun) {
     deals: number;
     associations: number;
     meetings: number;
+    calls: number;
+    emails: number;
+    trafficDays: number;
     touches: number;
   }>`
     with live_contacts as (
@@ -88,11 +91,50 @@ async function countLiveRecords(demo: DemoRun) {
            and dc.deal_id in (select deal_id from live_deals)
            and dc.contact_id in (select contact_id from live_contacts))::int as associations,
       (select count(*) from meetings where portal_id = ${demo.portalId} and not archived)::int as meetings,
+      (select count(*) from activities where portal_id = ${demo.portalId} and kind = 'call' and not archived)::int as calls,
+      (select count(*) from activities where portal_id = ${demo.portalId} and kind = 'email' and not archived)::int as emails,
+      (select count(distinct day) from web_traffic_daily where portal_id = ${demo.portalId})::int as "trafficDays",
       (select count(*) from touches t
          where t.portal_id = ${demo.portalId} and t.contact_id in (select contact_id from live_contacts))::int as touches`.execute(
     demo.ctx.db,
   );
   return rows[0]!;
+}
+
+const SPEED_AND_BRAND = [
+  'speed_to_lead_minutes_median',
+  'speed_to_lead_share_within_5m',
+  'speed_to_lead_answered',
+  'speed_to_lead_followups_mean',
+  'funnel_visits',
+  'brand_direct_visits',
+  'brand_organic_visits',
+  'brand_direct_contacts',
+  'brand_direct_visits_change_relative',
+] as const;
+
+/** The portal-wide figures of the newest trailing-90-days period, with its label. */
+async function readTrailingFigures(
+  demo: DemoRun,
+  kpis: string[],
+): Promise<Record<(typeof SPEED_AND_BRAND)[number], number | null> & { period: string }> {
+  const rows = await demo.ctx.db
+    .selectFrom('kpi_snapshots')
+    .select(['kpi', 'value', 'period_label', 'period_start'])
+    .where('portal_id', '=', demo.portalId)
+    .where('period_unit', '=', 'trailing_90d')
+    .where('breakdown', '=', 'all')
+    .where('kpi', 'in', kpis)
+    .orderBy('period_start', 'desc')
+    .execute();
+  const newest = rows[0]?.period_start.getTime();
+  const out: Record<string, number | null> = Object.fromEntries(kpis.map((k) => [k, null]));
+  for (const r of rows)
+    if (r.period_start.getTime() === newest) out[r.kpi] = r.value === null ? null : Number(r.value);
+  return {
+    ...(out as Record<(typeof SPEED_AND_BRAND)[number], number | null>),
+    period: rows[0]?.period_label ?? '-',
+  };
 }
 
 const steps: DemoStep[] = [
@@ -147,7 +189,7 @@ const steps: DemoStep[] = [
         seconds: Math.round((Date.now() - started) / 100) / 10,
       };
       demo.say(
-        `Synced ${sync.contacts} contacts, ${sync.deals} deals, ${sync.associations} associations, ${sync.meetings} meetings, ${sync.touches} touches; matches the simulator: ${sync.matchesSimulator}`,
+        `Synced ${sync.contacts} contacts, ${sync.deals} deals, ${sync.associations} associations, ${sync.meetings} meetings, ${sync.calls} calls, ${sync.emails} emails, ${sync.trafficDays} days of traffic, ${sync.touches} touches; matches the simulator: ${sync.matchesSimulator}`,
       );
       return { sync };
     },
@@ -196,7 +238,27 @@ const steps: DemoStep[] = [
       for (const [model, channels] of Object.entries(h.topChannels)) {
         demo.say(`  revenue won ${kpi.period}, top channels, ${model}: ${JSON.stringify(channels)}`);
       }
-      return { kpi };
+      const lead = await readTrailingFigures(demo, [...SPEED_AND_BRAND]);
+      const speedToLead = {
+        medianMinutes: lead.speed_to_lead_minutes_median,
+        shareWithin5m: lead.speed_to_lead_share_within_5m,
+        answered: lead.speed_to_lead_answered,
+        followUpsBeforeMeeting: lead.speed_to_lead_followups_mean,
+      };
+      const brand = {
+        visits: lead.funnel_visits,
+        directVisits: lead.brand_direct_visits,
+        organicVisits: lead.brand_organic_visits,
+        directContacts: lead.brand_direct_contacts,
+        directVisitsChange: lead.brand_direct_visits_change_relative,
+      };
+      demo.say(
+        `Speed to lead (${lead.period}): median ${fmt(speedToLead.medianMinutes, 1)} min, ${fmt(speedToLead.shareWithin5m === null ? null : speedToLead.shareWithin5m * 100, 1)} % of leads answered within 5 min, ${fmt(speedToLead.answered)} answered`,
+      );
+      demo.say(
+        `Brand (${lead.period}): ${fmt(brand.visits)} visits, ${fmt(brand.directVisits)} direct, ${fmt(brand.organicVisits)} organic, ${fmt(brand.directContacts)} direct-traffic contacts`,
+      );
+      return { kpi: { ...kpi, speedToLead, brand } };
     },
   },
   {

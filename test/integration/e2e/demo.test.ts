@@ -58,6 +58,8 @@ describe('demo --once', () => {
         winRate: number | null;
         velocityPerDay: number | null;
         revenueBySource: Record<string, number | null>;
+        speedToLead: { shareWithin5m: number | null; answered: number | null };
+        brand: { visits: number | null; directVisits: number | null };
       };
       cards: Record<string, { status: number; state: string }>;
     };
@@ -70,6 +72,15 @@ describe('demo --once', () => {
       expect(summary.kpi.winRate).toBeLessThanOrEqual(1);
     }
     expect(Object.keys(summary.kpi.revenueBySource).length).toBeGreaterThan(0);
+    // Calls, emails and web traffic reached the mirror, and speed to lead and brand are figures.
+    const sync = summary.sync as unknown as { calls: number; emails: number; trafficDays: number };
+    expect(sync.calls).toBeGreaterThan(0);
+    expect(sync.emails).toBeGreaterThan(0);
+    expect(sync.trafficDays).toBeGreaterThan(60);
+    expect(summary.kpi.speedToLead.answered).toBeGreaterThan(0);
+    expect(summary.kpi.speedToLead.shareWithin5m).toEqual(expect.any(Number));
+    expect(summary.kpi.brand.visits).toBeGreaterThan(0);
+    expect(summary.kpi.brand.directVisits).toBeGreaterThan(0);
     // The signed card requests it printed, answered from the computed figures.
     expect(summary.cards).toEqual({
       deal: { status: 200, state: 'ready' },

@@ -93,8 +93,22 @@ describe('app-manifest.json', () => {
         expect(subs).toContainEqual(expect.objectContaining({ subscriptionType: type, objectType }));
       }
     }
+    // The sales activities speed to lead reads: calls, emails, meetings (engagements).
+    for (const objectType of ['call', 'email', 'meeting_event'] as const) {
+      for (const type of [
+        'object.creation',
+        'object.deletion',
+        'object.restore',
+        'object.associationChange',
+      ]) {
+        expect(subs).toContainEqual(expect.objectContaining({ subscriptionType: type, objectType }));
+      }
+    }
     const watched = (objectType: string) =>
       subs.filter((s) => s.objectType === objectType && s.propertyName).map((s) => s.propertyName as string);
+    expect(watched('call')).toEqual(['hs_timestamp']);
+    expect(watched('email')).toEqual(['hs_timestamp', 'hs_email_direction']);
+    expect(watched('meeting_event')).toEqual(['hs_meeting_source']);
     expect(watched('contact')).toEqual(
       expect.arrayContaining(['lifecyclestage', 'hs_analytics_source', 'hubspot_owner_id']),
     );
