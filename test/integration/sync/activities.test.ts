@@ -2,7 +2,11 @@ import { compareWithGroundTruth } from '../../../src/sync/compare';
 import { runCatchup } from '../../../src/sync/catchup';
 import { runFullSync } from '../../../src/sync/full-sync';
 import { refreshObjects } from '../../../src/sync/refresh';
-import { membersOf } from '../../../src/sync/webhook-intake';
+import { webhookEventSchema } from '../../../src/hubspot/schemas';
+import { membersOf as membersOfEvent, normaliseEvent } from '../../../src/sync/webhook-intake';
+
+/** What the intake asks to refresh for one raw event (parsed and normalised as the intake does). */
+const membersOf = (raw: unknown) => membersOfEvent(normaliseEvent(webhookEventSchema.parse(raw)));
 import { createTestContext, type TestContext } from '../../helpers/test-context';
 import { insertPortal, startSyncWorld, type SyncWorld } from './helpers';
 
