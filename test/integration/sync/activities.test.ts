@@ -2,7 +2,11 @@ import { compareWithGroundTruth } from '../../../src/sync/compare';
 import { runCatchup } from '../../../src/sync/catchup';
 import { runFullSync } from '../../../src/sync/full-sync';
 import { refreshObjects } from '../../../src/sync/refresh';
-import { membersOf, normaliseEvent } from '../../../src/sync/webhook-intake';
+import { webhookEventSchema } from '../../../src/hubspot/schemas';
+import { membersOf as membersOfEvent, normaliseEvent } from '../../../src/sync/webhook-intake';
+
+/** What the intake asks to refresh for one raw event (parsed and normalised as the intake does). */
+const membersOf = (raw: unknown) => membersOfEvent(normaliseEvent(webhookEventSchema.parse(raw)));
 import { createTestContext, type TestContext } from '../../helpers/test-context';
 import { insertPortal, startSyncWorld, type SyncWorld } from './helpers';
 
@@ -40,29 +44,25 @@ async function differences(): Promise<string[]> {
 
 test('object.* events of calls and emails ask for the call or email (and association changes for its side)', () => {
   const base = { portalId: PORTAL, subscriptionType: 'object.creation', objectId: 5 };
-  expect(membersOf(normaliseEvent({ ...base, objectTypeId: '0-48' }))).toEqual(['k:5']);
-  expect(membersOf(normaliseEvent({ ...base, objectTypeId: '0-49' }))).toEqual(['e:5']);
+  expect(membersOf({ ...base, objectTypeId: '0-48' })).toEqual(['k:5']);
+  expect(membersOf({ ...base, objectTypeId: '0-49' })).toEqual(['e:5']);
   expect(
-    membersOf(
-      normaliseEvent({
-        portalId: PORTAL,
-        subscriptionType: 'contact.associationChange',
-        associationType: 'CONTACT_TO_CALL',
-        fromObjectId: 1,
-        toObjectId: 9,
-      }),
-    ),
+    membersOf({
+      portalId: PORTAL,
+      subscriptionType: 'contact.associationChange',
+      associationType: 'CONTACT_TO_CALL',
+      fromObjectId: 1,
+      toObjectId: 9,
+    }),
   ).toEqual(['k:9']);
   expect(
-    membersOf(
-      normaliseEvent({
-        portalId: PORTAL,
-        subscriptionType: 'contact.associationChange',
-        associationType: 'EMAIL_TO_CONTACT',
-        fromObjectId: 7,
-        toObjectId: 1,
-      }),
-    ),
+    membersOf({
+      portalId: PORTAL,
+      subscriptionType: 'contact.associationChange',
+      associationType: 'EMAIL_TO_CONTACT',
+      fromObjectId: 7,
+      toObjectId: 1,
+    }),
   ).toEqual(['e:7']);
 });
 

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { webhookEventSchema } from '../../../src/hubspot/schemas';
@@ -61,6 +62,8 @@ beforeAll(async () => {
     ],
   });
   ctx = await createTestContext();
+  // The producer's connection fails fast while it is still connecting.
+  if (ctx.redis.status !== 'ready') await once(ctx.redis, 'ready');
   await ctx.db
     .insertInto('portals')
     .values({
