@@ -9,6 +9,7 @@
  * Uses its own schema (kpi_bench_<N>) in $BENCH_DATABASE_URL (default the local test database),
  * dropped afterwards unless --keep; --reuse recomputes a kept schema without loading it again.
  * --runs K recomputes K times (the second run also deletes the first one's results).
+ * --schema NAME uses another schema name (benchmarks that reuse a kept portal keep their own copy).
  * Baselines, measured in the same process right before the recompute, so that figures taken on a
  * busy machine can be compared as ratios: a `count(*)` scan of the touches, and reading every
  * touch (id, time, channel) out of Postgres with binary COPY, the least any full recompute must do.
@@ -165,7 +166,8 @@ async function main(): Promise<void> {
   const reuse = process.argv.includes('--reuse');
   const runsAt = process.argv.indexOf('--runs');
   const runs = runsAt === -1 ? 1 : Number(process.argv[runsAt + 1]);
-  const schema = `kpi_bench_${contacts}`;
+  const schemaAt = process.argv.indexOf('--schema');
+  const schema = schemaAt === -1 ? `kpi_bench_${contacts}` : String(process.argv[schemaAt + 1]);
   const admin = createDb({ url: DATABASE_URL, poolMax: 1, schema: undefined });
   if (!reuse) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin);
   const db = createDb({ url: DATABASE_URL, poolMax: 2, schema });

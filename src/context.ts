@@ -1,10 +1,13 @@
 import { sql } from 'kysely';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createCardsFeature } from './cards';
+import type { CardsFeature } from './cards';
 import type { Config } from './config';
 import { createHubSpotClientFactory } from './hubspot/client';
 import type { HubSpotClientFactory } from './hubspot/client';
 import { createHubSpotOAuth } from './hubspot/oauth';
+import { verifySignatureV3 } from './hubspot/signature';
 import type { HubSpotOAuth } from './hubspot/oauth';
 import type { RateBudget } from './hubspot/rate-budget';
 import { createRedisRateBudget } from './hubspot/rate-budget.redis';
@@ -22,6 +25,7 @@ import { createDb } from './db';
 import type { Database } from './db';
 import { createKpiService } from './kpi/kpi.service';
 import type { KpiService } from './kpi/kpi.service';
+import { withRawClient } from './platform/db/database';
 import { outageLogFor } from './platform/outage-log';
 import { createRedis, redisUrlOf } from './platform/queue/connection';
 import { createProducer } from './platform/queue/producer';
@@ -32,6 +36,7 @@ import type { WebhookIntake } from './sync/webhook-intake';
 import { createSyncJobHandlers } from './sync/sync.worker';
 import type { SyncJobHandlers } from './sync/sync.worker';
 import { createReportService } from './reports';
+import { importCsv } from './sync';
 import type { ReportService } from './reports';
 
 /**
@@ -68,6 +73,8 @@ export type AppContext = {
   syncJobs: SyncJobHandlers;
   /** KPI computation of one portal and its headline figures (src/kpi). */
   kpi: KpiService;
+  /** Deal and contact cards, settings page: the signed read API over the KPI tables (src/cards). */
+  cards: CardsFeature;
 
   /** Report pages, CSV exports and one-time report links. */
   reports: ReportService;
@@ -173,12 +180,37 @@ export function createContext(
     hubspot,
   });
   const kpi = createKpiService({ db, logger });
+  const cards = createCardsFeature({
+    db,
+    // Named prepared statements (planned once per pooled connection) keep a card request under a
+    // millisecond of Postgres time; Kysely itself sends unnamed statements, planned every time.
+    prepared: (name, text, values) =>
+      withRawClient(
+        db,
+        async ({ client }) => (await client.query({ name, text, values: [...values] })).rows as unknown[],
+      ),
+    producer,
+    signature: {
+      verify: verifySignatureV3,
+      clientSecret: config.hubspot.clientSecret,
+      publicBaseUrl: config.http.publicBaseUrl,
+    },
+    logger,
+  });
   const reports = createReportService({
     db,
     redis,
     keyPrefix: config.queue.prefix,
     publicBaseUrl: config.http.publicBaseUrl,
     secureCookies: config.env === 'production' || config.http.publicBaseUrl.startsWith('https://'),
+    importCsv: (portalId, kind, text) => importCsv(db, portalId, kind, text),
+    requestRecompute: (portalId) => producer.enqueue('kpi.compute', { portalId }),
+    signature: {
+      verify: verifySignatureV3,
+      clientSecret: config.hubspot.clientSecret,
+      publicBaseUrl: config.http.publicBaseUrl,
+    },
+    logger,
   });
 
   const readinessChecks: ReadinessCheck[] = [
@@ -223,6 +255,7 @@ export function createContext(
     webhookIntake,
     syncJobs,
     kpi,
+    cards,
     reports,
     close,
   };

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { CardsTables } from './cards/cards.tables';
 import type { Config } from './config';
 import type { InstallTables } from './install/install.tables';
 import type { KpiTables } from './kpi/kpi.tables';
@@ -14,7 +15,7 @@ import type { TrafficTables } from './sync/traffic.tables';
  * (`<feature>.tables.ts`) and adds them with one `extends`. Every tenant table's key
  * starts with portal_id, and every query is scoped by it (see the tenant-isolation tests).
  */
-export interface DB extends InstallTables, MirrorTables, SyncTables, KpiTables, TrafficTables {}
+export interface DB extends InstallTables, MirrorTables, SyncTables, KpiTables, TrafficTables, CardsTables {}
 
 export type Database = Kysely<DB>;
 

@@ -50,10 +50,26 @@ export type OAuthErrorBody = z.infer<typeof oauthErrorSchema>;
 
 // ---- errors of the CRM APIs ----
 
+/**
+ * A CRM error's subCategory: a string on a call's own error, an object in a batch answer's
+ * `errors[]` (the 2026-09 specs' StandardError). Kept as text either way; an odd shape is
+ * dropped rather than failing the whole body and losing its message.
+ */
+const subCategorySchema = z
+  .union([
+    z.string(),
+    z.record(z.string(), z.unknown()).transform((o) => {
+      const text = Object.values(o).find((v): v is string => typeof v === 'string');
+      return text ?? JSON.stringify(o);
+    }),
+  ])
+  .optional()
+  .catch(undefined);
+
 export const standardErrorSchema = z.object({
   status: z.string().optional(),
   category: z.string().optional(),
-  subCategory: z.string().optional(),
+  subCategory: subCategorySchema,
   message: z.string().default(''),
   correlationId: z.string().optional(),
   context: z.record(z.string(), z.array(z.string())).optional(),
@@ -292,10 +308,19 @@ export const webhookEventSchema = z.object({
   propertyValue: z.string().optional(),
   primaryObjectId: eventId.optional(),
   mergedObjectIds: z.array(eventId).optional(),
+  // Legacy `<object>.associationChange` names the pair in `associationType` (CONTACT_TO_DEAL);
+  // the generic `object.associationChange` names the sides' types and the association's type id.
   associationType: z.string().optional(),
+  fromObjectTypeId: z.string().optional(),
+  toObjectTypeId: z.string().optional(),
+  associationTypeId: z.number().int().optional(),
+  associationCategory: z.string().optional(),
   fromObjectId: eventId.optional(),
   toObjectId: eventId.optional(),
   associationRemoved: z.boolean().optional(),
+  isPrimaryAssociation: z.boolean().optional(),
+  changeSource: z.string().optional(),
+  sourceId: z.string().optional(),
 });
 export type WebhookEvent = z.infer<typeof webhookEventSchema>;
 

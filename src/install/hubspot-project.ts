@@ -1,14 +1,23 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { findManifestPath } from './manifest';
 import type { AppManifest } from './manifest';
 
 /**
- * Generates the HubSpot developer project (platform 2026.09, reference §5b) from
- * app-manifest.json: hsproject.json, src/app/app-hsmeta.json, the webhooks and card
- * *-hsmeta.json files and placeholder card components. The output is committed; a
- * test regenerates it and fails on any difference, so the two cannot drift.
+ * Generates the HubSpot developer project (platform 2026.09, reference §5b, §9) from
+ * app-manifest.json: hsproject.json, src/app/app-hsmeta.json, the webhooks, card and settings
+ * *-hsmeta.json files, each extension folder's package.json, and in each extension folder a
+ * `generated/` folder with the backend's base URL (what hubspot.fetch calls; the same URL is in
+ * permittedUrls.fetch) and a verbatim copy of the API contract (src/cards/card.schemas.ts).
+ * The React components, their tests and the toolchain (hubspot-project/package.json) are written
+ * by hand. Generated files are committed; a test regenerates them and fails on any difference,
+ * or on a generated-looking file the manifest no longer produces.
  */
 export const HUBSPOT_PROJECT_DIR = 'hubspot-project';
+
+/** The contract between the read API and the extensions, relative to the repo root. */
+export const CARD_CONTRACT_SOURCE = 'src/cards/card.schemas.ts';
 
 export type ProjectFiles = Map<string, string>;
 
@@ -18,33 +27,32 @@ function kebab(name: string): string {
   return name.replace(/_/g, '-');
 }
 
-function cardComponent(manifest: AppManifest, card: AppManifest['cards'][number], url: string): string {
-  // A placeholder until the cards issue ships the real views; it already calls the
-  // backend the way the real card will (hubspot.fetch, signed by HubSpot).
-  return `// Generated from app-manifest.json by \`kpi-bridge hubspot-project\`: placeholder card.
-import React, { useEffect, useState } from 'react';
-import { hubspot, LoadingSpinner, Text } from '@hubspot/ui-extensions';
+const GENERATED_NOTE = '// Generated from app-manifest.json by `kpi-bridge hubspot-project`: do not edit.';
 
-hubspot.extend(({ context }) => <${card.component} context={context} />);
+/** The contract file as found in the repo (the generator's input besides the manifest). */
+export function loadCardContract(repoRoot: string): string {
+  return readFileSync(path.join(repoRoot, CARD_CONTRACT_SOURCE), 'utf8');
+}
 
-const ${card.component} = ({ context }) => {
-  const [state, setState] = useState({ loading: true, error: null, data: null });
-  useEffect(() => {
-    hubspot
-      .fetch(${JSON.stringify(url)}, { method: 'GET', timeout: 10000 })
-      .then((response) => response.json())
-      .then((data) => setState({ loading: false, error: null, data }))
-      .catch((error) => setState({ loading: false, error: String(error), data: null }));
-  }, [context.crm.objectId]);
-  if (state.loading) return <LoadingSpinner label=${JSON.stringify(`Loading ${manifest.name}`)} />;
-  if (state.error) return <Text>${manifest.name} could not load its KPIs: {state.error}</Text>;
-  return <Text>${card.description}</Text>;
-};
+function backendModule(base: string): string {
+  return `${GENERATED_NOTE}
+/** The KPI Bridge backend that hubspot.fetch calls (listed in the app's permittedUrls.fetch). */
+export const BACKEND_BASE_URL = ${JSON.stringify(base)};
+
+/** A backend URL; HubSpot appends portalId, userId, userEmail and appId and signs the request. */
+export function backendUrl(path: string, params: Record<string, string> = {}): string {
+  const query = new URLSearchParams(params).toString();
+  return \`\${BACKEND_BASE_URL}\${path}\${query ? \`?\${query}\` : ''}\`;
+}
 `;
 }
 
-/** Every file of the project, keyed by its path relative to the project folder. */
-export function renderHubSpotProject(manifest: AppManifest, backendBaseUrl: string): ProjectFiles {
+/** Every generated file of the project, keyed by its path relative to the project folder. */
+export function renderHubSpotProject(
+  manifest: AppManifest,
+  backendBaseUrl: string,
+  cardContract: string = loadCardContract(path.dirname(findManifestPath())),
+): ProjectFiles {
   const base = backendBaseUrl.replace(/\/+$/, '');
   const files: ProjectFiles = new Map();
   files.set(
@@ -100,30 +108,55 @@ export function renderHubSpotProject(manifest: AppManifest, backendBaseUrl: stri
           name: card.name,
           description: card.description,
           location: card.location,
-          entrypoint: `/app/cards/${card.component}.jsx`,
+          entrypoint: `/app/cards/${card.component}.tsx`,
           objectTypes: card.objectTypes,
         },
       }),
     );
+  }
+  files.set(
+    'src/app/settings/settings-hsmeta.json',
+    json({
+      uid: manifest.settings.uid,
+      type: 'settings',
+      config: { entrypoint: `/app/settings/${manifest.settings.component}.tsx` },
+    }),
+  );
+  // Each extension folder is built by HubSpot on its own: its own package.json and its own copy
+  // of the generated modules (the versions match the toolchain in hubspot-project/package.json).
+  for (const folder of ['cards', 'settings']) {
     files.set(
-      `src/app/cards/${card.component}.jsx`,
-      cardComponent(manifest, card, `${base}${card.backendPath}`),
+      `src/app/${folder}/package.json`,
+      json({
+        name: `${kebab(manifest.uid)}-${folder}`,
+        version: '0.1.0',
+        private: true,
+        type: 'module',
+        dependencies: { '@hubspot/ui-extensions': '0.17.0', react: '18.3.1', zod: '4.6.7' },
+      }),
+    );
+    files.set(`src/app/${folder}/generated/backend.ts`, backendModule(base));
+    files.set(
+      `src/app/${folder}/generated/api.ts`,
+      `${GENERATED_NOTE} Source: ${CARD_CONTRACT_SOURCE}.\n${cardContract}`,
     );
   }
   files.set(
-    'src/app/cards/package.json',
-    json({
-      name: `${kebab(manifest.uid)}-cards`,
-      version: '0.1.0',
-      private: true,
-      dependencies: { '@hubspot/ui-extensions': '0.17.0', react: '18.3.1' },
-    }),
-  );
-  files.set(
     'README.md',
-    `# ${manifest.name}: HubSpot developer project\n\nGenerated from \`app-manifest.json\` by \`npx kpi-bridge hubspot-project\`; do not edit by hand\n(a test fails when these files differ from what the generator writes). Upload with\n\`hs project upload\` from this folder. Backend: ${base}\n`,
+    `# ${manifest.name}: HubSpot developer project\n\nThe \`*-hsmeta.json\` files, the extension folders' \`package.json\` and their \`generated/\` folders are\ngenerated from \`app-manifest.json\` by \`npx kpi-bridge hubspot-project\`; do not edit them by hand (a test\nfails when they differ from what the generator writes). The \`.tsx\` components and their tests are written\nby hand; \`npm ci && npm run check\` in this folder type-checks and tests them. Upload with\n\`hs project upload\` from this folder. Backend: ${base}\n`,
   );
   return files;
+}
+
+/** Files the generator owns: a file of this shape that it did not produce is a leftover. */
+function isGeneratedShape(rel: string): boolean {
+  return (
+    rel === 'hsproject.json' ||
+    rel === 'README.md' ||
+    rel.endsWith('-hsmeta.json') ||
+    /^src\/app\/[^/]+\/package\.json$/.test(rel) ||
+    /^src\/app\/[^/]+\/generated\//.test(rel)
+  );
 }
 
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {
@@ -136,6 +169,7 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
   for (const e of entries) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.name === 'node_modules') continue;
     if (e.isDirectory()) out.push(...(await listFiles(dir, rel)));
     else out.push(rel);
   }
@@ -150,13 +184,15 @@ export async function diffHubSpotProject(dir: string, files: ProjectFiles): Prom
     if (current === null) problems.push(`missing ${rel}`);
     else if (current !== content) problems.push(`differs ${rel}`);
   }
-  for (const rel of await listFiles(dir)) if (!files.has(rel)) problems.push(`not generated ${rel}`);
+  for (const rel of await listFiles(dir))
+    if (isGeneratedShape(rel) && !files.has(rel)) problems.push(`not generated ${rel}`);
   return problems;
 }
 
-/** Writes the project, removing files the manifest no longer produces. */
+/** Writes the project, removing generated files the manifest no longer produces (hand-written ones stay). */
 export async function writeHubSpotProject(dir: string, files: ProjectFiles): Promise<void> {
-  for (const rel of await listFiles(dir)) if (!files.has(rel)) await rm(path.join(dir, rel));
+  for (const rel of await listFiles(dir))
+    if (isGeneratedShape(rel) && !files.has(rel)) await rm(path.join(dir, rel));
   for (const [rel, content] of files) {
     await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
     await writeFile(path.join(dir, rel), content);

@@ -98,14 +98,15 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
   const now = deps.now ?? Date.now;
   const redirectUri = `${deps.publicBaseUrl}${deps.manifest.auth.redirectPath}`;
   // A key of its own, so a MAC here can never be replayed as a webhook signature (same secret).
-  // Derived on first use: a command that never installs (status, migrate) needs no secret.
+  // Derived on first use: commands that never install (status, kpi) build this service without the secret.
   let stateKey: Buffer | undefined;
-  const key = () =>
-    (stateKey ??= createHmac('sha256', deps.hubspot.clientSecret)
-      .update('kpi-bridge/oauth-state/v1')
-      .digest());
   const mac = (purpose: 'state' | 'browser', ...parts: string[]) =>
-    createHmac('sha256', key())
+    createHmac(
+      'sha256',
+      (stateKey ??= createHmac('sha256', deps.hubspot.clientSecret)
+        .update('kpi-bridge/oauth-state/v1')
+        .digest()),
+    )
       .update([purpose, ...parts].join('\n'), 'utf8')
       .digest();
   const usedKey = (nonce: string) => `${deps.keyPrefix}:oauth-state-used:${sha256(nonce).toString('hex')}`;

@@ -79,6 +79,8 @@ const crmSubscriptionSchema = z
     'never subscribe to our own properties (write-back would echo)',
   );
 
+const componentName = z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'a React component name');
+
 const cardSchema = z
   .object({
     uid: identifier,
@@ -86,7 +88,7 @@ const cardSchema = z
     description: z.string().min(1),
     location: z.enum(['crm.record.tab', 'crm.record.sidebar', 'crm.preview']),
     objectTypes: z.array(z.enum(CRM_OBJECT_TYPES)).min(1),
-    component: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'a React component name'),
+    component: componentName,
     backendPath: routePath,
   })
   .strict();
@@ -126,6 +128,8 @@ export const manifestSchema = z
       })
       .strict(),
     cards: z.array(cardSchema),
+    /** The app's settings page (a `settings` extension) and the backend path it reads and writes. */
+    settings: z.object({ uid: identifier, component: componentName, backendPath: routePath }).strict(),
     propertyGroups: z
       .array(
         z

@@ -30,7 +30,7 @@ import { creditCountedTouches } from './wide-credits';
  * 2. every conversion is credited under the eleven models (`creditCountedTouches`, the pure models'
  *    numbers) and written packed, one `kpi_credits` row per conversion, with a binary `COPY`;
  * 3. channel totals per kind and model are summed on the way, over all time and per period ×
- *    breakdown (`PeriodTotals`; by the conversion's moment, its source and its pipeline);
+ *    breakdown (`PeriodTotals`; by the conversion's moment, its source, pipeline and owner);
  *    per-contact touch facts (count, first and last channel) go to a temp table for the contact rows.
  * Conversions: contact_create at each live contact's createdate over
  * its own touches; deal_create at each live deal's createdate over its live contacts' touches;
@@ -88,6 +88,7 @@ interface ContactBuffer {
   ids: number[];
   createdAt: number[];
   source: number[];
+  owner: number[];
   touchFrom: number[];
   touchTo: number[];
 }
@@ -101,6 +102,7 @@ interface DealBuffer {
   amountHome: number[];
   source: number[];
   pipeline: number[];
+  owner: number[];
   touchFrom: number[];
   touchTo: number[];
 }
@@ -172,9 +174,17 @@ export async function runAttributionPass(
   };
   const sources = new ChannelCodes();
   const pipelines = new ChannelCodes();
+  const owners = new ChannelCodes();
 
   // 1a. Live contacts; whether they have a live deal (deal creation's non-converting journeys).
-  const contacts: ContactBuffer = { ids: [], createdAt: [], source: [], touchFrom: [], touchTo: [] };
+  const contacts: ContactBuffer = {
+    ids: [],
+    createdAt: [],
+    source: [],
+    owner: [],
+    touchFrom: [],
+    touchTo: [],
+  };
   const hasDeal: boolean[] = [];
   const contactIndex = new Map<number, number>();
   await readStream(
@@ -182,7 +192,7 @@ export async function runAttributionPass(
     `copy (
       select contact_id, created_at, contact_id in (
           select dc.contact_id from deal_contacts dc join kpi_tmp_deal_base d on d.deal_id = dc.deal_id
-          where dc.portal_id = ${portalId}), source_key
+          where dc.portal_id = ${portalId}), source_key, owner_key
       from kpi_tmp_contact_base
     ) to stdout with (format binary)`,
     signal,
@@ -193,6 +203,7 @@ export async function runAttributionPass(
       contacts.createdAt.push(r.readTimestampMs());
       hasDeal.push(r.readBool() === true);
       contacts.source.push(sources.code(r.readText()!));
+      contacts.owner.push(owners.code(r.readText()!));
     },
   );
 
@@ -253,6 +264,7 @@ export async function runAttributionPass(
     amountHome: [],
     source: [],
     pipeline: [],
+    owner: [],
     touchFrom: [],
     touchTo: [],
   };
@@ -282,7 +294,7 @@ export async function runAttributionPass(
     `copy (
       select d.deal_id, d.created_at, d.close_date, d.contact_created_at,
         case d.outcome when 'won' then ${OUTCOME_WON} when 'lost' then ${OUTCOME_LOST} else ${OUTCOME_OPEN} end::int4,
-        d.amount_home::float8, d.source_key, d.pipeline_id, c.contact_id
+        d.amount_home::float8, d.source_key, d.pipeline_id, d.owner_key, c.contact_id
       from kpi_tmp_deal_base d
       left join (deal_contacts dc
         join contacts c on c.portal_id = dc.portal_id and c.contact_id = dc.contact_id
@@ -304,10 +316,11 @@ export async function runAttributionPass(
         deals.amountHome.push(r.readFloat8());
         deals.source.push(sources.code(r.readText()!));
         deals.pipeline.push(pipelines.code(r.readText()!));
+        deals.owner.push(owners.code(r.readText()!));
         deals.touchFrom.push(store.count);
         deals.touchTo.push(store.count);
       } else {
-        for (let f = 0; f < 7; f++) r.readBytes();
+        for (let f = 0; f < 8; f++) r.readBytes();
       }
       const contactId = r.readInt8();
       if (Number.isNaN(contactId)) return;
@@ -334,7 +347,11 @@ export async function runAttributionPass(
   const periodTotals = new Map(
     KINDS.map((k) => [
       k,
-      new PeriodTotals(k, args.periods, channelCount, sources.names.length, pipelines.names.length),
+      new PeriodTotals(k, args.periods, channelCount, [
+        sources.names.length,
+        pipelines.names.length,
+        owners.names.length,
+      ]),
     ]),
   );
   const totals = new Map(
@@ -379,6 +396,7 @@ export async function runAttributionPass(
     wide: WideCredits,
     source: number,
     pipeline: number,
+    owner: number,
   ): Promise<void> => {
     const n = wide.touches.length;
     const rows = Math.max(1, n);
@@ -397,7 +415,7 @@ export async function runAttributionPass(
     // Revenue is summed in whole cents (credits are cents ÷ 100), so totals are exact to the cent.
     const scale = kind === 'revenue' ? 100 : 0;
     const periods = periodTotals.get(kind)!;
-    const group = periods.group(convertedAt, source, pipeline);
+    const group = periods.group(convertedAt, source, pipeline, owner);
     for (let i = 0; i < rows; i++) {
       const ch = n === 0 ? noTouch : store.channel[from + i]!;
       t.used[ch] = 1;
@@ -438,6 +456,7 @@ export async function runAttributionPass(
         creditCountedTouches(conversion, touchesOf(from, n), contactChain, cache),
         contacts.source[c]!,
         -1,
+        contacts.owner[c]!,
       );
       if (++done % REVENUE_CHECK_EVERY === 0) {
         checkAborted(signal);
@@ -467,7 +486,8 @@ export async function runAttributionPass(
       );
       const source = deals.source[d]!;
       const pipeline = deals.pipeline[d]!;
-      await emit('deal_create', id, createdAt, from, wide, source, pipeline);
+      const owner = deals.owner[d]!;
+      await emit('deal_create', id, createdAt, from, wide, source, pipeline, owner);
       const close = deals.closeAt[d]!;
       const amount = deals.amountHome[d]!;
       if (deals.outcome[d] === OUTCOME_WON && !Number.isNaN(close) && !Number.isNaN(amount)) {
@@ -478,7 +498,7 @@ export async function runAttributionPass(
           revenueChain,
           cache,
         );
-        await emit('revenue', id, close, from, wide, source, pipeline);
+        await emit('revenue', id, close, from, wide, source, pipeline, owner);
       }
       if (++done % REVENUE_CHECK_EVERY === 0) {
         checkAborted(signal);
@@ -521,7 +541,9 @@ export async function runAttributionPass(
   }
   const periodRows: PeriodTotalRow[] = [];
   for (const kind of KINDS)
-    for (const row of periodTotals.get(kind)!.rows(channels.names, sources.names, pipelines.names))
+    for (const row of periodTotals
+      .get(kind)!
+      .rows(channels.names, sources.names, pipelines.names, owners.names))
       periodRows.push(row);
   counts.touchesRead = store.count;
   return { counts, channelTotals, periodTotals: periodRows, timings };

@@ -9,7 +9,7 @@ export interface PeriodTotalRow {
   readonly kind: ConversionKind;
   readonly model: string;
   readonly period: SnapshotPeriod;
-  readonly breakdown: 'all' | 'source' | 'pipeline';
+  readonly breakdown: 'all' | 'source' | 'pipeline' | 'owner';
   readonly breakdownValue: string;
   readonly channel: string;
   /** Currency units for revenue (exact to the cent), a count otherwise. */
@@ -21,18 +21,18 @@ export interface PeriodTotalRow {
  * Attribution totals per period, summed while the conversions are credited.
  *
  * A conversion is first summed into its *group*: the slice between two consecutive period bounds
- * that holds its moment, its source and its pipeline. Each slice lies wholly inside or outside every
+ * that holds its moment, its source, its pipeline and its owner. Each slice lies wholly inside or outside every
  * period, so the groups (a few thousand) are spread over periods and breakdowns once, at the end,
  * instead of every touch being added to every period and breakdown it belongs to.
- * Revenue credits are summed in whole cents (exact while below 2^53 cents; beyond that `rows()`
- * throws rather than store a rounded figure).
+ * Revenue credits are summed in whole cents (exact within the money range, see `assertExactCents`;
+ * beyond it `rows()` throws rather than store a rounded figure).
  */
 export class PeriodTotals {
   private readonly bounds: number[];
   /** Period indexes containing slice s (s ≥ 1: [bounds[s − 1], bounds[s])). */
   private readonly slicePeriods: number[][];
   private readonly groups = new Map<number, number>();
-  private readonly groupKeys: { slice: number; source: number; pipeline: number }[] = [];
+  private readonly groupKeys: { slice: number; source: number; pipeline: number; owner: number }[] = [];
   private cells = new Float64Array(0);
   private seen = new Int32Array(0);
   private serial = 0;
@@ -42,8 +42,8 @@ export class PeriodTotals {
     readonly kind: ConversionKind,
     private readonly periods: readonly SnapshotPeriod[],
     private readonly channelCount: number,
-    private readonly sourceCount: number,
-    private readonly pipelineCount: number,
+    /** How many sources, pipelines and owners there are (their codes are below these). */
+    private readonly dimensions: readonly [number, number, number],
   ) {
     const instants = new Set<number>();
     for (const p of periods) {
@@ -65,10 +65,10 @@ export class PeriodTotals {
   }
 
   /**
-   * The group of a conversion at `moment` with `source` and `pipeline` codes (pipeline −1: none),
-   * or −1 when no period holds the moment. Call once per conversion, then `add` per touch.
+   * The group of a conversion at `moment` with `source`, `pipeline` and `owner` codes (pipeline −1:
+   * none), or −1 when no period holds the moment. Call once per conversion, then `add` per touch.
    */
-  group(moment: number, source: number, pipeline: number): number {
+  group(moment: number, source: number, pipeline: number, owner: number): number {
     let lo = 0;
     let hi = this.bounds.length;
     while (lo < hi) {
@@ -79,12 +79,13 @@ export class PeriodTotals {
     const slice = lo;
     if (slice === 0 || slice >= this.bounds.length || this.slicePeriods[slice]!.length === 0) return -1;
     this.serial++;
-    const key = (slice * (this.sourceCount + 1) + source) * (this.pipelineCount + 1) + pipeline + 1;
+    const [sources, pipelines, owners] = this.dimensions;
+    const key = ((slice * sources + source) * (pipelines + 1) + pipeline + 1) * owners + owner;
     let g = this.groups.get(key);
     if (g === undefined) {
       g = this.groupKeys.length;
       this.groups.set(key, g);
-      this.groupKeys.push({ slice, source, pipeline });
+      this.groupKeys.push({ slice, source, pipeline, owner });
       if ((g + 1) * this.stride > this.cells.length) {
         const grown = new Float64Array(Math.max(this.stride * 64, this.cells.length * 2));
         grown.set(this.cells);
@@ -113,6 +114,7 @@ export class PeriodTotals {
     channels: readonly string[],
     sources: readonly string[],
     pipelines: readonly string[],
+    owners: readonly string[],
   ): PeriodTotalRow[] {
     const money = this.kind === 'revenue';
     const buckets = new Map<
@@ -131,7 +133,11 @@ export class PeriodTotals {
     this.groupKeys.forEach((k, g) => {
       const cells = this.cells.subarray(g * this.stride, (g + 1) * this.stride);
       for (const period of this.slicePeriods[k.slice]!) {
-        const targets = [bucket(period, 'all', ''), bucket(period, 'source', sources[k.source]!)];
+        const targets = [
+          bucket(period, 'all', ''),
+          bucket(period, 'source', sources[k.source]!),
+          bucket(period, 'owner', owners[k.owner]!),
+        ];
         if (k.pipeline >= 0) targets.push(bucket(period, 'pipeline', pipelines[k.pipeline]!));
         for (const sums of targets) for (let i = 0; i < this.stride; i++) sums[i]! += cells[i]!;
       }

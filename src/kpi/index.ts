@@ -6,6 +6,9 @@
 export { createKpiService, readHeadline } from './kpi.service';
 export type { KpiHeadline, KpiProgress, KpiRunSummary, KpiService, KpiServiceDeps } from './kpi.service';
 export type { KpiTables } from './kpi.tables';
+// The attribution rule the deal card shows (which touch is first, lead creation, deal creation, closed won).
+export { findKeyTouches, selectCountedTouches } from './models/attribution';
+export type { Conversion, Touch } from './models/attribution';
 export { readAttributionTotals } from './attribution-totals';
 export type { AttributionTotalsQuery } from './attribution-totals';
 export type {

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 
 import type { Database, Executor } from '../db';
+import { cancelOnAbort } from '../platform/db/cancel-on-abort';
 import { withRawTransaction } from '../platform/db/database';
 import type { PeriodTotalRow } from './attribution-periods';
 import type { ChannelTotal } from './attribution-pass';
@@ -109,9 +110,12 @@ export function createKpiService(deps: KpiServiceDeps) {
     const timings: Record<string, number> = {};
     const counts: Record<string, number> = {};
     log.info({ portalId, runId }, 'kpi computation started');
+    let untie = () => {};
     try {
       // With the raw client: the attribution pass streams with binary COPY in this transaction.
       await withRawTransaction(deps.db, async (trx, client) => {
+        // A worker shutting down aborts the signal: cancel the running statement, roll back.
+        untie = await cancelOnAbort(trx, deps.db, options.signal);
         let stageStart = Date.now();
         const stage = (name: string) => {
           if (options.signal?.aborted) throw new Error('kpi computation aborted');
@@ -194,10 +198,18 @@ export function createKpiService(deps: KpiServiceDeps) {
           .where('run_id', '=', runId)
           .execute();
       });
+      untie();
       timings.commit = Date.now() - started - Object.values(timings).reduce((a, b) => a + b, 0);
       log.info({ portalId, runId, ms: Date.now() - started }, 'kpi computation done');
       return { portalId, runId, asOf: now, timings, counts };
-    } catch (err) {
+    } catch (caught) {
+      untie();
+      // Rolled back: the previous results stay; the job is retried (by the next worker).
+      const err = options.signal?.aborted
+        ? new Error('kpi computation cancelled (worker shutting down); rolled back, the job is retried', {
+            cause: caught,
+          })
+        : caught;
       await deps.db
         .updateTable('kpi_runs')
         .set({

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createCardsRouter } from '../cards';
 import type { AppContext } from '../context';
 import { createApp } from '../platform/http/app';
 import { createHealthRouter } from '../platform/http/health.routes';
@@ -33,6 +34,7 @@ export async function startApi(ctx: AppContext): Promise<ApiHandle> {
         publicBaseUrl: ctx.config.http.publicBaseUrl,
         logger: ctx.logger,
       }),
+      createCardsRouter(ctx.cards),
       createSyncAdminRouter({ db: ctx.db, adminToken: ctx.config.admin.token }),
       createQueueDashboardRouter({ producer: ctx.producer, adminToken: ctx.config.admin.token }),
       createReportsRouter({ reports: ctx.reports, logger: ctx.logger }),

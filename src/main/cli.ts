@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -65,7 +66,11 @@ function createRuntime(command: Command, io: CommandIo): CommandRuntime & { clos
           postgres: command.needs.includes('db'),
           redis: command.needs.includes('redis'),
         });
-        return createContext(c, rt.logger());
+        const created = createContext(c, rt.logger());
+        // The producer connection fails fast by design (no offline queue): a command that
+        // enqueues or schedules right after start must wait until it is connected.
+        if (command.needs.includes('redis')) await untilReady(created.redis, c.startupWaitMs);
+        return created;
       })();
       return ctx;
     },
@@ -153,4 +158,23 @@ export async function main(argv: string[], io: Partial<CommandIo> = {}): Promise
       if (err.code === 'EPIPE') process.exit(0);
     });
   return runCommand(command, rest, createRuntime(command, fullIo));
+}
+
+async function untilReady(redis: AppContext['redis'], waitMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      once(redis, 'ready'),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new ServiceUnavailableError(`Redis did not accept the connection within ${waitMs} ms`)),
+          waitMs,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
@@ -9,6 +10,7 @@ import type { AppContext } from '../context';
 import { createLogger } from '../logger';
 import { deriveApp, installIntoSimulator, startSimulator } from '../simulator';
 import type { SimulatorHandle } from '../simulator';
+import { computeSignatureV3 } from '../hubspot/signature';
 import { isConnectionError } from '../platform/outage-log';
 import { QUEUE_NAMES } from '../platform/queue/jobs';
 import { compareWithGroundTruth } from '../sync/compare';
@@ -70,6 +72,9 @@ async function countLiveRecords(demo: DemoRun) {
     deals: number;
     associations: number;
     meetings: number;
+    calls: number;
+    emails: number;
+    trafficDays: number;
     touches: number;
   }>`
     with live_contacts as (
@@ -85,11 +90,50 @@ async function countLiveRecords(demo: DemoRun) {
            and dc.deal_id in (select deal_id from live_deals)
            and dc.contact_id in (select contact_id from live_contacts))::int as associations,
       (select count(*) from meetings where portal_id = ${demo.portalId} and not archived)::int as meetings,
+      (select count(*) from activities where portal_id = ${demo.portalId} and kind = 'call' and not archived)::int as calls,
+      (select count(*) from activities where portal_id = ${demo.portalId} and kind = 'email' and not archived)::int as emails,
+      (select count(distinct day) from web_traffic_daily where portal_id = ${demo.portalId})::int as "trafficDays",
       (select count(*) from touches t
          where t.portal_id = ${demo.portalId} and t.contact_id in (select contact_id from live_contacts))::int as touches`.execute(
     demo.ctx.db,
   );
   return rows[0]!;
+}
+
+const SPEED_AND_BRAND = [
+  'speed_to_lead_minutes_median',
+  'speed_to_lead_share_within_5m',
+  'speed_to_lead_answered',
+  'speed_to_lead_followups_mean',
+  'funnel_visits',
+  'brand_direct_visits',
+  'brand_organic_visits',
+  'brand_direct_contacts',
+  'brand_direct_visits_change_relative',
+] as const;
+
+/** The portal-wide figures of the newest trailing-90-days period, with its label. */
+async function readTrailingFigures(
+  demo: DemoRun,
+  kpis: string[],
+): Promise<Record<(typeof SPEED_AND_BRAND)[number], number | null> & { period: string }> {
+  const rows = await demo.ctx.db
+    .selectFrom('kpi_snapshots')
+    .select(['kpi', 'value', 'period_label', 'period_start'])
+    .where('portal_id', '=', demo.portalId)
+    .where('period_unit', '=', 'trailing_90d')
+    .where('breakdown', '=', 'all')
+    .where('kpi', 'in', kpis)
+    .orderBy('period_start', 'desc')
+    .execute();
+  const newest = rows[0]?.period_start.getTime();
+  const out: Record<string, number | null> = Object.fromEntries(kpis.map((k) => [k, null]));
+  for (const r of rows)
+    if (r.period_start.getTime() === newest) out[r.kpi] = r.value === null ? null : Number(r.value);
+  return {
+    ...(out as Record<(typeof SPEED_AND_BRAND)[number], number | null>),
+    period: rows[0]?.period_label ?? '-',
+  };
 }
 
 const steps: DemoStep[] = [
@@ -144,7 +188,7 @@ const steps: DemoStep[] = [
         seconds: Math.round((Date.now() - started) / 100) / 10,
       };
       demo.say(
-        `Synced ${sync.contacts} contacts, ${sync.deals} deals, ${sync.associations} associations, ${sync.meetings} meetings, ${sync.touches} touches; matches the simulator: ${sync.matchesSimulator}`,
+        `Synced ${sync.contacts} contacts, ${sync.deals} deals, ${sync.associations} associations, ${sync.meetings} meetings, ${sync.calls} calls, ${sync.emails} emails, ${sync.trafficDays} days of traffic, ${sync.touches} touches; matches the simulator: ${sync.matchesSimulator}`,
       );
       return { sync };
     },
@@ -193,7 +237,68 @@ const steps: DemoStep[] = [
       for (const [model, channels] of Object.entries(h.topChannels)) {
         demo.say(`  revenue won ${kpi.period}, top channels, ${model}: ${JSON.stringify(channels)}`);
       }
-      return { kpi };
+      const lead = await readTrailingFigures(demo, [...SPEED_AND_BRAND]);
+      const speedToLead = {
+        medianMinutes: lead.speed_to_lead_minutes_median,
+        shareWithin5m: lead.speed_to_lead_share_within_5m,
+        answered: lead.speed_to_lead_answered,
+        followUpsBeforeMeeting: lead.speed_to_lead_followups_mean,
+      };
+      const brand = {
+        visits: lead.funnel_visits,
+        directVisits: lead.brand_direct_visits,
+        organicVisits: lead.brand_organic_visits,
+        directContacts: lead.brand_direct_contacts,
+        directVisitsChange: lead.brand_direct_visits_change_relative,
+      };
+      demo.say(
+        `Speed to lead (${lead.period}): median ${fmt(speedToLead.medianMinutes, 1)} min, ${fmt(speedToLead.shareWithin5m === null ? null : speedToLead.shareWithin5m * 100, 1)} % of leads answered within 5 min, ${fmt(speedToLead.answered)} answered`,
+      );
+      demo.say(
+        `Brand (${lead.period}): ${fmt(brand.visits)} visits, ${fmt(brand.directVisits)} direct, ${fmt(brand.organicVisits)} organic, ${fmt(brand.directContacts)} direct-traffic contacts`,
+      );
+      return { kpi: { ...kpi, speedToLead, brand } };
+    },
+  },
+  {
+    name: 'cards',
+    run: async (demo) => {
+      // What the deal and contact cards ask for, signed as hubspot.fetch signs it, and what they get.
+      const deal = await demo.ctx.db
+        .selectFrom('kpi_deal_rows as r')
+        .innerJoin('deal_contacts as dc', (j) =>
+          j.onRef('dc.portal_id', '=', 'r.portal_id').onRef('dc.deal_id', '=', 'r.deal_id'),
+        )
+        .select(['r.deal_id', 'dc.contact_id'])
+        .where('r.portal_id', '=', demo.portalId)
+        .orderBy('r.outcome', 'desc')
+        .orderBy('r.deal_id')
+        .executeTakeFirstOrThrow();
+      const cards: Record<string, unknown> = {};
+      for (const path of [
+        `/cards/deal?dealId=${deal.deal_id}`,
+        `/cards/contact?contactId=${deal.contact_id}`,
+      ]) {
+        const full = `${path}&portalId=${demo.portalId}&userId=1&userEmail=rep%40example.com&appId=${demo.ctx.config.hubspot.appId}`;
+        const timestamp = String(Date.now());
+        const headers = {
+          'X-HubSpot-Signature-v3': computeSignatureV3(
+            demo.ctx.config.hubspot.clientSecret,
+            'GET',
+            `${demo.ctx.config.http.publicBaseUrl}${full}`,
+            '',
+            timestamp,
+          ),
+          'X-HubSpot-Request-Timestamp': timestamp,
+        };
+        const res = await getLocal(`${demo.api.url}${full}`, headers);
+        const body = JSON.parse(res.body) as { state?: string };
+        demo.say(`GET ${demo.ctx.config.http.publicBaseUrl}${full}`);
+        for (const [name, value] of Object.entries(headers)) demo.say(`  ${name}: ${value}`);
+        demo.say(`→ ${res.status} ${res.body}`);
+        cards[path.slice(7, path.indexOf('?'))] = { status: res.status, state: body.state };
+      }
+      return { cards };
     },
   },
   {
@@ -221,6 +326,18 @@ const steps: DemoStep[] = [
     },
   },
 ];
+
+/** A GET to our own API (fetch is reserved for the HubSpot adapter by lint). */
+function getLocal(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();

@@ -249,14 +249,18 @@ export async function startReconciler(
     await reconcileSync(deps, { requeueFullSyncs });
     lastScheduleCheck = Date.now();
   };
-  await ctx.redis.set(marker, String(Date.now()), 'NX');
-  await restore(true);
+  let started = false;
   let running = false;
   const tick = async () => {
     if (running) return;
     running = true;
     try {
-      if ((await ctx.redis.exists(marker)) === 0) {
+      if (!started) {
+        // At start (retried by the next tick if Redis or Postgres dropped meanwhile).
+        await ctx.redis.set(marker, String(Date.now()), 'NX');
+        await restore(true);
+        started = true;
+      } else if ((await ctx.redis.exists(marker)) === 0) {
         log.warn('Redis has lost its data: restoring schedules and the jobs of running syncs');
         await restore(true);
         await ctx.redis.set(marker, String(Date.now()), 'NX');
@@ -270,6 +274,7 @@ export async function startReconciler(
       running = false;
     }
   };
+  await tick();
   const timer = setInterval(() => void tick(), options.everyMs ?? ctx.config.queue.reconcileEveryMs);
   timer.unref();
   return { stop: () => clearInterval(timer), tick };

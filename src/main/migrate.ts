@@ -1,7 +1,9 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import { sql } from 'kysely';
 import { createDb } from '../db';
+import type { Database } from '../db';
 import { migrateDownOne, migrateToLatest } from '../platform/db/migrator';
 
 /**
@@ -41,10 +43,11 @@ export async function runMigrations(
   await ensureDatabaseExists(config.db.url, logger);
   const db = createDb(config.db);
   try {
-    const result =
-      direction === 'up'
-        ? await migrateToLatest(db, config.db.schema)
-        : await migrateDownOne(db, config.db.schema);
+    // Always name the schema of the migration tables: without one, kysely looks for them in
+    // every schema, finds another schema's (the demo's kpi_bridge_demo), and then fails on the
+    // missing kysely_migration_lock of this one.
+    const schema = config.db.schema ?? (await currentSchema(db));
+    const result = direction === 'up' ? await migrateToLatest(db, schema) : await migrateDownOne(db, schema);
     const applied = (result.results ?? []).map(
       (r) => `${r.direction === 'Up' ? 'applied' : 'reverted'} ${r.migrationName}`,
     );
@@ -55,4 +58,9 @@ export async function runMigrations(
   } finally {
     await db.destroy();
   }
+}
+
+async function currentSchema(db: Database): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema ?? 'public';
 }

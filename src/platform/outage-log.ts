@@ -66,12 +66,20 @@ export function outageLogFor(logger: Logger, service: string, url: string): Outa
   return log;
 }
 
-export function createOutageLog(logger: Logger, service: string, url: string): OutageLog {
+/**
+ * Several connections report to one log, and they recover one by one: "reachable again" is
+ * logged once one has been ready for `settleMs` with no new failure, so a connection still
+ * failing from before does not start a second outage line.
+ */
+export function createOutageLog(logger: Logger, service: string, url: string, settleMs = 1_000): OutageLog {
   let down = false;
   let since = 0;
+  let settle: NodeJS.Timeout | undefined;
   return {
     failed(err) {
       if (!isConnectionError(err)) return false;
+      clearTimeout(settle);
+      settle = undefined;
       if (!down) {
         down = true;
         since = Date.now();
@@ -84,12 +92,16 @@ export function createOutageLog(logger: Logger, service: string, url: string): O
       return true;
     },
     recovered() {
-      if (!down) return;
-      down = false;
-      logger.info(
-        { dependency: service, url, downForMs: Date.now() - since },
-        `${service} is reachable again`,
-      );
+      if (!down || settle) return;
+      settle = setTimeout(() => {
+        settle = undefined;
+        down = false;
+        logger.info(
+          { dependency: service, url, downForMs: Date.now() - since },
+          `${service} is reachable again`,
+        );
+      }, settleMs);
+      settle.unref();
     },
     get down() {
       return down;

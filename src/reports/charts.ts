@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as echarts from 'echarts';
 
 /**
@@ -32,7 +33,36 @@ function axisLabel(format: ValueFormat) {
           : String(Math.round(v * 100) / 100);
 }
 
+/**
+ * Rendered charts by their spec (which holds the data): ECharts takes 50–200 ms for a chart of
+ * several series on a busy machine, and a report is viewed again and again between two KPI runs.
+ * A new run changes the data, hence the key, so nothing stale is served. Bounded (least recently
+ * used out) to about 10 MB.
+ */
+const cache = new Map<string, string>();
+const CACHE_ENTRIES = 400;
+
+export function clearChartCache(): void {
+  cache.clear();
+}
+
 export function renderChartSvg(spec: ChartSpec, size = { width: 640, height: 280 }): string {
+  const key = createHash('sha1')
+    .update(JSON.stringify([spec, size]))
+    .digest('base64');
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const svg = renderUncached(spec, size);
+  cache.set(key, svg);
+  if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  return svg;
+}
+
+function renderUncached(spec: ChartSpec, size: { width: number; height: number }): string {
   const legendRows = spec.series.length > 1 ? Math.ceil(spec.series.length / 4) : 0;
   const height =
     (spec.horizontal ? Math.max(size.height, 40 + spec.categories.length * 26) : size.height) +
@@ -76,7 +106,10 @@ export function renderChartSvg(spec: ChartSpec, size = { width: 640, height: 280
         name: s.name,
         data: [...s.values],
         connectNulls: false,
+        // Markers on many lines triple the SVG and the time to draw it.
+        symbol: spec.series.length > 3 ? 'none' : 'circle',
         symbolSize: 5,
+        silent: true,
         barMaxWidth: 28,
       })),
     });

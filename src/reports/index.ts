@@ -8,3 +8,4 @@ export type { ReportView, ViewName, ViewParams } from './views';
 export { openRecordList } from './drill';
 export { renderViewPage } from './pages';
 export { csvLine } from './csv';
+export { clearChartCache } from './charts';

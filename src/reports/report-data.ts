@@ -258,45 +258,6 @@ export async function readStageMedians(
   }));
 }
 
-export interface SourceSpeed {
-  readonly source: string;
-  readonly leads: number;
-  readonly answered: number;
-  readonly medianMinutes: number | null;
-  readonly within5: number;
-}
-
-/**
- * Speed to lead per original source for contacts created in a period, from the per-contact
- * minutes the KPI run stored (kpi_contact_rows.minutes_to_first_activity).
- */
-export async function readSpeedBySource(
-  db: Executor,
-  portalId: number,
-  period: { start: Date; end: Date },
-): Promise<SourceSpeed[]> {
-  const { rows } = await sql<{
-    source: string;
-    leads: number;
-    answered: number;
-    median: number | null;
-    within5: number;
-  }>`
-    select source, count(*)::int as leads, count(minutes_to_first_activity)::int as answered,
-      percentile_cont(0.5) within group (order by minutes_to_first_activity) as median,
-      count(*) filter (where minutes_to_first_activity <= 5)::int as within5
-    from kpi_contact_rows
-    where portal_id = ${portalId} and created_at >= ${period.start} and created_at < ${period.end}
-    group by source order by source`.execute(db);
-  return rows.map((r) => ({
-    source: r.source,
-    leads: r.leads,
-    answered: r.answered,
-    medianMinutes: r.median === null ? null : Number(r.median),
-    within5: r.within5,
-  }));
-}
-
 export interface LifecycleStageOption {
   readonly id: string;
   readonly label: string;
@@ -311,4 +272,63 @@ export async function listLifecycleStages(db: Executor, portalId: number): Promi
     .orderBy('display_order')
     .execute();
   return rows.map((r) => ({ id: r.stage_id, label: r.label }));
+}
+
+export interface StoredSeriesRow {
+  readonly kind: 'traffic' | 'branded-search';
+  readonly rows: number;
+  readonly firstDay: string | null;
+  readonly lastDay: string | null;
+}
+
+/** What the portal has uploaded (or synced) of the daily series: days stored and their range. */
+export async function readStoredSeries(db: Executor, portalId: number): Promise<StoredSeriesRow[]> {
+  const { rows } = await sql<{
+    kind: 'traffic' | 'branded-search';
+    n: number;
+    first: string | null;
+    last: string | null;
+  }>`
+    select 'traffic' as kind, count(*)::int as n, min(day)::text as first, max(day)::text as last
+    from web_traffic_daily where portal_id = ${portalId}
+    union all
+    select 'branded-search', count(*)::int, min(day)::text, max(day)::text
+    from branded_search_daily where portal_id = ${portalId}`.execute(db);
+  return rows.map((r) => ({ kind: r.kind, rows: r.n, firstDay: r.first, lastDay: r.last }));
+}
+
+/**
+ * Uploaded branded search volume per period: the sum of the days whose local midnight (portal time
+ * zone) falls in the period. Unknown when nothing was uploaded, or nothing for that period.
+ */
+export async function readBrandedSearch(
+  db: Executor,
+  portalId: number,
+  periods: readonly PeriodRef[],
+): Promise<Map<number, Figure>> {
+  const out = new Map<number, Figure>();
+  if (periods.length === 0) return out;
+  const { rows } = await sql<{ start_at: Date; searches: number | null; days: number; any: boolean }>`
+    with p as (
+      select * from unnest(${periods.map((x) => x.start.toISOString())}::timestamptz[],
+        ${periods.map((x) => x.end.toISOString())}::timestamptz[]) as p(start_at, end_at)
+    ), tz as (select coalesce(time_zone, 'UTC') as tz from portals where portal_id = ${portalId})
+    select p.start_at, sum(b.searches)::float8 as searches, count(b.day)::int as days,
+      exists (select 1 from branded_search_daily where portal_id = ${portalId}) as any
+    from p cross join tz
+    left join branded_search_daily b on b.portal_id = ${portalId}
+      and (b.day::timestamp at time zone tz.tz) >= p.start_at and (b.day::timestamp at time zone tz.tz) < p.end_at
+    group by p.start_at`.execute(db);
+  for (const r of rows)
+    out.set(
+      r.start_at.getTime(),
+      r.days > 0
+        ? { value: Number(r.searches), reason: null, inputs: { days: r.days } }
+        : {
+            value: null,
+            reason: r.any ? 'no branded search data for period' : 'no branded search series uploaded',
+            inputs: { days: 0 },
+          },
+    );
+  return out;
 }

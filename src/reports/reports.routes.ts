@@ -10,6 +10,9 @@ import { csvFileName, csvLine, UTF8_BOM } from './csv';
 import { drillQuery, drillSchema, hubspotRecordUrl } from './drill';
 import { messagePage, recordListHead, recordListRow, recordListTail, renderViewPage } from './pages';
 import type { ReportService } from './report.service';
+import { createReportsApiRouter } from './reports-api.routes';
+import { readUpload, renderUploadPage, UploadRejected } from './upload';
+import { CsvImportError } from '../sync';
 import { VIEWS, viewParamsSchema } from './views';
 import type { Cell } from './views';
 
@@ -202,6 +205,56 @@ export function createReportsRouter(deps: ReportsRouterDeps): Router {
   );
 
   router.get(
+    '/reports/:portalId/upload',
+    guarded(async (_req, res, p) => {
+      sendPage(res, 200, renderUploadPage(p.portalId, await deps.reports.readStoredSeries(p.portalId)));
+    }),
+  );
+
+  router.post(
+    '/reports/:portalId/upload',
+    guarded(async (req, res, p) => {
+      const refused = async (status: number, message: string, errors?: readonly string[]) =>
+        sendPage(
+          res,
+          status,
+          renderUploadPage(p.portalId, await deps.reports.readStoredSeries(p.portalId), {
+            status: 'refused',
+            message,
+            ...(errors ? { errors } : {}),
+          }),
+        );
+      let upload: Awaited<ReturnType<typeof readUpload>>;
+      try {
+        upload = await readUpload(req);
+      } catch (err) {
+        if (err instanceof UploadRejected) return refused(400, err.message);
+        throw err;
+      }
+      try {
+        const result = await deps.reports.upload(p.portalId, upload.kind, upload.text);
+        log.info({ portalId: p.portalId, kind: result.kind, rows: result.rows }, 'series uploaded');
+        sendPage(
+          res,
+          200,
+          renderUploadPage(p.portalId, await deps.reports.readStoredSeries(p.portalId), {
+            status: 'accepted',
+            message: `Stored ${result.rows.toLocaleString('en-US')} ${result.kind === 'traffic' ? 'rows of visits' : 'days of branded search volume'} from ${result.firstDay} to ${result.lastDay}. The KPIs are being recomputed.`,
+          }),
+        );
+      } catch (err) {
+        if (err instanceof CsvImportError)
+          return refused(
+            422,
+            'The file was not stored: fix these rows and upload it again.',
+            err.errors.map((e) => (e.line > 0 ? `line ${e.line}: ${e.message}` : e.message)),
+          );
+        throw err;
+      }
+    }),
+  );
+
+  router.get(
     '/reports/:portalId/:view',
     guarded(async (req, res, p) => {
       const view = viewParam.safeParse(req.params.view);
@@ -222,6 +275,15 @@ export function createReportsRouter(deps: ReportsRouterDeps): Router {
       res.setHeader('Server-Timing', `view;dur=${(performance.now() - started).toFixed(1)}`);
       sendPage(res, 200, html);
       log.debug({ portalId: p.portalId, view: view.data }, 'report view served');
+    }),
+  );
+
+  // The app pages' JSON API (signed hubspot.fetch), behind the same router line.
+  router.use(
+    createReportsApiRouter({
+      reports: deps.reports,
+      gate: deps.reports.signed,
+      portalOf: (req) => req.hubspotPortalId,
     }),
   );
 

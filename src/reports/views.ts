@@ -12,13 +12,13 @@ import {
   listPeriods,
   listPipelines,
   PERIOD_UNITS,
+  readBrandedSearch,
   readChannelTotals,
   readPeriodCredits,
   readSnapshots,
-  readSpeedBySource,
   readStageMedians,
 } from './report-data';
-import type { ChannelTotal, Option, PeriodRef, SnapshotRow } from './report-data';
+import type { ChannelTotal, Figure, Option, PeriodRef, SnapshotRow } from './report-data';
 
 /**
  * The six report views as data: sections with a chart and the table beside it, each cell a
@@ -275,7 +275,7 @@ async function velocitySection(db: Executor, ctx: ReportContext): Promise<Sectio
 }
 
 async function overview(db: Executor, ctx: ReportContext): Promise<Section[]> {
-  const [visits, contacts, meetings] = await Promise.all([
+  const [visits, contacts, meetings, branded] = await Promise.all([
     readSnapshots(db, ctx.portalId, { kpis: ['web_visits'], unit: ctx.unit, breakdown: 'source' }),
     readSnapshots(db, ctx.portalId, {
       kpis: ['new_contacts'],
@@ -284,6 +284,7 @@ async function overview(db: Executor, ctx: ReportContext): Promise<Section[]> {
       breakdownValue: 'DIRECT_TRAFFIC',
     }),
     readSnapshots(db, ctx.portalId, { kpis: ['meetings_booked_web'], unit: ctx.unit }),
+    readBrandedSearch(db, ctx.portalId, ctx.periods),
   ]);
   const get = index([...visits, ...contacts, ...meetings]);
   const periods = ctx.periods;
@@ -325,7 +326,12 @@ async function overview(db: Executor, ctx: ReportContext): Promise<Section[]> {
         prev && (get('new_contacts', prev, 'DIRECT_TRAFFIC')?.value ?? 0),
         prev !== undefined,
       ),
-      { v: null, fmt: 'count' as const, reason: 'no branded search series uploaded' },
+      brandedCell(branded.get(p.start.getTime())),
+      change(
+        branded.get(p.start.getTime())?.value,
+        prev && branded.get(prev.start.getTime())?.value,
+        prev !== undefined,
+      ),
     ];
   });
   const meetingRows = periods.map((p, i) => {
@@ -376,6 +382,7 @@ async function overview(db: Executor, ctx: ReportContext): Promise<Section[]> {
           { name: 'Direct-traffic visits', values: brandRows.map((r) => num(r[1])) },
           { name: 'Organic-search visits', values: brandRows.map((r) => num(r[3])) },
           { name: 'Direct-traffic contacts', values: brandRows.map((r) => num(r[5])) },
+          { name: 'Branded searches', values: brandRows.map((r) => num(r[7])) },
         ],
       },
       tables: [
@@ -392,6 +399,7 @@ async function overview(db: Executor, ctx: ReportContext): Promise<Section[]> {
             'Direct-traffic contacts',
             'Change',
             'Branded search volume',
+            'Change',
           ],
           rows: brandRows,
         },
@@ -431,6 +439,12 @@ async function overview(db: Executor, ctx: ReportContext): Promise<Section[]> {
     },
     await velocitySection(db, ctx),
   ];
+}
+
+function brandedCell(f: Figure | undefined): Cell {
+  return f === undefined || f.value === null
+    ? { v: null, fmt: 'count', reason: f?.reason ?? 'no branded search series uploaded' }
+    : { v: f.value, fmt: 'count' };
 }
 
 function num(c: Cell | undefined): number | null {
@@ -1027,42 +1041,55 @@ async function lifecycle(db: Executor, ctx: ReportContext): Promise<Section[]> {
   ];
 }
 
+const SPEED_KPIS = [
+  'speed_to_lead_minutes_median',
+  'speed_to_lead_share_within_5m',
+  'speed_to_lead_answered',
+  'speed_to_lead_followups_mean',
+];
+
 async function speedToLead(db: Executor, ctx: ReportContext): Promise<Section[]> {
-  const rows = await readSnapshots(db, ctx.portalId, {
-    kpis: ['speed_to_lead_minutes_median', 'speed_to_lead_share_within_5m'],
-    unit: ctx.unit,
-  });
-  const get = index(rows);
-  const periodRows = ctx.periods.map((p) => {
-    const median = get('speed_to_lead_minutes_median', p);
-    const share = get('speed_to_lead_share_within_5m', p);
-    const answered = median?.inputs.count;
-    return [
-      text(p.label),
-      cell(median, 'minutes'),
-      cell(share, 'rate'),
-      typeof answered === 'number'
-        ? { v: answered, fmt: 'count' as const }
-        : { v: null, fmt: 'count' as const, reason: MISSING },
-      {
-        v: null,
-        fmt: 'number' as const,
-        reason: 'follow-ups before the first meeting are not stored by the KPI run yet',
-      },
-    ];
-  });
   const p = ctx.period;
-  const bySource = p && ctx.bySource ? await readSpeedBySource(db, ctx.portalId, p) : [];
+  const [rows, breakdown] = await Promise.all([
+    readSnapshots(db, ctx.portalId, { kpis: SPEED_KPIS, unit: ctx.unit, breakdown: 'all' }),
+    p && (ctx.bySource || ctx.owner)
+      ? readSnapshots(db, ctx.portalId, {
+          kpis: SPEED_KPIS,
+          unit: ctx.unit,
+          start: p.start,
+          ...(ctx.owner ? { breakdown: 'owner', breakdownValue: ctx.owner.id } : { breakdown: 'source' }),
+        })
+      : Promise.resolve([]),
+  ]);
+  const get = index([...rows, ...breakdown]);
+  const NOT_STORED = 'not stored by the KPI run yet';
+  // Runs before the answered count and follow-ups were stored keep the answered count in the median's inputs.
+  const answered = (x: PeriodRef, value: string): Cell => {
+    const stored = get('speed_to_lead_answered', x, value);
+    if (stored) return cell(stored, 'count');
+    const count = get('speed_to_lead_minutes_median', x, value)?.inputs.count;
+    return typeof count === 'number'
+      ? { v: count, fmt: 'count' }
+      : { v: null, fmt: 'count', reason: NOT_STORED };
+  };
+  const followups = (x: PeriodRef, value: string): Cell => {
+    const stored = get('speed_to_lead_followups_mean', x, value);
+    return stored ? cell(stored, 'number') : { v: null, fmt: 'number', reason: NOT_STORED };
+  };
+  const line = (x: PeriodRef, value: string) => [
+    cell(get('speed_to_lead_minutes_median', x, value), 'minutes'),
+    cell(get('speed_to_lead_share_within_5m', x, value), 'rate'),
+    answered(x, value),
+    followups(x, value),
+  ];
+  const periodRows = ctx.periods.map((x) => [text(x.label), ...line(x, ALL)]);
+  const values = [...new Set(breakdown.map((r) => r.breakdownValue))].sort();
+  const by = ctx.owner ? 'Owner' : 'Source';
   return [
     {
       id: 'speed',
       title: 'Speed to lead',
-      note: [
-        'Minutes from the lead’s clock start (first form conversion, else creation) to the first sales activity; share answered within 5 minutes among leads answered or whose 5 minutes are over.',
-        ownerNote(ctx),
-      ]
-        .filter(Boolean)
-        .join(' '),
+      note: 'Minutes from the lead’s clock start (first form conversion, else creation) to the first sales activity (a call, a one-to-one email, a meeting the lead did not book); the share answered within 5 minutes; leads answered at all; follow-up activities before the first meeting.',
       chart: {
         type: 'line',
         title: 'Share answered within 5 minutes',
@@ -1080,7 +1107,7 @@ async function speedToLead(db: Executor, ctx: ReportContext): Promise<Section[]>
             'Median minutes',
             'Within 5 minutes',
             'Answered at all',
-            'Follow-ups before first meeting',
+            'Follow-ups before first meeting (mean)',
           ],
           rows: periodRows,
         },
@@ -1088,36 +1115,35 @@ async function speedToLead(db: Executor, ctx: ReportContext): Promise<Section[]>
     },
     {
       id: 'speed-by-source',
-      title: 'Speed to lead by source',
-      note: 'Contacts created in the period, by original source, from the per-contact minutes of the latest KPI run. Per owner: not stored by the KPI run yet.',
+      title: ctx.owner ? `Speed to lead of ${ctx.owner.label}` : 'Speed to lead by source',
+      note: `Leads whose clock started in ${describe(ctx)}, by the lead’s ${ctx.owner ? 'owner' : 'original source'}.`,
       tables: [
         {
           id: 'speed-by-source',
-          title: 'By source',
+          title: ctx.owner ? 'By owner' : 'By source',
           caption: describe(ctx),
-          columns: ['Source', 'Leads', 'Answered at all', 'Median minutes', 'Within 5 minutes (of answered)'],
-          rows: p
-            ? bySource.map((s) => {
-                const drill: DrillRef = {
-                  kind: 'contacts',
-                  ...periodDrill(p),
-                  by: 'source',
-                  value: s.source,
-                  label: `Leads from ${s.source}, ${p.label}`,
-                };
-                return [
-                  text(s.source),
-                  { v: s.leads, fmt: 'count' as const, drill },
-                  { v: s.answered, fmt: 'count' as const },
-                  s.medianMinutes === null
-                    ? { v: null, fmt: 'minutes' as const, reason: 'no lead answered' }
-                    : { v: s.medianMinutes, fmt: 'minutes' as const },
-                  s.answered === 0
-                    ? { v: null, fmt: 'rate' as const, reason: 'no lead answered' }
-                    : { v: s.within5 / s.answered, fmt: 'rate' as const },
-                ];
-              })
-            : [],
+          columns: [
+            by,
+            'Median minutes',
+            'Within 5 minutes',
+            'Answered at all',
+            'Follow-ups before first meeting (mean)',
+          ],
+          rows:
+            p && values.length > 0
+              ? values.map((v) => [text(ctx.owner ? ctx.owner.label : v), ...line(p, v)])
+              : p
+                ? [
+                    [
+                      text('(any)'),
+                      ...[0, 1, 2, 3].map(() => ({
+                        v: null,
+                        fmt: 'number' as const,
+                        reason: `speed to lead per ${by.toLowerCase()} is ${NOT_STORED}`,
+                      })),
+                    ],
+                  ]
+                : [],
         },
       ],
     },

@@ -116,7 +116,8 @@ function renderStage(stage: Pipeline['stages'][number]): object {
     },
     createdAt: PIPELINES_CREATED_AT,
     updatedAt: PIPELINES_CREATED_AT,
-    writePermissions: 'CRUD_ALL',
+    // The 2026-09 pipelines spec's enum: CRM_PERMISSIONS_ENFORCEMENT | INTERNAL_ONLY | READ_ONLY.
+    writePermissions: 'CRM_PERMISSIONS_ENFORCEMENT',
   };
 }
 
@@ -155,7 +156,8 @@ export function createMetadataRouter(context: SimulatorContext): Router {
         errors.push({
           status: 'error',
           category: 'OBJECT_NOT_FOUND',
-          subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND',
+          // A batch answer's errors[] are the spec's StandardError, whose subCategory is an object.
+          subCategory: { code: 'crm.associations.NO_ASSOCIATIONS_FOUND' },
           message: `No ${OBJECT_TYPES[to].singular} is associated with ${OBJECT_TYPES[from].singular} ${input.id}.`,
           context: {
             fromObjectId: [input.id],
@@ -170,8 +172,9 @@ export function createMetadataRouter(context: SimulatorContext): Router {
       results.push({
         from: { id: input.id },
         to: targets.map((t) => ({
-          toObjectId: t,
-          associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: direction.typeId, label: null }],
+          // The spec's strings: the id as text, and an unlabelled association's label empty.
+          toObjectId: String(t),
+          associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: direction.typeId, label: '' }],
         })),
       });
     }

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { expiredAuthError, invalidAuthError, missingAuthError, oauthError, SimHttpError } from './errors';
 
 /**
@@ -248,18 +248,7 @@ export class OAuthServer {
         user: portal?.userEmail ?? '',
         hub_domain: portal?.domain ?? '',
         is_private_distribution: false,
-        signed_access_token: {
-          appId: app.appId,
-          hubId: access.portalId,
-          userId: access.userId,
-          expiresAt: access.expiresAt,
-          scopes: access.scopes.join(' '),
-          isPrivateDistribution: false,
-          isUserLevel: false,
-          isServiceAccount: false,
-          installingUserId: access.userId,
-          hublet: 'na1',
-        },
+        signed_access_token: signedAccessToken(app, access),
       };
     }
     const refresh = this.refreshTokens.get(token);
@@ -332,4 +321,43 @@ export class OAuthServer {
     this.revokeRefreshTokens(portalId);
     for (const entry of this.accessTokens.values()) if (entry.portalId === portalId) entry.revoked = true;
   }
+}
+
+/**
+ * The introspection's `signed_access_token` with every field of the 2026-03 spec's
+ * SignedAccessToken. HubSpot's scope fields are opaque encoded bitsets and its signatures
+ * HMACs we cannot reproduce: here the encodings are base64 of the scope list and the
+ * signatures HMACs with the app's secret, the same types and never empty.
+ */
+function signedAccessToken(
+  app: { appId: number; clientSecret: string },
+  access: { portalId: number; userId: number; expiresAt: number; scopes: readonly string[] },
+): object {
+  const scopes = Buffer.from(access.scopes.join(' '), 'utf8').toString('base64');
+  const fields = {
+    expiresAt: access.expiresAt,
+    scopes,
+    hubId: access.portalId,
+    userId: access.userId,
+    appId: app.appId,
+  };
+  const sign = (version: string) =>
+    createHmac('sha1', app.clientSecret)
+      .update(`${version}:${JSON.stringify(fields)}`)
+      .digest('base64');
+  return {
+    ...fields,
+    signature: sign('v1'),
+    scopeToScopeGroupPks: Buffer.from(access.scopes.map((_, i) => i + 1).join(','), 'utf8').toString(
+      'base64',
+    ),
+    newSignature: sign('v2'),
+    hublet: 'na1',
+    trialScopes: '',
+    trialScopeToScopeGroupPks: '',
+    isUserLevel: false,
+    installingUserId: access.userId,
+    isServiceAccount: false,
+    isPrivateDistribution: false,
+  };
 }

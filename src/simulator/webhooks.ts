@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
-import { OBJECT_TYPES } from './catalog';
+import { findAssociationDirection } from './associations';
+import { OBJECT_TYPES, type ObjectTypeName } from './catalog';
 import type { SimApp } from './oauth';
 import type { ChangeEvent } from './portal';
 import { createRandom, type Random } from './random';
@@ -11,7 +12,14 @@ import { createRandom, type Random } from './random';
  * after 5 s, not ordered. Switches make it worse on purpose: drop a share of
  * batches for good, deliver a share twice, shuffle, or pause.
  */
-export type WebhookSubscription = { subscriptionType: string; propertyName?: string };
+/**
+ * An app's subscription, as its webhooks component declares it: a legacy type
+ * (`contact.creation`, `contact.privacyDeletion`) or a generic one (`object.creation`
+ * with `objectType: "contact"`), whose events carry `objectTypeId` and, on association
+ * changes, `fromObjectTypeId`/`toObjectTypeId`/`associationTypeId` instead of
+ * `associationType`. Without a list, an app gets every legacy event.
+ */
+export type WebhookSubscription = { subscriptionType: string; objectType?: string; propertyName?: string };
 
 export type WebhookOptions = {
   paused: boolean;
@@ -62,7 +70,12 @@ export type WebhookEvent = {
   mergedObjectIds?: number[];
   newObjectId?: number;
   numberOfPropertiesMoved?: number;
+  objectTypeId?: string;
   associationType?: string;
+  fromObjectTypeId?: string;
+  toObjectTypeId?: string;
+  associationTypeId?: number;
+  associationCategory?: string;
   fromObjectId?: number;
   toObjectId?: number;
   associationRemoved?: boolean;
@@ -191,49 +204,50 @@ export class WebhookDispatcher {
     }
   }
 
-  private subscriptionId(
-    app: SimApp,
-    subscriptionType: string,
-    propertyName: string | undefined,
-  ): number | null {
+  /** The subscription a change matches, and whether it is a generic (`object.*`) one; null when none. */
+  private subscriptionOf(app: SimApp, change: ChangeEvent): { id: number; generic: boolean } | null {
+    const info = OBJECT_TYPES[change.objectType];
+    const propertyName = change.kind === 'propertyChange' ? change.propertyName : undefined;
     const subscriptions = this.subscriptions.get(app.appId);
     if (subscriptions) {
       const index = subscriptions.findIndex(
         (s) =>
-          s.subscriptionType === subscriptionType &&
+          (s.subscriptionType === `${info.webhookPrefix}.${change.kind}` ||
+            (s.subscriptionType === `object.${change.kind}` && s.objectType === info.singular)) &&
           (s.propertyName === undefined || s.propertyName === propertyName),
       );
-      return index < 0 ? null : app.appId * 100 + index;
+      if (index < 0) return null;
+      return {
+        id: app.appId * 100 + index,
+        generic: subscriptions[index]!.subscriptionType.startsWith('object.'),
+      };
     }
-    const key = `${app.appId}|${subscriptionType}|${propertyName ?? ''}`;
+    if (!info.webhookPrefix) return null;
+    const key = `${app.appId}|${info.webhookPrefix}.${change.kind}|${propertyName ?? ''}`;
     let id = this.subscriptionIds.get(key);
     if (id === undefined) {
       id = 500_000 + this.subscriptionIds.size;
       this.subscriptionIds.set(key, id);
     }
-    return id;
+    return { id, generic: false };
   }
 
   private toEvent(app: SimApp, portalId: number, change: ChangeEvent): WebhookEvent | null {
-    const prefix = OBJECT_TYPES[change.objectType].webhookPrefix;
-    if (!prefix) return null;
-    const subscriptionType = `${prefix}.${change.kind}`;
-    const subscriptionId = this.subscriptionId(
-      app,
-      subscriptionType,
-      change.kind === 'propertyChange' ? change.propertyName : undefined,
-    );
-    if (subscriptionId === null) return null;
+    const info = OBJECT_TYPES[change.objectType];
+    const subscription = this.subscriptionOf(app, change);
+    if (subscription === null) return null;
+    const generic = subscription.generic;
     const event: WebhookEvent = {
       eventId: this.nextEventId++,
-      subscriptionId,
+      subscriptionId: subscription.id,
       portalId,
       appId: app.appId,
       occurredAt: change.occurredAt,
-      subscriptionType,
+      subscriptionType: generic ? `object.${change.kind}` : `${info.webhookPrefix}.${change.kind}`,
       attemptNumber: 0,
       changeSource: change.changeSource,
     };
+    if (generic) event.objectTypeId = info.objectTypeId;
     if (change.sourceId !== undefined) event.sourceId = change.sourceId;
     switch (change.kind) {
       case 'creation':
@@ -259,7 +273,24 @@ export class WebhookDispatcher {
           newObjectId: change.newObjectId,
           numberOfPropertiesMoved: change.numberOfPropertiesMoved,
         };
-      case 'associationChange':
+      case 'associationChange': {
+        if (generic) {
+          // The generic format names the sides by type id and the association by its type id.
+          const to = objectTypeOfAssociation(change.associationType, change.objectType);
+          const direction = to ? findAssociationDirection(change.objectType, to) : undefined;
+          const { objectTypeId: _objectTypeId, ...rest } = event;
+          return {
+            ...rest,
+            fromObjectTypeId: info.objectTypeId,
+            ...(to ? { toObjectTypeId: OBJECT_TYPES[to].objectTypeId } : {}),
+            ...(direction ? { associationTypeId: direction.typeId } : {}),
+            associationCategory: 'HUBSPOT_DEFINED',
+            fromObjectId: change.fromObjectId,
+            toObjectId: change.toObjectId,
+            associationRemoved: change.associationRemoved,
+            isPrimaryAssociation: false,
+          };
+        }
         return {
           ...event,
           associationType: change.associationType,
@@ -268,6 +299,7 @@ export class WebhookDispatcher {
           associationRemoved: change.associationRemoved,
           isPrimaryAssociation: false,
         };
+      }
     }
   }
 
@@ -446,4 +478,18 @@ export class WebhookDispatcher {
     for (const queue of this.queues.values()) queue.timer = null;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
+}
+
+const LEGACY_SIDES: Record<string, ObjectTypeName> = {
+  CONTACT: 'contacts',
+  DEAL: 'deals',
+  MEETING_EVENT: 'meetings',
+  CALL: 'calls',
+  EMAIL: 'emails',
+};
+
+/** The `to` side of an association change, read from its legacy type (`CONTACT_TO_DEAL` → deals). */
+function objectTypeOfAssociation(associationType: string, from: ObjectTypeName): ObjectTypeName | undefined {
+  const to = LEGACY_SIDES[associationType.slice(associationType.indexOf('_TO_') + 4)];
+  return to ?? (from === 'contacts' ? undefined : 'contacts');
 }

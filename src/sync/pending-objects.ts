@@ -69,3 +69,8 @@ export async function returnPending(
   ];
   await addPending(redis, prefix, portalId, members);
 }
+
+/** Forgets a portal's pending records: it is gone, nothing will refresh them. */
+export async function clearPending(redis: Redis, prefix: string, portalId: number): Promise<void> {
+  await redis.del(pendingKey(prefix, portalId));
+}

@@ -4,11 +4,12 @@ import type { Logger } from 'pino';
 import type { HubSpotClientFactory } from '../hubspot/client';
 import { HubSpotError } from '../hubspot/errors';
 import type { Database } from '../db';
+import { PortalNotInstalledError } from '../install';
 import type { Producer } from '../platform/queue/producer';
 import type { JobHandler } from '../platform/queue/worker-runner';
 import { runCatchup } from './catchup';
 import { runFullSync } from './full-sync';
-import { returnPending, takePending } from './pending-objects';
+import { clearPending, returnPending, takePending } from './pending-objects';
 import { refreshObjects } from './refresh';
 import { failStream, saveWatermark } from './sync-state.repository';
 import { scheduleCatchup } from './sync-queue';
@@ -77,6 +78,12 @@ export function createSyncJobHandlers(deps: SyncWorkerDeps): SyncJobHandlers {
           const result = await refreshObjects(syncDeps(), payload.portalId, taken, signal);
           for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += result[key];
         } catch (error) {
+          // The portal is gone (uninstalled or purged): nothing of it may stay behind, in
+          // Redis or in sync_state. The runner fails the job once.
+          if (error instanceof PortalNotInstalledError) {
+            await clearPending(deps.redis, deps.prefix, payload.portalId);
+            throw error;
+          }
           // Nothing taken is lost: back into the set for the retry.
           await returnPending(deps.redis, deps.prefix, payload.portalId, taken);
           await failStream(
@@ -102,6 +109,7 @@ export function createSyncJobHandlers(deps: SyncWorkerDeps): SyncJobHandlers {
         await afterSync(payload.portalId);
         return result;
       } catch (error) {
+        if (error instanceof PortalNotInstalledError) throw error;
         await failStream(
           deps.db,
           payload.portalId,

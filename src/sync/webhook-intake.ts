@@ -27,48 +27,117 @@ export type IntakeResult = {
   portals: number[];
 };
 
-const OBJECT_TYPE_IDS: Record<string, 'contact' | 'deal' | 'meeting' | 'call' | 'email'> = {
+type ObjectKind = 'contact' | 'deal' | 'meeting' | 'call' | 'email';
+
+const OBJECT_TYPE_IDS: Record<string, ObjectKind> = {
   '0-1': 'contact',
   '0-3': 'deal',
   '0-47': 'meeting',
   '0-48': 'call',
   '0-49': 'email',
 };
-const PENDING_KIND: Record<string, string> = { contact: 'c', deal: 'd', meeting: 'm', call: 'k', email: 'e' };
+// The names legacy events use: in subscription types (contact.creation) and association types (CONTACT_TO_DEAL).
+const LEGACY_NAMES: Record<string, ObjectKind> = {
+  contact: 'contact',
+  deal: 'deal',
+  meeting: 'meeting',
+  meeting_event: 'meeting',
+  call: 'call',
+  email: 'email',
+};
+const PENDING_KIND: Record<ObjectKind, string> = {
+  contact: 'c',
+  deal: 'd',
+  meeting: 'm',
+  call: 'k',
+  email: 'e',
+};
+
+type Side = { kind: ObjectKind | undefined; id: number | undefined };
+
+/**
+ * One event as the sync understands it, whichever format HubSpot sent: the legacy
+ * `contact.creation` with `associationType: CONTACT_TO_DEAL`, or the generic
+ * `object.creation` with `objectTypeId` (and `fromObjectTypeId`/`toObjectTypeId` on
+ * association changes). Checks that need the origin of a change (own writes) read
+ * `changeSource`/`sourceId` here.
+ */
+export type SyncEvent = {
+  portalId: number;
+  action: string;
+  object: ObjectKind | undefined;
+  objectId: number | undefined;
+  primaryObjectId: number | undefined;
+  mergedObjectIds: number[];
+  association: { from: Side; to: Side; removed: boolean } | undefined;
+  changeSource: string | undefined;
+  sourceId: string | undefined;
+  /** The raw event, for the dedupe tuple. */
+  raw: WebhookEvent;
+};
+
+function legacyPair(associationType: string | undefined): [ObjectKind | undefined, ObjectKind | undefined] {
+  const m = /^([A-Z_]+?)_TO_([A-Z_]+)$/.exec(associationType ?? '');
+  if (!m) return [undefined, undefined];
+  return [LEGACY_NAMES[m[1]!.toLowerCase()], LEGACY_NAMES[m[2]!.toLowerCase()]];
+}
+
+export function normaliseEvent(e: WebhookEvent): SyncEvent {
+  const type = e.subscriptionType ?? e.eventType ?? '';
+  const dot = type.indexOf('.');
+  const prefix = dot < 0 ? type : type.slice(0, dot);
+  const action = dot < 0 ? '' : type.slice(dot + 1);
+  const generic = prefix === 'object';
+  const object = generic ? OBJECT_TYPE_IDS[e.objectTypeId ?? ''] : LEGACY_NAMES[prefix];
+  let association: SyncEvent['association'];
+  if (action === 'associationChange') {
+    const [legacyFrom, legacyTo] = legacyPair(e.associationType);
+    const from = generic || e.fromObjectTypeId ? OBJECT_TYPE_IDS[e.fromObjectTypeId ?? ''] : legacyFrom;
+    const to = generic || e.toObjectTypeId ? OBJECT_TYPE_IDS[e.toObjectTypeId ?? ''] : legacyTo;
+    association = {
+      from: { kind: from ?? legacyFrom, id: e.fromObjectId },
+      to: { kind: to ?? legacyTo, id: e.toObjectId },
+      removed: e.associationRemoved ?? false,
+    };
+  }
+  return {
+    portalId: e.portalId,
+    action,
+    object,
+    objectId: e.objectId,
+    primaryObjectId: e.primaryObjectId,
+    mergedObjectIds: e.mergedObjectIds ?? [],
+    association,
+    changeSource: e.changeSource,
+    sourceId: e.sourceId,
+    raw: e,
+  };
+}
 
 /** Which records an event asks us to re-read; [] for events we do not act on. */
-export function membersOf(event: WebhookEvent): string[] {
-  const type = event.subscriptionType ?? event.eventType ?? '';
-  const [rawObject, action] = type.split('.');
-  const object = rawObject === 'object' ? OBJECT_TYPE_IDS[event.objectTypeId ?? ''] : rawObject;
-  const kind = object === undefined ? null : (PENDING_KIND[object] ?? null);
-  if (!kind || !action) return [];
-  const one = (k: string, v: number | undefined) => (v === undefined ? [] : [`${k}:${v}`]);
-  switch (action) {
+export function membersOf(event: SyncEvent): string[] {
+  const one = (kind: ObjectKind | undefined, v: number | undefined) =>
+    kind === undefined || v === undefined ? [] : [`${PENDING_KIND[kind]}:${v}`];
+  switch (event.action) {
     case 'creation':
     case 'deletion':
     case 'propertyChange':
     case 'restore':
-      return one(kind, event.objectId);
+      return one(event.object, event.objectId);
     case 'privacyDeletion':
-      return kind === 'c' ? one('p', event.objectId) : [];
+      return event.object === 'contact' && event.objectId !== undefined ? [`p:${event.objectId}`] : [];
     case 'merge':
       return [
-        ...one(kind, event.primaryObjectId),
-        ...one(kind, event.objectId),
-        ...(event.mergedObjectIds ?? []).flatMap((m) => one(kind, m)),
+        ...one(event.object, event.primaryObjectId),
+        ...one(event.object, event.objectId),
+        ...event.mergedObjectIds.flatMap((m) => one(event.object, m)),
       ];
     case 'associationChange': {
-      // The deal or meeting side owns the association rows; refresh that side.
-      const assoc = event.associationType ?? '';
-      if (/^CONTACT_TO_DEAL/.test(assoc)) return one('d', event.toObjectId);
-      if (/^DEAL_TO_CONTACT/.test(assoc)) return one('d', event.fromObjectId);
-      if (/^CONTACT_TO_MEETING/.test(assoc)) return one('m', event.toObjectId);
-      if (/^MEETING_EVENT_TO_CONTACT|^MEETING_TO_CONTACT/.test(assoc)) return one('m', event.fromObjectId);
-      if (/^CONTACT_TO_CALL/.test(assoc)) return one('k', event.toObjectId);
-      if (/^CALL_TO_CONTACT/.test(assoc)) return one('k', event.fromObjectId);
-      if (/^CONTACT_TO_EMAIL/.test(assoc)) return one('e', event.toObjectId);
-      if (/^EMAIL_TO_CONTACT/.test(assoc)) return one('e', event.fromObjectId);
+      // The non-contact side (deal, meeting, call, email) owns the association rows: refresh it.
+      const a = event.association;
+      if (!a) return [];
+      if (a.from.kind === 'contact' && a.to.kind !== 'contact') return one(a.to.kind, a.to.id);
+      if (a.to.kind === 'contact' && a.from.kind !== 'contact') return one(a.from.kind, a.from.id);
       return [];
     }
     default:
@@ -76,21 +145,26 @@ export function membersOf(event: WebhookEvent): string[] {
   }
 }
 
-function dedupeKey(prefix: string, e: WebhookEvent): string {
+function dedupeKey(prefix: string, event: SyncEvent): string {
+  const e = event.raw;
   // eventId is "not guaranteed unique" (reference §4): the documented tuple instead.
   const tuple = [
     e.portalId,
     e.subscriptionId ?? '',
     e.subscriptionType ?? e.eventType ?? '',
+    e.objectTypeId ?? '',
     e.objectId ?? '',
     e.occurredAt ?? '',
     e.propertyName ?? '',
     e.propertyValue ?? '',
+    e.fromObjectTypeId ?? '',
     e.fromObjectId ?? '',
+    e.toObjectTypeId ?? '',
     e.toObjectId ?? '',
     String(e.associationRemoved ?? ''),
   ].join('|');
-  return `${prefix}:sync:seen:${createHash('sha1').update(tuple).digest('hex')}`;
+  // The portal id as a segment of its own, so a purge finds the portal's marks.
+  return `${prefix}:sync:seen:${e.portalId}:${createHash('sha1').update(tuple).digest('hex')}`;
 }
 
 export type WebhookIntakeDeps = {
@@ -106,10 +180,11 @@ export function createWebhookIntake(deps: WebhookIntakeDeps) {
 
   async function accept(rawEvents: readonly unknown[]): Promise<IntakeResult> {
     const result: IntakeResult = { accepted: 0, duplicates: 0, ignored: 0, invalid: 0, portals: [] };
-    const events: WebhookEvent[] = [];
+    // 1. parse, 2. normalise both formats to one event type, 3. act on the relevant ones.
+    const events: SyncEvent[] = [];
     for (const raw of rawEvents) {
       const parsed = webhookEventSchema.safeParse(raw);
-      if (parsed.success) events.push(parsed.data);
+      if (parsed.success) events.push(normaliseEvent(parsed.data));
       else result.invalid++;
     }
     if (result.invalid > 0)

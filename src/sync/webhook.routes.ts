@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import type { Logger } from 'pino';
-import { signatureUri, verifySignatureV3 } from '../hubspot/signature';
-import { AppError, BadRequestError, UnauthorizedError } from '../platform/http/errors';
+import { verifySignatureV3 } from '../hubspot/signature';
+import { AppError, BadRequestError } from '../platform/http/errors';
+import { requireHubSpotSignature } from '../platform/http/hubspot-signature.middleware';
 import { MAX_BATCH_EVENTS, type WebhookIntake } from './webhook-intake';
 
 /**
@@ -32,20 +33,17 @@ export function createWebhookRouter(deps: WebhookRouteDeps): Router {
   const log = deps.logger.child({ name: 'webhooks' });
   const now = deps.now ?? Date.now;
 
-  router.post(WEBHOOK_PATH, async (req, res) => {
-    const check = verifySignatureV3({
-      clientSecret: deps.clientSecret,
-      method: req.method,
-      uri: signatureUri(deps.publicBaseUrl, req.originalUrl),
-      rawBody: req.rawBody,
-      signature: req.headers['x-hubspot-signature-v3'],
-      timestamp: req.headers['x-hubspot-request-timestamp'],
-      now: now(),
-    });
-    if (!check.ok) {
-      log.warn({ reason: check.reason }, 'webhook rejected: signature');
-      throw new UnauthorizedError(`webhook signature rejected: ${check.reason}`);
-    }
+  const signed = requireHubSpotSignature({
+    verify: verifySignatureV3,
+    clientSecret: deps.clientSecret,
+    publicBaseUrl: deps.publicBaseUrl,
+    // Webhook batches name their portals per event; there is no portalId in the URL.
+    tenant: 'none',
+    logger: deps.logger,
+    now,
+  });
+
+  router.post(WEBHOOK_PATH, signed, async (req, res) => {
     const body: unknown = req.body;
     if (!Array.isArray(body)) throw new BadRequestError('a webhook batch is a JSON array of events');
     if (body.length > MAX_BATCH_EVENTS)

@@ -31,6 +31,11 @@ export function retryAtOf(err: unknown): number | undefined {
   return typeof at === 'number' && Number.isFinite(at) ? at : undefined;
 }
 
+/** Errors mark themselves `permanent: true` (HubSpotError, PortalNotInstalledError): platform knows no feature's classes. */
+export function isPermanent(err: unknown): boolean {
+  return (err as { permanent?: unknown } | null)?.permanent === true;
+}
+
 export class MissingJobHandlerError extends Error {
   constructor(readonly jobNames: string[]) {
     super(`no handler registered for job(s): ${jobNames.join(', ')}`);
@@ -97,6 +102,10 @@ export function startWorkers(deps: {
       log.debug({ jobId: job.id, jobName: job.name, ms: Date.now() - started }, 'job done');
       return result;
     } catch (err) {
+      // An error that says retrying cannot help (a portal that is no longer installed, a
+      // HubSpot 4xx) fails the job once, instead of burning its attempts.
+      if (isPermanent(err) && !(err instanceof UnrecoverableError))
+        throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
       const retryAt = retryAtOf(err);
       if (retryAt === undefined || retryAt <= Date.now() || token === undefined) throw err;
       // moveToDelayed keeps attemptsMade as it is; DelayedError tells the worker not to fail the job.

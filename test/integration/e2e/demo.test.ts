@@ -58,7 +58,10 @@ describe('demo --once', () => {
         winRate: number | null;
         velocityPerDay: number | null;
         revenueBySource: Record<string, number | null>;
+        speedToLead: { shareWithin5m: number | null; answered: number | null };
+        brand: { visits: number | null; directVisits: number | null };
       };
+      cards: Record<string, { status: number; state: string }>;
     };
     expect(summary.install.portalId).toBe(101);
     expect(summary.install.scopes).toContain('crm.objects.deals.read');
@@ -69,6 +72,21 @@ describe('demo --once', () => {
       expect(summary.kpi.winRate).toBeLessThanOrEqual(1);
     }
     expect(Object.keys(summary.kpi.revenueBySource).length).toBeGreaterThan(0);
+    // Calls, emails and web traffic reached the mirror, and speed to lead and brand are figures.
+    const sync = summary.sync as unknown as { calls: number; emails: number; trafficDays: number };
+    expect(sync.calls).toBeGreaterThan(0);
+    expect(sync.emails).toBeGreaterThan(0);
+    expect(sync.trafficDays).toBeGreaterThan(60);
+    expect(summary.kpi.speedToLead.answered).toBeGreaterThan(0);
+    expect(summary.kpi.speedToLead.shareWithin5m).toEqual(expect.any(Number));
+    expect(summary.kpi.brand.visits).toBeGreaterThan(0);
+    expect(summary.kpi.brand.directVisits).toBeGreaterThan(0);
+    // The signed card requests it printed, answered from the computed figures.
+    expect(summary.cards).toEqual({
+      deal: { status: 200, state: 'ready' },
+      contact: { status: 200, state: 'ready' },
+    });
+    expect(lines.filter((l) => l.startsWith('  X-HubSpot-Signature-v3: '))).toHaveLength(2);
     // The report link opened the overview of the simulated portal, and every view answered.
     expect(summary.reports.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/reports\/101\/overview$/);
     expect(summary.reports.opened).toBe('/reports/101/overview');

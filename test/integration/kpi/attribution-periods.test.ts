@@ -60,6 +60,7 @@ const PORTAL: SeedPortal = {
       stageId: 'won',
       amount: 1000,
       source: null,
+      ownerId: 'o1',
       createdAt: NOW - 30 * DAY,
       closedAt: NOW - 10 * DAY,
       contactIds: [7, 9, 8, 6],
@@ -70,6 +71,7 @@ const PORTAL: SeedPortal = {
       stageId: 'r-won',
       amount: 250.5,
       source: 'OFFLINE',
+      ownerId: 'o2',
       createdAt: NOW - 150 * DAY,
       // Won in a month of its own, long before deal 500.
       closedAt: NOW - 120 * DAY,
@@ -279,7 +281,7 @@ describe('attribution totals per period', () => {
     expect(created.map((r) => [r.channel, r.credit])).toEqual([['SOCIAL_MEDIA', 1]]);
   });
 
-  it('every period’s totals equal the pure models’ credits of the conversions in it, per breakdown', async () => {
+  it('every period’s totals equal the pure models’ credits of the conversions in it, per breakdown (all, pipeline, source, owner)', async () => {
     const touchesOf = (ids: readonly number[]) =>
       PORTAL.touches
         .filter((t) => ids.includes(t.contactId))
@@ -324,6 +326,7 @@ describe('attribution totals per period', () => {
       .where('conversion_kind', '=', 'revenue')
       .execute();
     const pipelineOf: Record<string, string> = { '500': 'default', '501': 'renewals', '502': 'default' };
+    const ownerOf: Record<string, string> = { '500': 'o1', '501': 'o2', '502': '(no owner)' };
     const sourceOf: Record<string, string> = {
       '500': 'PAID_SEARCH',
       '501': 'OFFLINE',
@@ -338,6 +341,7 @@ describe('attribution totals per period', () => {
         ['all', () => ''],
         ['pipeline', (id: string) => pipelineOf[id]!],
         ['source', (id: string) => sourceOf[id]!],
+        ['owner', (id: string) => ownerOf[id]!],
       ] as const) {
         const expected = new Map<string, number>();
         for (const c of credits.filter((x) => inPeriod.includes(x.conversionId))) {

@@ -139,6 +139,74 @@ describe('report pages in a browser', () => {
     expect(rows[1]![1]).toBe(firstShown);
   });
 
+  test('the upload refuses a bad file with a reason per row and stores a good one, which reaches the figures', async () => {
+    expect(consoleErrors).toEqual([]);
+    await page.goto(url(`/reports/${portalA()}/overview`));
+    const latestDirect = async () =>
+      Number(
+        await page
+          .locator('#t-brand tbody tr')
+          .last()
+          .locator('td')
+          .nth(1)
+          .locator('[data-value]')
+          .getAttribute('data-value'),
+      );
+    const before = await latestDirect();
+    await page.goto(url(`/reports/${portalA()}/upload`));
+    const form = page.locator('form[data-kind=traffic]');
+    await form.locator('input[type=file]').setInputFiles({
+      name: 'bad.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('day,source,visits\n2026-13-01,DIRECT_TRAFFIC,5\nnot,a,row,at all\n'),
+    });
+    await form.locator('button').click();
+    await page.waitForSelector('#upload-outcome');
+    expect(await page.locator('#upload-outcome').getAttribute('data-outcome')).toBe('refused');
+    expect(await page.locator('#upload-errors li').allInnerTexts()).toEqual([
+      expect.stringMatching(/^line 2: /),
+      expect.stringMatching(/^line 3: expected 3 fields/),
+    ]);
+
+    const runsBefore = await env.ctx.db
+      .selectFrom('kpi_runs')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('portal_id', '=', portalA())
+      .executeTakeFirstOrThrow();
+    // Direct-traffic visits for each of the last 20 days (replacing the synced ones): the current month has some.
+    const days = Array.from({ length: 20 }, (_, i) =>
+      new Date(Date.now() - i * 86_400_000).toISOString().slice(0, 10),
+    );
+    const good = ['day,source,visits', ...days.map((d) => `${d},DIRECT_TRAFFIC,100000`)].join('\n');
+    const form2 = page.locator('form[data-kind=traffic]');
+    await form2
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
+    await form2.locator('button').click();
+    await page.waitForSelector('#upload-outcome[data-outcome=accepted]');
+    // The refused upload answered 422, which the browser logs; nothing else did.
+    expect(consoleErrors.every((e) => e.includes('status of 422'))).toBe(true);
+    consoleErrors.length = 0;
+
+    // The upload asked for a KPI run; once it is done the overview shows the visits.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const done = await env.ctx.db
+        .selectFrom('kpi_runs')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('portal_id', '=', portalA())
+        .where('status', '=', 'succeeded')
+        .executeTakeFirstOrThrow();
+      if (Number(done.n) > Number(runsBefore.n)) break;
+      if (Date.now() > deadline) throw new Error('no KPI run after the upload');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await page.goto(url(`/reports/${portalA()}/overview`));
+    const after = await latestDirect();
+    expect(after).not.toBe(before);
+    expect(after).toBeGreaterThanOrEqual(100_000);
+  });
+
   test('a session of one portal gets 404 for every page of another', async () => {
     // Everything before this test ran without a console error; from here on, 404s are the point.
     expect(consoleErrors).toEqual([]);

@@ -6,12 +6,13 @@ import type { ApiHandle } from '../../../src/main/api';
 import { runCommand } from '../../../src/main/cli';
 import { runtimeOf } from '../../../src/main/commands/command';
 import { reportLinkCommand } from '../../../src/main/commands/report-link';
-import { createReportService } from '../../../src/reports';
 import { createReportAccess } from '../../../src/reports/access';
 import { parseCsv } from '../../helpers/csv';
+import { hubspotSignedHeaders } from '../../helpers/hubspot-signing';
 import { createTestContext, silentLogger } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
 import { seedPortal } from '../kpi/seed';
+import { freePort } from './simulated-portal';
 import type { SeedPortal } from '../kpi/seed';
 
 const DAY = 86_400_000;
@@ -96,23 +97,19 @@ const get = (path: string, cookie?: string) =>
   fetch(`${api.url}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
 
 beforeAll(async () => {
-  ctx = await createTestContext({ PUBLIC_BASE_URL: 'http://127.0.0.1:1' });
+  const port = await freePort();
+  // Links carry the public base URL: this server's.
+  ctx = await createTestContext({
+    PORT: String(port),
+    HTTP_HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+  });
   await seedPortal(ctx.db, portal(21, 1000));
   await seedPortal(ctx.db, portal(22, 5));
   const kpi = createKpiService({ db: ctx.db, logger: silentLogger() });
   await kpi.recompute(21, { now: NOW });
   await kpi.recompute(22, { now: NOW });
   api = await startApi(ctx);
-  // Links carry the public base URL; point them at this server.
-  Object.assign(ctx, {
-    reports: createReportService({
-      db: ctx.db,
-      redis: ctx.redis,
-      keyPrefix: ctx.config.queue.prefix,
-      publicBaseUrl: api.url,
-      secureCookies: false,
-    }),
-  });
 });
 afterAll(async () => {
   await api.close();
@@ -288,5 +285,118 @@ describe('figures and records', () => {
     expect(rows[0]![0]).toBe('Period');
     const latest = rows[rows.length - 1]!;
     expect(latest[4]).toBe('1500');
+  });
+});
+
+describe('upload', () => {
+  let cookie: string;
+  beforeAll(async () => {
+    cookie = await open(21);
+  });
+  const post = (path: string, kind: string, csv: string | null, c = cookie) => {
+    const form = new FormData();
+    form.set('kind', kind);
+    if (csv !== null) form.set('file', new Blob([csv], { type: 'text/csv' }), 'series.csv');
+    return fetch(`${api.url}${path}`, { method: 'POST', body: form, headers: { cookie: c } });
+  };
+  const storedDays = async (table: 'web_traffic_daily' | 'branded_search_daily') =>
+    Number(
+      (
+        await ctx.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('portal_id', '=', 21)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  test('a bad file is refused whole with a reason per bad row, and nothing is stored', async () => {
+    const res = await post(
+      '/reports/21/upload',
+      'traffic',
+      'day,source,visits\n2026-11-01,ORGANIC_SEARCH,12\n2026-11-31,ORGANIC_SEARCH,3\n2026-11-02,DIRECT_TRAFFIC,-4\n',
+    );
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain('data-outcome="refused"');
+    expect(html).toMatch(/line 3: day is not a calendar date/);
+    expect(html).toMatch(/line 4: visits must be a whole number/);
+    expect(await storedDays('web_traffic_daily')).toBe(0);
+  });
+
+  test('a good file is stored; uploading it again changes nothing; a KPI run is asked for', async () => {
+    const csv = 'day,searches\n2026-11-01,1840\n2026-11-02,1795\n';
+    const first = await post('/reports/21/upload', 'branded-search', csv);
+    expect(first.status).toBe(200);
+    expect(await first.text()).toContain('data-outcome="accepted"');
+    expect(await storedDays('branded_search_daily')).toBe(2);
+    expect((await post('/reports/21/upload', 'branded-search', csv)).status).toBe(200);
+    expect(await storedDays('branded_search_daily')).toBe(2);
+    const jobs = await ctx.producer.queue('kpi').getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(jobs.some((j) => (j.data as { portalId: number }).portalId === 21)).toBe(true);
+  });
+
+  test('no file or no kind is a 400 page; another portal is 404', async () => {
+    expect((await post('/reports/21/upload', 'traffic', null)).status).toBe(400);
+    expect((await post('/reports/21/upload', 'visits', 'day,searches\n')).status).toBe(400);
+    expect((await post('/reports/22/upload', 'traffic', 'day,source,visits\n2026-11-01,X,1\n')).status).toBe(
+      404,
+    );
+    expect(await storedDays('web_traffic_daily')).toBe(0);
+  });
+});
+
+describe('signed JSON API for the app pages', () => {
+  const signedFetch = (path: string, init: { method?: string; body?: string } = {}) => {
+    const url = `${ctx.config.http.publicBaseUrl}${path}`;
+    const method = init.method ?? 'GET';
+    return fetch(url, {
+      method,
+      ...(init.body !== undefined ? { body: init.body } : {}),
+      headers: {
+        'content-type': 'application/json',
+        ...hubspotSignedHeaders({
+          clientSecret: ctx.config.hubspot.clientSecret,
+          method,
+          url,
+          body: init.body ?? '',
+        }),
+      },
+    });
+  };
+
+  test('a view as JSON for the signed portal only; unsigned is 401', async () => {
+    expect((await fetch(`${api.url}/api/reports/views/overview?portalId=21`)).status).toBe(401);
+    const res = await signedFetch('/api/reports/views/pipeline?portalId=21&userId=5&unit=trailing_90d');
+    expect(res.status).toBe(200);
+    const view = (await res.json()) as {
+      context: { portalId: number };
+      sections: { tables: { id: string }[] }[];
+    };
+    expect(view.context.portalId).toBe(21);
+    expect(view.sections.flatMap((s) => s.tables.map((t) => t.id))).toContain('velocity-trend');
+    const other = (await (
+      await signedFetch('/api/reports/views/pipeline?portalId=22&unit=trailing_90d')
+    ).json()) as {
+      context: { portalId: number };
+    };
+    expect(other.context.portalId).toBe(22);
+    expect((await signedFetch('/api/reports/views/nope?portalId=21')).status).toBe(400);
+    expect((await signedFetch('/api/reports/views/overview?portalId=21&unit=decade')).status).toBe(400);
+  });
+
+  test('"Open full report": a signed request mints a one-time link for that portal and user', async () => {
+    const res = await signedFetch('/api/reports/link?portalId=21&userId=5', {
+      method: 'POST',
+      body: JSON.stringify({ view: 'pipeline' }),
+    });
+    expect(res.status).toBe(200);
+    const { url } = (await res.json()) as { url: string };
+    const opened = await fetch(url, { redirect: 'manual' });
+    expect(opened.headers.get('location')).toBe('/reports/21/pipeline');
+    const bad = await signedFetch('/api/reports/link?portalId=21', { method: 'POST', body: '{"view":"x"}' });
+    expect(bad.status).toBe(400);
+    const unknown = await signedFetch('/api/reports/link?portalId=404', { method: 'POST', body: '{}' });
+    expect(unknown.status).toBe(404);
   });
 });

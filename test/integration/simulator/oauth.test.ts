@@ -1,3 +1,4 @@
+import { introspectionSchema } from '../../../src/hubspot/schemas';
 import { API_PATHS, type SimulatorHandle } from '../../../src/simulator';
 import { createApi, startSmallSimulator } from './helpers';
 
@@ -208,6 +209,28 @@ describe('refresh, expiry, introspection and revocation', () => {
       client_id: sim.app.clientId,
       expires_in: 1800,
     });
+    // Every field of the 2026-03 spec's SignedAccessToken, with its type.
+    const signed = (await introspect(install.access_token)).signed_access_token as Record<string, unknown>;
+    const types = Object.fromEntries(Object.entries(signed).map(([k, v]) => [k, typeof v]));
+    expect(types).toEqual({
+      appId: 'number',
+      expiresAt: 'number',
+      hubId: 'number',
+      hublet: 'string',
+      installingUserId: 'number',
+      isPrivateDistribution: 'boolean',
+      isServiceAccount: 'boolean',
+      isUserLevel: 'boolean',
+      newSignature: 'string',
+      scopes: 'string',
+      scopeToScopeGroupPks: 'string',
+      signature: 'string',
+      trialScopes: 'string',
+      trialScopeToScopeGroupPks: 'string',
+      userId: 'number',
+    });
+    expect(signed).toMatchObject({ hubId: 101, appId: sim.app.appId });
+    expect(introspectionSchema.parse(await introspect(install.access_token))).toMatchObject({ hub_id: 101 });
     expect(await introspect(install.refresh_token)).toMatchObject({
       active: true,
       token_use: 'refresh_token',

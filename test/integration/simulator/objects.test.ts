@@ -274,23 +274,25 @@ describe('associations, pipelines, properties, owners, account', () => {
     const dealWithContacts = linked[0]!.dealId;
     const dealWithout = truth.deals.find((d) => !linked.some((l) => l.dealId === d.id))!.id;
     const answer = await api<{
-      results: { from: { id: string }; to: { toObjectId: number; associationTypes: unknown[] }[] }[];
-      errors: { subCategory: string }[];
+      results: { from: { id: string }; to: { toObjectId: string; associationTypes: unknown[] }[] }[];
+      errors: { subCategory: unknown }[];
     }>('POST', API_PATHS.associationsBatchRead('deals', 'contacts'), {
       inputs: [{ id: dealWithContacts }, { id: dealWithout }],
     });
     expect(answer.status).toBe(207);
     expect(answer.body.results[0]!.from.id).toBe(dealWithContacts);
-    expect(answer.body.results[0]!.to.map((t) => String(t.toObjectId)).sort()).toEqual(
+    // The 2026-09 associations spec: toObjectId a string, label a string, errors[].subCategory an object.
+    expect(answer.body.results[0]!.to.every((t) => typeof t.toObjectId === 'string')).toBe(true);
+    expect(answer.body.results[0]!.to.map((t) => t.toObjectId).sort()).toEqual(
       linked
         .filter((l) => l.dealId === dealWithContacts)
         .map((l) => l.contactId)
         .sort(),
     );
     expect(answer.body.results[0]!.to[0]!.associationTypes).toEqual([
-      { category: 'HUBSPOT_DEFINED', typeId: 3, label: null },
+      { category: 'HUBSPOT_DEFINED', typeId: 3, label: '' },
     ]);
-    expect(answer.body.errors[0]!.subCategory).toBe('crm.associations.NO_ASSOCIATIONS_FOUND');
+    expect(answer.body.errors[0]!.subCategory).toEqual({ code: 'crm.associations.NO_ASSOCIATIONS_FOUND' });
     const reverse = await api<{ results: { to: { associationTypes: { typeId: number }[] }[] }[] }>(
       'POST',
       API_PATHS.associationsBatchRead('0-1', '0-3'),
@@ -317,9 +319,17 @@ describe('associations, pipelines, properties, owners, account', () => {
     const answer = await api<{
       results: {
         id: string;
-        stages: { id: string; metadata: { isClosed: string; probability: string } }[];
+        stages: {
+          id: string;
+          metadata: { isClosed: string; probability: string };
+          writePermissions: string;
+        }[];
       }[];
     }>('GET', API_PATHS.pipelines('deals'));
+    const permissions = new Set(answer.body.results.flatMap((p) => p.stages.map((s) => s.writePermissions)));
+    // The 2026-09 pipelines spec's enum.
+    for (const p of permissions)
+      expect(['CRM_PERMISSIONS_ENFORCEMENT', 'INTERNAL_ONLY', 'READ_ONLY']).toContain(p);
     expect(answer.body.results.map((p) => p.id)).toEqual(['default', '75318642']);
     const won = answer.body.results[0]!.stages.find((s) => s.id === 'closedwon')!;
     expect(won.metadata).toEqual({ isClosed: 'true', probability: '1.0' });

@@ -1,6 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { diffHubSpotProject, renderHubSpotProject } from '../../../src/install/hubspot-project';
+import { CARD_PATHS } from '../../../src/cards';
+import {
+  diffHubSpotProject,
+  renderHubSpotProject,
+  writeHubSpotProject,
+} from '../../../src/install/hubspot-project';
 import {
   findManifestPath,
   loadManifest,
@@ -87,8 +93,22 @@ describe('app-manifest.json', () => {
         expect(subs).toContainEqual(expect.objectContaining({ subscriptionType: type, objectType }));
       }
     }
+    // The sales activities speed to lead reads: calls, emails, meetings (engagements).
+    for (const objectType of ['call', 'email', 'meeting_event'] as const) {
+      for (const type of [
+        'object.creation',
+        'object.deletion',
+        'object.restore',
+        'object.associationChange',
+      ]) {
+        expect(subs).toContainEqual(expect.objectContaining({ subscriptionType: type, objectType }));
+      }
+    }
     const watched = (objectType: string) =>
       subs.filter((s) => s.objectType === objectType && s.propertyName).map((s) => s.propertyName as string);
+    expect(watched('call')).toEqual(['hs_timestamp']);
+    expect(watched('email')).toEqual(['hs_timestamp', 'hs_email_direction']);
+    expect(watched('meeting_event')).toEqual(['hs_meeting_source']);
     expect(watched('contact')).toEqual(
       expect.arrayContaining(['lifecyclestage', 'hs_analytics_source', 'hubspot_owner_id']),
     );
@@ -182,6 +202,53 @@ describe('hubspot-project/', () => {
       location: 'crm.record.tab',
       objectTypes: ['deals'],
     });
-    expect(files.get('src/app/cards/DealKpis.jsx')).toContain('https://kpi.example.org/cards/deal');
+    expect(read('src/app/cards/deal-kpis-hsmeta.json').config).toMatchObject({
+      entrypoint: '/app/cards/DealKpis.tsx',
+    });
+    expect(read('src/app/cards/deal-kpis-sidebar-hsmeta.json').config).toMatchObject({
+      location: 'crm.record.sidebar',
+      entrypoint: '/app/cards/DealKpisSidebar.tsx',
+    });
+    expect(read('src/app/settings/settings-hsmeta.json')).toEqual({
+      uid: 'kpi_bridge_settings',
+      type: 'settings',
+      config: { entrypoint: '/app/settings/SettingsPage.tsx' },
+    });
+    // The cards fetch the backend URL that permittedUrls.fetch allows.
+    for (const folder of ['cards', 'settings'])
+      expect(files.get(`src/app/${folder}/generated/backend.ts`)).toContain(
+        'export const BACKEND_BASE_URL = "https://kpi.example.org";',
+      );
+  });
+
+  it('gives every extension the API contract verbatim, and the manifest routes are the contract’s', () => {
+    const contract = readFileSync(path.join(root, 'src/cards/card.schemas.ts'), 'utf8');
+    const files = renderHubSpotProject(manifest, manifest.backend.defaultBaseUrl);
+    for (const folder of ['cards', 'settings']) {
+      const copy = files.get(`src/app/${folder}/generated/api.ts`) ?? '';
+      expect(copy.slice(copy.indexOf('\n') + 1)).toBe(contract);
+    }
+    expect(new Set(manifest.cards.map((c) => c.backendPath))).toEqual(
+      new Set([CARD_PATHS.deal, CARD_PATHS.contact]),
+    );
+    expect(manifest.settings.backendPath).toBe(CARD_PATHS.settings);
+  });
+
+  it('reports a drifted contract copy and a leftover generated file, but not hand-written components', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hsproject-'));
+    try {
+      const files = renderHubSpotProject(manifest, manifest.backend.defaultBaseUrl);
+      await writeHubSpotProject(dir, files);
+      writeFileSync(path.join(dir, 'src/app/cards/DealKpis.tsx'), 'export {};\n');
+      expect(await diffHubSpotProject(dir, files)).toEqual([]);
+      writeFileSync(path.join(dir, 'src/app/cards/generated/api.ts'), 'export const stale = true;\n');
+      writeFileSync(path.join(dir, 'src/app/cards/old-card-hsmeta.json'), '{}\n');
+      expect(await diffHubSpotProject(dir, files)).toEqual([
+        'differs src/app/cards/generated/api.ts',
+        'not generated src/app/cards/old-card-hsmeta.json',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
