@@ -164,7 +164,15 @@ export function createContext(
     keyPrefix: config.queue.prefix,
     logger,
   });
-  const purge = createPurgeService({ db, producer, graceDays: config.uninstallGraceDays, logger });
+  const purge = createPurgeService({
+    db,
+    producer,
+    // Read on use: a command that did not ask for that setting (status, migrate) builds the context.
+    get graceDays() {
+      return config.uninstallGraceDays;
+    },
+    logger,
+  });
   const webhookIntake = createWebhookIntake({
     db,
     redis,
