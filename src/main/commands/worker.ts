@@ -4,7 +4,7 @@ import { parseCommandArgs } from './command';
 
 export const workerCommand: Command = {
   name: 'worker',
-  summary: 'run the job workers (sync, KPI)',
+  summary: 'run the job workers (sync, KPI, write-back)',
   usage: 'kpi-bridge worker',
   needs: ['db', 'redis', 'hubspot', 'tokens'],
   serves: true,
