@@ -396,7 +396,8 @@ function demoConfig(
     HUBSPOT_AUTH_BASE_URL: simulator.url,
     TOKEN_ENCRYPTION_KEYS: `demo:${Buffer.from('kpi-bridge-demo-key-not-secret!!').toString('base64')}`,
     PORT: String(port),
-    HTTP_HOST: '127.0.0.1',
+    // 0.0.0.0 in a container (docker compose --profile demo), so its published ports reach it.
+    HTTP_HOST: env.HTTP_HOST || '127.0.0.1',
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     // Its own schema and queues: the demo never touches a real installation's data.
     DATABASE_SCHEMA: isolation.schema,
@@ -442,6 +443,7 @@ export async function runDemoCommand(
   await runMigrations(config, log, 'up');
   const simulator = await startSimulator({
     seed,
+    host: config.http.host,
     port: simulatorPort,
     contacts: Number(values.contacts),
     deals: Number(values.deals),
