@@ -3,6 +3,7 @@ import type { Database } from '../db';
 import { BadRequestError, NotFoundError } from '../platform/http/errors';
 import type { PortalSettings, SettingsUpdate } from './card.schemas';
 import { readPortalState } from './portal-state';
+import { getWritebackSettings, saveWritebackSettings } from '../writeback';
 
 /**
  * The settings page's data: default attribution models, qualified stage per pipeline and CLV
@@ -36,6 +37,7 @@ export function createSettingsService(deps: SettingsServiceDeps): SettingsServic
       .where('portal_id', '=', portalId)
       .executeTakeFirst();
     const pipelines = await loadPipelines(portalId);
+    const writeback = await getWritebackSettings(db, portalId);
     const updatedAt = state.settingsUpdatedAt;
     return {
       defaultModels: state.defaultModels,
@@ -45,6 +47,7 @@ export function createSettingsService(deps: SettingsServiceDeps): SettingsServic
         ordersPerYear: stored?.clv_orders_per_year ?? null,
         yearsAsCustomer: stored?.clv_years_as_customer ?? null,
       },
+      writeback,
       timeZone: state.timeZone,
       currency: state.currency,
       updatedAt: updatedAt ? updatedAt.toISOString() : null,
@@ -137,6 +140,8 @@ export function createSettingsService(deps: SettingsServiceDeps): SettingsServic
           .where('portal_id', '=', portalId)
           .where('pipeline_id', '=', pipelineId)
           .execute();
+      // The write-back feature owns its settings; stored in the same transaction.
+      if (change.writeback) await saveWritebackSettings(trx, portalId, change.writeback);
     });
     deps.onChange?.(portalId);
     await deps.requestRecompute(portalId);

@@ -8,6 +8,7 @@ import {
 } from '../../../src/cards';
 import type { ContactCard, DealCard } from '../../../src/cards';
 import { ATTRIBUTION_MODELS } from '../../../src/kpi';
+import { getWritebackSettings } from '../../../src/writeback';
 import { createKpiService } from '../../../src/kpi/kpi.service';
 import { startApi } from '../../../src/main/api';
 import type { ApiHandle } from '../../../src/main/api';
@@ -373,11 +374,15 @@ describe('settings', () => {
     [{ qualifiedStages: { nope: 'appointment' } }, 'qualifiedStages.nope'],
     [{ qualifiedStages: { default: 'won' } }, 'qualifiedStages.default'],
     [{ timeZone: 'Europe/Berlin' }, 'timeZone'],
+    [{ writeback: { creditModel: 'shapely' } }, 'writeback.creditModel'],
+    [{ writeback: { channelModels: ['markov', 'markov'] } }, 'writeback.channelModels'],
+    [{ writeback: { deals: 'yes' } }, 'writeback.deals'],
   ])('PUT %j is a 400 naming %s and changes nothing', async (body, field) => {
     const res = await hubspotFetch('/settings', 1, { method: 'PUT', body });
     expect(res.status).toBe(400);
     expect((res.body.error as { message: string }).message).toContain(field);
     expect(await ctx.db.selectFrom('portal_settings').selectAll().execute()).toEqual([]);
+    expect(await ctx.db.selectFrom('writeback_settings').selectAll().execute()).toEqual([]);
   });
 
   it('PUT stores a change, queues a KPI run, and the page shows when the figures reflect it', async () => {
@@ -449,4 +454,29 @@ describe('settings', () => {
       await workers.close(5_000);
     }
   }, 30_000);
+
+  it('GET shows the write-back settings (defaults: everything on) and PUT stores them for that portal only', async () => {
+    const before = settingsSchema.parse((await hubspotFetch('/settings', 2)).body).writeback;
+    expect(before).toEqual({
+      deals: true,
+      contacts: true,
+      channelModels: [...ATTRIBUTION_MODELS],
+      creditModel: 'w_shaped',
+    });
+    const res = await hubspotFetch('/settings', 2, {
+      method: 'PUT',
+      body: { writeback: { contacts: false, channelModels: ['w_shaped', 'shapley'], creditModel: 'markov' } },
+    });
+    expect(res.status).toBe(200);
+    const expected = {
+      deals: true,
+      contacts: false,
+      channelModels: ['w_shaped', 'shapley'],
+      creditModel: 'markov',
+    };
+    expect(settingsSchema.parse(res.body).writeback).toEqual(expected);
+    // The write-back feature reads what the page stored.
+    expect(await getWritebackSettings(ctx.db, 2)).toEqual(expected);
+    expect(settingsSchema.parse((await hubspotFetch('/settings', 1)).body).writeback).toEqual(before);
+  });
 });

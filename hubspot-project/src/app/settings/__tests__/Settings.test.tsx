@@ -1,5 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { Alert, Button, ErrorState, LoadingSpinner, NumberInput, Select, Text } from '@hubspot/ui-extensions';
+import {
+  Alert,
+  Button,
+  ErrorState,
+  LoadingSpinner,
+  MultiSelect,
+  NumberInput,
+  Select,
+  Text,
+  Toggle,
+} from '@hubspot/ui-extensions';
 import { createRenderer } from '@hubspot/ui-extensions/testing';
 import { describe, expect, it } from 'vitest';
 import { allText, fakeFetcher, ok } from '../../cards/__tests__/fixtures';
@@ -24,6 +34,7 @@ function settings(overrides: Partial<PortalSettings> = {}): PortalSettings {
       },
     ],
     clvOverrides: { averageOrderValue: null, ordersPerYear: null, yearsAsCustomer: null },
+    writeback: { deals: true, contacts: true, channelModels: ['w_shaped', 'markov'], creditModel: 'w_shaped' },
     timeZone: 'Europe/Berlin',
     currency: 'EUR',
     updatedAt: null,
@@ -120,5 +131,29 @@ describe('Settings page', () => {
     r.findByTestId(Button, 'save').trigger('onClick');
     await r.waitFor(() => expect(r.findByTestId(Alert, 'save-error').text).toContain('qualifiedStages.default'));
     expect(r.findByTestId(Select, 'model-deal_create').props.value).toBe('linear');
+  });
+
+  it('shows the write-back settings and sends only what changed', async () => {
+    const afterSave = settings({
+      writeback: { deals: true, contacts: false, channelModels: ['w_shaped', 'markov', 'shapley'], creditModel: 'markov' },
+      figuresReflectSettings: false,
+    });
+    const { fetcher, calls } = fakeFetcher(ok(settings()), ok(afterSave));
+    const r = renderSettings(fetcher);
+    await r.waitFor(() => expect(r.findByTestId(Toggle, 'writeback-deals').props.checked).toBe(true));
+    expect(r.findByTestId(Toggle, 'writeback-contacts').props.checked).toBe(true);
+    expect(r.findByTestId(MultiSelect, 'writeback-channel-models').props.value).toEqual(['w_shaped', 'markov']);
+    expect(r.findByTestId(Select, 'writeback-credit-model').props.value).toBe('w_shaped');
+    r.findByTestId(Toggle, 'writeback-contacts').trigger('onChange', false as never);
+    r.findByTestId(MultiSelect, 'writeback-channel-models').trigger('onChange', ['w_shaped', 'markov', 'shapley'] as never);
+    r.findByTestId(Select, 'writeback-credit-model').trigger('onChange', 'markov' as never);
+    expect(r.findByTestId(Toggle, 'writeback-contacts').props.checked).toBe(false);
+    r.findByTestId(Button, 'save').trigger('onClick');
+    await r.waitFor(() => expect(r.findByTestId(Alert, 'figures-pending')).toBeDefined());
+    expect(calls[1]!.options).toMatchObject({
+      method: 'PUT',
+      body: { writeback: { contacts: false, channelModels: ['w_shaped', 'markov', 'shapley'], creditModel: 'markov' } },
+    });
+    expect(r.findByTestId(Select, 'writeback-credit-model').props.value).toBe('markov');
   });
 });

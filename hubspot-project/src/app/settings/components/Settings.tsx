@@ -5,10 +5,12 @@ import {
   Flex,
   Heading,
   LoadingSpinner,
+  MultiSelect,
   NumberInput,
   Select,
   Text,
   ErrorState,
+  Toggle,
 } from '@hubspot/ui-extensions';
 import { useState } from 'react';
 import { ATTRIBUTION_MODEL_IDS, CARD_PATHS, MODEL_LABELS, settingsSchema } from '../generated/api';
@@ -56,6 +58,10 @@ export function Settings({ fetcher }: { fetcher: Fetcher }) {
   const model = (kind: keyof typeof KIND_LABELS) => draft.defaultModels?.[kind] ?? current.defaultModels[kind];
   const clv = (key: (typeof CLV_FIELDS)[number][0]) =>
     draft.clvOverrides && key in draft.clvOverrides ? draft.clvOverrides[key] : current.clvOverrides[key];
+
+  const writeback = { ...current.writeback, ...draft.writeback };
+  const setWriteback = (change: SettingsUpdate['writeback']) =>
+    setDraft((d) => ({ ...d, writeback: { ...d.writeback, ...change } }));
 
   async function submit() {
     setSave({ status: 'saving' });
@@ -151,6 +157,43 @@ export function Settings({ fetcher }: { fetcher: Fetcher }) {
       >
         Measure all three from won deals
       </Button>
+
+      <Divider />
+      <Heading>Write-back to HubSpot properties</Heading>
+      <Text>KPI Bridge writes its figures into kpibridge_* properties after every computation, so you can report on them in HubSpot.</Text>
+      <Toggle
+        label="Write deal properties"
+        name="writeback-deals"
+        testId="writeback-deals"
+        checked={writeback.deals}
+        onChange={(checked) => setWriteback({ deals: checked })}
+      />
+      <Toggle
+        label="Write contact properties"
+        name="writeback-contacts"
+        testId="writeback-contacts"
+        checked={writeback.contacts}
+        onChange={(checked) => setWriteback({ contacts: checked })}
+      />
+      <MultiSelect
+        label="Attributed channel written on deals, for these models"
+        name="writeback-channel-models"
+        testId="writeback-channel-models"
+        options={MODEL_OPTIONS}
+        value={writeback.channelModels}
+        onChange={(value) =>
+          setWriteback({ channelModels: value.map(String) as (typeof ATTRIBUTION_MODEL_IDS)[number][] })
+        }
+      />
+      <Select
+        label="Model behind the “KPI Bridge credit: <channel>” properties"
+        name="writeback-credit-model"
+        testId="writeback-credit-model"
+        description="Summing these properties in a HubSpot report gives this model's revenue per channel."
+        options={MODEL_OPTIONS}
+        value={writeback.creditModel}
+        onChange={(value) => setWriteback({ creditModel: value as (typeof ATTRIBUTION_MODEL_IDS)[number] })}
+      />
 
       <Divider />
       <Heading>From your HubSpot account</Heading>

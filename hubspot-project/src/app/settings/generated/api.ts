@@ -218,6 +218,18 @@ export const settingsUpdateSchema = z
       })
       .partial()
       .strict(),
+    /** Write-back to HubSpot properties (src/writeback): per object type, and which models. */
+    writeback: z
+      .object({
+        deals: z.boolean(),
+        contacts: z.boolean(),
+        channelModels: z
+          .array(attributionModelSchema)
+          .refine((models) => new Set(models).size === models.length, 'each model at most once'),
+        creditModel: attributionModelSchema,
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();
@@ -243,6 +255,16 @@ export const settingsSchema = z.object({
     averageOrderValue: z.number().nullable(),
     ordersPerYear: z.number().nullable(),
     yearsAsCustomer: z.number().nullable(),
+  }),
+  /**
+   * Write-back: deal and contact properties on or off, the models whose attributed channel is
+   * written on deals, and the revenue model behind the per-channel credit properties.
+   */
+  writeback: z.object({
+    deals: z.boolean(),
+    contacts: z.boolean(),
+    channelModels: z.array(attributionModelSchema),
+    creditModel: attributionModelSchema,
   }),
   /** Read from HubSpot's account info; shown, not editable. */
   timeZone: z.string().nullable(),
