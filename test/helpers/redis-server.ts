@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { unusedPort } from './cli-process';
+import { freePort } from './ports';
 
 /**
  * A private, non-persistent redis-server for fault tests (stop it, flush it) without touching
@@ -15,7 +15,7 @@ export type RedisServer = {
 };
 
 export async function createRedisServer(): Promise<RedisServer> {
-  const port = await unusedPort();
+  const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   return {

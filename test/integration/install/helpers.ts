@@ -1,7 +1,5 @@
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { createContext } from '../../../src/context';
@@ -11,14 +9,7 @@ import type { ApiHandle } from '../../../src/main/api';
 import { startSimulator } from '../../../src/simulator';
 import type { SimulatorHandle } from '../../../src/simulator';
 import { createTestSchema, deleteQueueKeys, testConfig, uniqueName } from '../../helpers/test-context';
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../../helpers/ports';
 
 /** Log lines kept in memory, so tests can read what an operator would see. */
 export function memoryLogger(): { logger: Logger; lines: () => string[] } {

@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { createDb } from '../../../src/db';
-import { spawnCli, unusedPort } from '../../helpers/cli-process';
+import { spawnCli } from '../../helpers/cli-process';
+import { freePort } from '../../helpers/ports';
 import { TEST_DATABASE_URL, TEST_HUBSPOT_ENV, TEST_REDIS_URL, uniqueName } from '../../helpers/test-context';
 
 /**
@@ -29,8 +30,8 @@ describe('startup without its services', () => {
   });
 
   it('worker, api, status and demo exit non-zero within 15 s naming the service that is down', async () => {
-    const deadRedis = `redis://:hunter2@127.0.0.1:${await unusedPort()}`;
-    const deadPg = `postgres://postgres:hunter2@127.0.0.1:${await unusedPort()}/kpi_bridge`;
+    const deadRedis = `redis://:hunter2@127.0.0.1:${await freePort()}`;
+    const deadPg = `postgres://postgres:hunter2@127.0.0.1:${await freePort()}/kpi_bridge`;
     const runs = [
       { service: 'Redis', url: deadRedis, p: spawnCli(['worker'], { ...base, REDIS_URL: deadRedis }) },
       { service: 'Postgres', url: deadPg, p: spawnCli(['api'], { ...base, DATABASE_URL: deadPg }) },
@@ -83,7 +84,7 @@ describe('startup without its services', () => {
     const env = {
       DATABASE_URL: TEST_DATABASE_URL,
       DATABASE_SCHEMA: schema,
-      REDIS_URL: `redis://127.0.0.1:${await unusedPort()}`,
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
     };
     const migrate = spawnCli(['migrate'], env);
     expect((await migrate.exited).code).toBe(0);

@@ -12,7 +12,7 @@ import { hubspotSignedHeaders } from '../../helpers/hubspot-signing';
 import { createTestContext, silentLogger } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
 import { seedPortal } from '../kpi/seed';
-import { freePort } from './simulated-portal';
+import { freePort } from '../../helpers/ports';
 import type { SeedPortal } from '../kpi/seed';
 
 const DAY = 86_400_000;

@@ -1,6 +1,4 @@
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 
 import { installIntoSimulator } from '../../../src/simulator/browser-install';
 import { startApi } from '../../../src/main/api';
@@ -10,6 +8,7 @@ import { deriveApp, startSimulator } from '../../../src/simulator';
 import type { SimulatorHandle } from '../../../src/simulator';
 import { createTestContext } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
+import { freePort } from '../../helpers/ports';
 
 export interface SimulatedPortals {
   readonly ctx: TestContext;
@@ -17,14 +16,6 @@ export interface SimulatedPortals {
   readonly simulator: SimulatorHandle;
   readonly portalIds: readonly number[];
   close(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**
