@@ -3,6 +3,7 @@ import type { RawBuilder } from 'kysely';
 import { z } from 'zod';
 
 import type { Executor } from '../db';
+import { lifecycleEntriesCte, readLifecycleOrder } from '../kpi';
 import { CREDIT_MODELS, NO_OWNER } from './report-data';
 
 /**
@@ -23,6 +24,8 @@ export const DRILL_KINDS = [
   'stage',
   'visits',
   'credits',
+  'lifecycle_cohort',
+  'lifecycle_converted',
 ] as const;
 export type DrillKind = (typeof DRILL_KINDS)[number];
 
@@ -195,6 +198,71 @@ function qualifiedFilter(portalId: number, d: Drill): RawBuilder<unknown> {
   )`;
 }
 
+const LIFECYCLE_COLUMNS: RecordColumn[] = [
+  { key: 'id', label: 'Contact', kind: 'id' },
+  { key: 'email', label: 'Email', kind: 'text' },
+  { key: 'source', label: 'Original source', kind: 'text' },
+  { key: 'stage', label: 'Lifecycle stage', kind: 'text' },
+  { key: 'entered_from', label: 'Entered stage', kind: 'date' },
+  { key: 'entered_to', label: 'Entered next stage', kind: 'date' },
+  { key: 'days_between', label: 'Days between', kind: 'number' },
+];
+
+/**
+ * Contacts that entered lifecycle stage `d.value` in the period (the cohort of its conversion
+ * rate), or only those of them that went on to the next stage of the order (the median's
+ * sample), re-derived from history with the KPI run's rule (`lifecycleEntriesCte`) at the run's
+ * "now". Only contacts with a history event (or, without history, a creation) in the period at
+ * the stage or a later one can have entered it then: that narrows the contacts first.
+ */
+function lifecycleList(
+  db: Executor,
+  portalId: number,
+  d: Drill,
+  title: string,
+  convertedOnly: boolean,
+): RecordList {
+  return {
+    title,
+    object: 'contact',
+    columns: LIFECYCLE_COLUMNS,
+    async *stream() {
+      const [order, run] = await Promise.all([
+        readLifecycleOrder(db, portalId),
+        db
+          .selectFrom('kpi_runs')
+          .select('as_of')
+          .where('portal_id', '=', portalId)
+          .where('status', '=', 'succeeded')
+          .orderBy('run_id', 'desc')
+          .executeTakeFirst(),
+      ]);
+      const rank = order.indexOf(d.value ?? '') + 1;
+      if (run === undefined || rank === 0 || rank >= order.length) return;
+      const later = order.slice(rank - 1);
+      const inPeriod = (column: RawBuilder<unknown>) =>
+        d.start && d.end ? sql`${column} >= ${d.start} and ${column} < ${d.end}` : sql`true`;
+      const contacts = sql`
+        select r.contact_id, r.created_at, r.lifecycle_stage from kpi_contact_rows r
+        where r.portal_id = ${portalId} and (
+          exists (select 1 from contact_lifecycle_history h where h.portal_id = r.portal_id
+            and h.contact_id = r.contact_id and h.stage = any(${later}::text[]) and ${inPeriod(sql.ref('h.changed_at'))})
+          or (r.lifecycle_stage = any(${later}::text[]) and ${inPeriod(sql.ref('r.created_at'))}))`;
+      const query = sql<Record<string, unknown>>`
+        with ${lifecycleEntriesCte({ portalId, order, asOf: run.as_of, contacts })}
+        select e.contact_id as id, c.email, r.source, r.lifecycle_stage as stage, e.from_at as entered_from,
+          e.to_at as entered_to, extract(epoch from e.to_at - e.from_at) / 86400 as days_between
+        from lifecycle_entries e
+        join kpi_contact_rows r on r.portal_id = ${portalId} and r.contact_id = e.contact_id
+        join contacts c on c.portal_id = r.portal_id and c.contact_id = r.contact_id
+        where e.from_rank = ${rank}::int and ${inPeriod(sql.ref('e.from_at'))}
+          ${convertedOnly ? sql`and e.to_at is not null` : sql``}
+        order by e.contact_id`;
+      yield* list(db, title, 'contact', LIFECYCLE_COLUMNS, query).stream();
+    },
+  };
+}
+
 function list(
   db: Executor,
   title: string,
@@ -254,6 +322,10 @@ export function openRecordList(db: Executor, portalId: number, d: Drill): Record
           ? sql`and r.lifecycle_stage is null`
           : sql`and r.lifecycle_stage = ${d.value}`,
       );
+    case 'lifecycle_cohort':
+      return lifecycleList(db, portalId, d, label, false);
+    case 'lifecycle_converted':
+      return lifecycleList(db, portalId, d, label, true);
     case 'first_deal':
       // docs/kpis.md: customers whose first won deal closed in the period, with a usable day count.
       return contactList(
