@@ -227,7 +227,10 @@ async function everyValueChanged(contacts: number, deals: number): Promise<void>
       const client = hubspot.forPortal(PORTAL);
       while (probing) {
         const t = performance.now();
-        await client.request({ method: 'GET', path: HUBSPOT_PATHS.owners(), query: { limit: 1 } }, z.unknown());
+        await client.request(
+          { method: 'GET', path: HUBSPOT_PATHS.owners(), query: { limit: 1 } },
+          z.unknown(),
+        );
         syncWaits.push(performance.now() - t - LATENCY_MS);
         await new Promise((r) => setTimeout(r, 1_000));
       }

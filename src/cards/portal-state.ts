@@ -151,7 +151,12 @@ export function createPortalStateCache(
   type Entry = { at: number; value: Promise<PortalState>; settled: boolean; refreshing: boolean };
   const entries = new Map<number, Entry>();
   const read = (portalId: number): Entry => {
-    const entry: Entry = { at: now(), value: readPortalState(db, portalId), settled: false, refreshing: false };
+    const entry: Entry = {
+      at: now(),
+      value: readPortalState(db, portalId),
+      settled: false,
+      refreshing: false,
+    };
     entry.value.then(
       () => (entry.settled = true),
       // A failed read is not cached: the next request tries again.
