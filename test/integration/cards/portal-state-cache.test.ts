@@ -22,7 +22,7 @@ describe("the cards' portal state cache", () => {
     await drop();
   });
 
-  const setStatus = (status: string) =>
+  const setStatus = (status: 'installed' | 'uninstalled') =>
     db.updateTable('portals').set({ status }).where('portal_id', '=', portalId).execute();
 
   it('answers from the expired entry while re-reading it, then from the fresh one', async () => {
