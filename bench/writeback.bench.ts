@@ -27,6 +27,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { fork } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
@@ -146,7 +147,7 @@ async function fillKpiTables(db: Database, dealIds: number[], contactIds: number
 
 type ChildMessage =
   | { type: 'ready'; url: string; token: string; dealIds: number[]; contactIds: number[]; lastSeq: number }
-  | { type: 'log'; total: number; batchUpdates: number; tooMany: number; lastSeq: number };
+  | { type: 'log'; total: number; batchUpdates: number; tooMany: number; lastSeq: number; cpuMs: number };
 
 /** The simulator in its own process (bench/writeback-simulator.child.ts). */
 function forkSimulator(contacts: number, deals: number) {
@@ -244,15 +245,32 @@ async function everyValueChanged(contacts: number, deals: number): Promise<void>
       rssPeak = Math.max(rssPeak, m.rss);
       heapPeak = Math.max(heapPeak, m.heapUsed);
     }, 100);
-    const seqBefore = (await sim.log(lastSeq)).lastSeq;
+    const start = await sim.log(lastSeq);
+    const seqBefore = start.lastSeq;
+    const cpuBefore = process.cpuUsage();
     const t0 = performance.now();
     const summary = await writeback.run(PORTAL);
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpuBefore);
+    global.gc?.();
+    // What the run left behind once garbage is collected: the peak depends on when the GC ran.
+    const retainedHeap = process.memoryUsage().heapUsed - before.heapUsed;
     clearInterval(sampler);
     probing = false;
     await prober;
     const log = await sim.log(seqBefore);
-    return { summary, ms, log, before, rssPeak, heapPeak, syncWaits: syncWaits.sort((a, b) => a - b) };
+    const cpuMs = { ours: (cpu.user + cpu.system) / 1000, simulator: log.cpuMs - start.cpuMs };
+    return {
+      summary,
+      ms,
+      log,
+      cpuMs,
+      retainedHeap,
+      before,
+      rssPeak,
+      heapPeak,
+      syncWaits: syncWaits.sort((a, b) => a - b),
+    };
   };
 
   // 1. The write-back alone: what the limits allow is the whole budget.
@@ -270,7 +288,13 @@ async function everyValueChanged(contacts: number, deals: number): Promise<void>
     `calls: ${calls} made, minimum ${minimum} → ${((calls / minimum - 1) * 100).toFixed(2)} % over (requirement ≤ 2 %)`,
   );
   out(
-    `memory of the write-back's process (the simulator runs in another): RSS ${mib(alone.before.rss)} before, peak ${mib(alone.rssPeak)} (+${mib(alone.rssPeak - alone.before.rss)}); heap ${mib(alone.before.heapUsed)} before, peak ${mib(alone.heapPeak)} (+${mib(alone.heapPeak - alone.before.heapUsed)})`,
+    `CPU: the write-back's process ${(alone.cpuMs.ours / 1000).toFixed(1)} s (${(alone.cpuMs.ours / alone.log.total).toFixed(1)} ms per call), the simulator's ${(alone.cpuMs.simulator / 1000).toFixed(1)} s (${(alone.cpuMs.simulator / alone.log.total).toFixed(1)} ms per call), on ${os.cpus().length} cores; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  out(
+    `memory of the write-back's process (the simulator runs in another): RSS ${mib(alone.before.rss)} before, peak ${mib(alone.rssPeak)} (+${mib(alone.rssPeak - alone.before.rss)}); heap ${mib(alone.before.heapUsed)} before, peak ${mib(alone.heapPeak)} (+${mib(alone.heapPeak - alone.before.heapUsed)}), retained after it ${mib(alone.retainedHeap)}`,
   );
 
   // 2. The same portal again, KPIs unchanged.
