@@ -14,6 +14,7 @@ import { insertClvSnapshots } from './queries/clv-snapshots';
 import { createContactFactsTable } from './queries/contact-facts';
 import { insertDaysToDealSnapshots } from './queries/days-to-deal-snapshots';
 import { createDealFactsTables } from './queries/deal-facts';
+import { insertLifecycleConversionSnapshots } from './queries/lifecycle-conversion-snapshots';
 import { insertFunnelSnapshots } from './queries/funnel-snapshots';
 import {
   insertPeriodEndLifecycleSnapshots,
@@ -163,6 +164,8 @@ export function createKpiService(deps: KpiServiceDeps) {
         counts.periodEndOpenPipelineRows = await insertPeriodEndOpenPipelineSnapshots(trx, q);
         counts.periodEndLifecycleRows = await insertPeriodEndLifecycleSnapshots(trx, q);
         stage('period-end snapshots');
+        counts.lifecycleConversionRows = await insertLifecycleConversionSnapshots(trx, q);
+        stage('lifecycle conversion');
         const pass = await runAttributionPass(
           { db: trx, client },
           {
