@@ -3,8 +3,8 @@ import type { ReportPickers, ReportViewName } from '../generated/reports';
 
 /**
  * The pickers live in the page's URL (the route's query parameters): a picker change navigates
- * to the same page with new parameters, so the figures are refetched, the browser's back button
- * undoes a choice, and a link to a page with its pickers can be shared inside HubSpot.
+ * to the same page with new parameters (navigateToPage), so the figures are refetched and a page
+ * can be linked to with its pickers (PageLink `params`).
  */
 export type PickerId = (typeof REPORT_PICKERS)[number];
 
