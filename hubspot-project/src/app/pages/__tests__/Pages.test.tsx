@@ -213,14 +213,16 @@ describe('app pages', () => {
     expect(r.mocks.actions.navigateToPage.calls.at(-1)).toEqual([
       { to: '/pipeline', params: { period: '2026-10', pipeline: 'renewals' } },
     ]);
-    // While it loads, the pickers of the last figures stay on screen.
+    // While it loads, the pickers stay on screen, read-only, with the new choice.
     expect(r.findByTestId(LoadingSpinner, 'updating')).toBeDefined();
-    expect(r.findByTestId(Select, 'picker-unit')).toBeDefined();
+    expect(r.findByTestId(Select, 'picker-pipeline').props).toMatchObject({ value: 'renewals', readOnly: true });
+    expect(r.findByTestId(Select, 'picker-unit').props).toMatchObject({ value: 'month', readOnly: true });
 
     r.findByTestId(Select, 'picker-unit').trigger('onChange', 'quarter' as never);
     await r.waitFor(() => expect(viewCalls()).toHaveLength(3));
     expect(viewCalls()[2]!.url).toBe(viewUrl('pipeline', 'unit=quarter&pipeline=renewals'));
-    await r.waitFor(() => expect(r.findByTestId(Select, 'picker-unit').props.value).toBe('quarter'));
+    await r.waitFor(() => expect(r.findByTestId(Select, 'picker-unit').props.readOnly).toBe(false));
+    expect(r.findByTestId(Select, 'picker-unit').props.value).toBe('quarter');
     // No period stored for the unit: no period picker, and the page says so.
     expect(r.maybeFindByTestId(Select, 'picker-period')).toBeNull();
     expect(r.findByTestId(Text, 'about').text).toContain('no quarter stored yet');

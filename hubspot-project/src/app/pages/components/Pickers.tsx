@@ -13,29 +13,36 @@ import type { PickerId } from '../lib/pickers';
 
 const ALL = '';
 
+/** What an absent picker means while the backend has not said yet (the others: its last answer). */
+const ABSENT: Partial<Record<PickerId, string>> = { owner: ALL, by: 'source' };
+
 /**
  * The pickers of a view. Values shown are what the backend applied (the context), so a default
  * (the latest period, the first pipeline) shows as chosen; options come from the same context.
+ * While a choice loads (`updating`) they show the choices in the URL, read-only.
  */
 export function Pickers({
   view,
   context,
   pickers,
+  updating,
   onChoose,
 }: {
   view: ReportViewName;
   context: ReportContext;
   pickers: ReportPickers;
+  updating: boolean;
   onChoose: (id: PickerId, value: string) => void;
 }) {
   const shown = new Set(VIEW_PICKERS[view]);
-  const select = (id: PickerId, label: string, value: string, options: { label: string; value: string }[]) => (
+  const select = (id: PickerId, label: string, applied: string, options: { label: string; value: string }[]) => (
     <Select
       key={id}
       name={id}
       label={label}
       testId={`picker-${id}`}
-      value={value}
+      value={updating ? (pickers[id] ?? ABSENT[id] ?? applied) : applied}
+      readOnly={updating}
       options={options}
       onChange={(v) => onChoose(id, String(v))}
     />

@@ -51,7 +51,13 @@ export function ViewPage({ view }: { view: ReportViewName }) {
       <PageTitle>{`${title} · KPI Bridge`}</PageTitle>
       {context ? (
         <>
-          <Pickers view={view} context={context} pickers={pickers} onChoose={onChoose} />
+          <Pickers
+            view={view}
+            context={context}
+            pickers={pickers}
+            updating={state.status === 'loading'}
+            onChoose={onChoose}
+          />
           <About view={view} context={context} />
           <Divider />
         </>
