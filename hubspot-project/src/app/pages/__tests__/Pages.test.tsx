@@ -25,6 +25,7 @@ import { LINK_SHOWN_MS, ReportPages } from '../components/ReportPages';
 import { BACKEND_BASE_URL } from '../generated/backend';
 import { REPORT_VIEW_TITLES, REPORT_VIEWS, reportViewResponseSchema } from '../generated/reports';
 import type { ReportViewName } from '../generated/reports';
+import type { Fetcher, FetchResponse } from '../lib/backend';
 import { backendFake, context, ok, readyView } from './fixtures';
 
 const viewUrl = (view: ReportViewName, query = '') =>
@@ -133,6 +134,10 @@ describe('app pages', () => {
       const link = r.findByTestId(Link, 'full-report-link');
       expect(link.props.href).toEqual({ url: 'https://kpi-bridge.example.com/reports/open?token=abc', external: true });
       expect(link.text).toBe(`Open the ${REPORT_VIEW_TITLES[view]} report in a new tab`);
+      // It opens once: used, it is gone, and the action asks for a new one.
+      link.trigger('onClick');
+      await r.waitFor(() => expect(r.maybeFindByTestId(Alert, 'full-report-ready')).toBeNull());
+      expect(r.findByTestId(PageHeader.Link, 'open-full-report').props.disabled).toBe(false);
     });
   });
 
@@ -285,6 +290,29 @@ describe('app pages', () => {
     expect(calls.filter((c) => c.options?.method === 'POST')).toHaveLength(2);
     r.findByTestId(Select, 'picker-unit').trigger('onChange', 'week' as never);
     await r.waitFor(() => expect(r.maybeFindByTestId(Alert, 'full-report-ready')).toBeNull());
+  });
+
+  it('"Open full report": a link that arrives after the pickers changed is not offered', async () => {
+    let answerLink: (response: FetchResponse) => void = () => {};
+    const views = backendFake({ views: [ok(readyView('funnel'))] });
+    const fetcher: Fetcher = (url, options) =>
+      url.includes('/api/reports/link')
+        ? new Promise<FetchResponse>((resolve) => (answerLink = resolve))
+        : views.fetcher(url, options);
+    const r = renderPages(fetcher, '/funnel');
+    await r.waitFor(() => expect(r.maybeFind(Table)).not.toBeNull());
+    r.findByTestId(PageHeader.Link, 'open-full-report').trigger('onClick');
+    await r.waitFor(() => expect(r.findByTestId(LoadingSpinner, 'full-report-minting')).toBeDefined());
+    r.findByTestId(Select, 'picker-by').trigger('onChange', 'none' as never);
+    await r.waitFor(() => expect(r.findByTestId(Select, 'picker-by').props.readOnly).toBe(false));
+    await act(async () =>
+      answerLink({
+        ok: true,
+        status: 200,
+        json: () => Promise.resolve({ url: 'https://kpi-bridge.example.com/reports/open?token=old', expiresAt: '2026-11-30T09:01:00.000Z' }),
+      }),
+    );
+    expect(r.maybeFindByTestId(Alert, 'full-report-ready')).toBeNull();
   });
 
   it('"Open full report": the link is offered for less than its 60 seconds, then dropped', async () => {

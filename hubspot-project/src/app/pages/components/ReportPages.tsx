@@ -1,7 +1,7 @@
 import { Alert, Button, Divider, EmptyState, Flex, Link, LoadingSpinner, Text } from '@hubspot/ui-extensions';
 import { createPageRouter, PageHeader, PageLink, PageRoutes, usePageRoute } from '@hubspot/ui-extensions/pages';
 import type { PageRoutesLayoutProps } from '@hubspot/ui-extensions/pages';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ComponentType } from 'react';
 import { REPORT_API_PATHS, REPORT_VIEW_TITLES, REPORT_VIEWS, reportLinkSchema } from '../generated/reports';
 import type { ReportViewName } from '../generated/reports';
@@ -119,6 +119,9 @@ function useFullReportLink(view: ReportViewName | undefined, params: Record<stri
   const fetcher = useFetcher();
   const [state, setState] = useState<LinkState>({ status: 'idle' });
   const key = `${view}?${new URLSearchParams(params).toString()}`;
+  // A link answered after the view or pickers changed is for what the user no longer sees.
+  const currentKey = useRef(key);
+  currentKey.current = key;
   useEffect(() => setState({ status: 'idle' }), [key]);
   useEffect(() => {
     if (state.status !== 'ready') return;
@@ -128,15 +131,19 @@ function useFullReportLink(view: ReportViewName | undefined, params: Record<stri
 
   async function request() {
     if (view === undefined) return;
+    const asked = key;
     setState({ status: 'minting' });
     const result = await callBackend(fetcher, backendUrl(REPORT_API_PATHS.link), reportLinkSchema, {
       method: 'POST',
       body: { view, params },
     });
+    if (currentKey.current !== asked) return;
     if (result.status !== 'ok') return setState({ status: 'error', message: result.message });
     setState({ status: 'ready', url: result.data.url, view });
   }
-  return { state, request };
+  /** The link opens once: after a click on it, "Open full report" asks for a new one. */
+  const used = () => setState({ status: 'idle' });
+  return { state, request, used };
 }
 
 function FullReportNotice({ link }: { link: ReturnType<typeof useFullReportLink> }) {
@@ -155,7 +162,7 @@ function FullReportNotice({ link }: { link: ReturnType<typeof useFullReportLink>
     );
   return (
     <Alert title="Your full report is ready" variant="success" testId="full-report-ready">
-      <Link href={{ url: state.url, external: true }} testId="full-report-link">
+      <Link href={{ url: state.url, external: true }} onClick={link.used} testId="full-report-link">
         Open the {REPORT_VIEW_TITLES[state.view]} report in a new tab
       </Link>
       <Text variant="microcopy">
