@@ -10,7 +10,9 @@
  *   node dist/bench/cards.bench.js 1000000 [--duration 15] [--connections 20] [--schema cards_bench_1000000]
  * (Its own schema name: other benchmarks drop kpi_bench_<N> when they finish.)
  *
- * Requirement: p99 under 20 ms and at least 1,000 card requests per second.
+ * Requirement: p99 under 20 ms and at least 1,000 card requests per second. Measured twice with
+ * the same 20 connections: saturated (as fast as the server answers: the throughput) and at the
+ * offered rate of the requirement (--rate, default 1,000 per second: the latency at that load).
  * The latencies are autocannon's (request written → response read, over loopback).
  */
 import { fork } from 'node:child_process';
@@ -87,13 +89,16 @@ async function load(
   url: string,
   name: string,
   nextPath: () => string,
-  opts: { connections: number; duration: number },
+  opts: { connections: number; duration: number; rate?: number },
 ): Promise<Result> {
   child.send('cpu-start');
   const result = await autocannon({
     url,
     connections: opts.connections,
     duration: opts.duration,
+    // At a fixed offered rate autocannon corrects for coordinated omission: a request that had to
+    // wait for its connection counts from when it should have been sent.
+    ...(opts.rate ? { overallRate: opts.rate } : {}),
     requests: [
       {
         method: 'GET',
@@ -144,12 +149,14 @@ async function main(): Promise<void> {
       duration: { type: 'string', default: '15' },
       connections: { type: 'string', default: '20' },
       schema: { type: 'string' },
+      rate: { type: 'string', default: '1000' },
     },
   });
   const contacts = Number(positionals[0] ?? 1_000_000);
   const deals = Math.floor(contacts / 5);
   const duration = Number(values.duration);
   const connections = Number(values.connections);
+  const rate = Number(values.rate);
   const schema = values.schema ?? `cards_bench_${contacts}`;
 
   const db = createDb({ url: DATABASE_URL, poolMax: 1, schema });
@@ -191,6 +198,10 @@ async function main(): Promise<void> {
     await load(child, url, 'warm-up', cardPath, { connections, duration: 3 });
     const healthz = await load(child, url, '/healthz', () => '/healthz', opts);
     const cards = await load(child, url, '/cards/deal + /cards/contact', cardPath, opts);
+    // The latency a rep meets at the load the requirement names, not at saturation, where every
+    // figure is queueing behind 19 other connections on a CPU shared with Postgres and the client.
+    const healthzAtRate = await load(child, url, '/healthz', () => '/healthz', { ...opts, rate });
+    const cardsAtRate = await load(child, url, '/cards/deal + /cards/contact', cardPath, { ...opts, rate });
 
     const sample = await fetch(`${url}/healthz`).then((r) => r.status);
     process.stdout.write(
@@ -203,8 +214,8 @@ async function main(): Promise<void> {
           durationS: duration,
           cpus: os.cpus().length,
           loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
-          healthz,
-          cards,
+          saturated: { healthz, cards },
+          atRate: { offeredPerSec: rate, healthz: healthzAtRate, cards: cardsAtRate },
           cardsOverHealthz: {
             reqPerSec: Math.round((cards.reqPerSec / healthz.reqPerSec) * 100) / 100,
             p99: Math.round((cards.latencyMs.p99 / Math.max(healthz.latencyMs.p99, 1)) * 100) / 100,

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
         batchUpdates: log.filter((e) => e.path.endsWith('/batch/update')).length,
         tooMany: log.filter((e) => e.status === 429).length,
         lastSeq: log.at(-1)?.seq ?? message.sinceSeq ?? 0,
+        cpuMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
       });
     } else if (message.type === 'close') {
       void sim.close().then(() => process.exit(0));

@@ -10,6 +10,13 @@ export type { KpiTables } from './kpi.tables';
 export { findKeyTouches, selectCountedTouches } from './models/attribution';
 export type { Conversion, Touch } from './models/attribution';
 export { readAttributionTotals } from './attribution-totals';
+// Lifecycle stage entries with the skip rule, for the report drill-down of stage-to-stage conversion.
+export {
+  LIFECYCLE_CONVERSION_RATE,
+  LIFECYCLE_MEDIAN_DAYS,
+  lifecycleEntriesCte,
+  readLifecycleOrder,
+} from './queries/lifecycle-conversion-snapshots';
 export type { AttributionTotalsQuery } from './attribution-totals';
 export type {
   AttributionBreakdown,

@@ -170,8 +170,7 @@ export function createKpiService(deps: KpiServiceDeps) {
           options.signal?.removeEventListener('abort', stopSession);
         }
         Object.assign(counts, snapshots.counts);
-        for (const [name, ms] of Object.entries(snapshots.timings))
-          concurrent[`snapshots beside: ${name}`] = ms;
+        Object.assign(concurrent, snapshots.timings);
         counts.snapshotRows = await copySnapshotRows(client, snapshots.rows);
         stage('snapshot rows');
         counts.channelTotalRows = await insertChannelTotals(trx, portalId, runId, pass.channelTotals);

@@ -9,6 +9,7 @@ import { insertClvSnapshots } from './queries/clv-snapshots';
 import { createContactFactsTable } from './queries/contact-facts';
 import { createDealFactsTables } from './queries/deal-facts';
 import { insertFunnelSnapshots } from './queries/funnel-snapshots';
+import { insertLifecycleConversionSnapshots } from './queries/lifecycle-conversion-snapshots';
 import {
   insertPeriodEndLifecycleSnapshots,
   insertPeriodEndOpenPipelineSnapshots,
@@ -28,7 +29,7 @@ import { insertSpeedToLeadSnapshots } from './queries/speed-to-lead-snapshots';
 
 /**
  * The period snapshots (velocity, revenue, contacts, funnel, speed to lead, CLV, open pipeline,
- * lifecycle, traffic, brand, period ends) computed on a second connection while the computation's
+ * lifecycle, traffic, brand, period ends, lifecycle conversion) computed on a second connection while the computation's
  * own transaction credits the attribution: those statements are Postgres work, the attribution
  * mostly the worker's, so the two use both cores instead of one after the other.
  *
@@ -45,7 +46,10 @@ export interface SnapshotSessionResult {
   /** The session's `kpi_snapshots` rows in binary COPY format, columns `SNAPSHOT_COLUMNS`. */
   readonly rows: readonly Buffer[];
   readonly counts: Record<string, number>;
-  /** Wall ms per statement group, in the order they ran (concurrently with the caller's stages). */
+  /**
+   * Wall ms per statement group, in the order they ran, under the stage names they had when they
+   * ran in the main transaction: they overlap the caller's stages, so they are not part of its sum.
+   */
   readonly timings: Record<string, number>;
 }
 
@@ -76,6 +80,8 @@ async function insertSnapshots(
   counts.periodEndOpenPipelineRows = await insertPeriodEndOpenPipelineSnapshots(db, q);
   counts.periodEndLifecycleRows = await insertPeriodEndLifecycleSnapshots(db, q);
   stage('period-end snapshots');
+  counts.lifecycleConversionRows = await insertLifecycleConversionSnapshots(db, q);
+  stage('lifecycle conversion');
 }
 
 /**
@@ -116,7 +122,7 @@ export async function computeSnapshotsInSession(
           );
           await createDealFactsTables(trx, q.settings);
           await createContactFactsTable(trx, q.settings, now);
-          stage('facts');
+          stage('snapshot facts');
           await insertSnapshots(trx, q, counts, stage);
           const rows: Buffer[] = [];
           for await (const chunk of openCopyOut(
@@ -124,7 +130,7 @@ export async function computeSnapshotsInSession(
             `copy pg_temp.kpi_snapshots (${SNAPSHOT_COLUMNS}) to stdout with (format binary)`,
           ))
             rows.push(chunk as Buffer);
-          stage('read out');
+          stage('snapshot rows read');
           return { rows, counts, timings };
         } finally {
           untie();

@@ -3,6 +3,7 @@ import type { RawBuilder } from 'kysely';
 import { z } from 'zod';
 
 import type { Executor } from '../db';
+import { lifecycleEntriesCte, readLifecycleOrder } from '../kpi';
 import { CREDIT_MODELS, NO_OWNER } from './report-data';
 
 /**
@@ -23,6 +24,13 @@ export const DRILL_KINDS = [
   'stage',
   'visits',
   'credits',
+  'lifecycle_cohort',
+  'lifecycle_converted',
+  'velocity',
+  'open_at',
+  'stage_stays',
+  'leads',
+  'leads_answered',
 ] as const;
 export type DrillKind = (typeof DRILL_KINDS)[number];
 
@@ -195,6 +203,185 @@ function qualifiedFilter(portalId: number, d: Drill): RawBuilder<unknown> {
   )`;
 }
 
+const LIFECYCLE_COLUMNS: RecordColumn[] = [
+  { key: 'id', label: 'Contact', kind: 'id' },
+  { key: 'email', label: 'Email', kind: 'text' },
+  { key: 'source', label: 'Original source', kind: 'text' },
+  { key: 'stage', label: 'Lifecycle stage', kind: 'text' },
+  { key: 'entered_from', label: 'Entered stage', kind: 'date' },
+  { key: 'entered_to', label: 'Entered next stage', kind: 'date' },
+  { key: 'days_between', label: 'Days between', kind: 'number' },
+];
+
+/**
+ * Contacts that entered lifecycle stage `d.value` in the period (the cohort of its conversion
+ * rate), or only those of them that went on to the next stage of the order (the median's
+ * sample), re-derived from history with the KPI run's rule (`lifecycleEntriesCte`) at the run's
+ * "now". Only contacts with a history event (or, without history, a creation) in the period at
+ * the stage or a later one can have entered it then: that narrows the contacts first.
+ */
+function lifecycleList(
+  db: Executor,
+  portalId: number,
+  d: Drill,
+  title: string,
+  convertedOnly: boolean,
+): RecordList {
+  return {
+    title,
+    object: 'contact',
+    columns: LIFECYCLE_COLUMNS,
+    async *stream() {
+      const [order, run] = await Promise.all([
+        readLifecycleOrder(db, portalId),
+        db
+          .selectFrom('kpi_runs')
+          .select('as_of')
+          .where('portal_id', '=', portalId)
+          .where('status', '=', 'succeeded')
+          .orderBy('run_id', 'desc')
+          .executeTakeFirst(),
+      ]);
+      const rank = order.indexOf(d.value ?? '') + 1;
+      if (run === undefined || rank === 0 || rank >= order.length) return;
+      const later = order.slice(rank - 1);
+      const inPeriod = (column: RawBuilder<unknown>) =>
+        d.start && d.end ? sql`${column} >= ${d.start} and ${column} < ${d.end}` : sql`true`;
+      const contacts = sql`
+        select r.contact_id, r.created_at, r.lifecycle_stage from kpi_contact_rows r
+        where r.portal_id = ${portalId} and (
+          exists (select 1 from contact_lifecycle_history h where h.portal_id = r.portal_id
+            and h.contact_id = r.contact_id and h.stage = any(${later}::text[]) and ${inPeriod(sql.ref('h.changed_at'))})
+          or (r.lifecycle_stage = any(${later}::text[]) and ${inPeriod(sql.ref('r.created_at'))}))`;
+      const query = sql<Record<string, unknown>>`
+        with ${lifecycleEntriesCte({ portalId, order, asOf: run.as_of, contacts })}
+        select e.contact_id as id, c.email, r.source, r.lifecycle_stage as stage, e.from_at as entered_from,
+          e.to_at as entered_to, extract(epoch from e.to_at - e.from_at) / 86400 as days_between
+        from lifecycle_entries e
+        join kpi_contact_rows r on r.portal_id = ${portalId} and r.contact_id = e.contact_id
+        join contacts c on c.portal_id = r.portal_id and c.contact_id = r.contact_id
+        where e.from_rank = ${rank}::int and ${inPeriod(sql.ref('e.from_at'))}
+          ${convertedOnly ? sql`and e.to_at is not null` : sql``}
+        order by e.contact_id`;
+      yield* list(db, title, 'contact', LIFECYCLE_COLUMNS, query).stream();
+    },
+  };
+}
+
+/**
+ * Deals open at the end of the period, by the rule of the period-end snapshot
+ * (src/kpi/queries/period-end-snapshots.ts): created by the instant (end − 1 ms), in a stage then
+ * (the last history entry at or before it, else the first entry, else the current stage) that is
+ * open by stage metadata (the deal's pipeline's, else the stage's first pipeline's); a stage
+ * unknown to the metadata counts by hs_is_closed only when it is the current stage.
+ */
+function openAtFilter(portalId: number, d: Drill): RawBuilder<unknown> {
+  if (!d.end) return sql`and r.outcome = 'open'`;
+  const at = sql`${d.end}::timestamptz - interval '999 microseconds'`;
+  return sql`and r.created_at < ${at} and exists (
+    select 1 from deals dd
+    cross join lateral (select coalesce(
+      (select h.stage_id from deal_stage_history h where h.portal_id = ${portalId} and h.deal_id = r.deal_id
+        and h.changed_at < ${at} order by h.changed_at desc limit 1),
+      (select h.stage_id from deal_stage_history h where h.portal_id = ${portalId} and h.deal_id = r.deal_id
+        order by h.changed_at limit 1),
+      r.stage_id) as stage_id) st
+    left join pipeline_stages own on own.portal_id = ${portalId} and own.pipeline_id = r.pipeline_id
+      and own.stage_id = st.stage_id
+    left join lateral (select s.is_closed from pipeline_stages s
+      join pipelines pl on pl.portal_id = s.portal_id and pl.pipeline_id = s.pipeline_id
+      where s.portal_id = ${portalId} and s.stage_id = st.stage_id
+      order by pl.display_order, pl.pipeline_id collate "C" limit 1) anyp on true
+    where dd.portal_id = ${portalId} and dd.deal_id = r.deal_id
+      and case when own.stage_id is not null then not own.is_closed
+        when anyp.is_closed is not null then not anyp.is_closed
+        when st.stage_id = r.stage_id then not dd.is_closed end)`;
+}
+
+const STAY_COLUMNS: RecordColumn[] = [
+  { key: 'id', label: 'Deal', kind: 'id' },
+  { key: 'name', label: 'Name', kind: 'text' },
+  { key: 'pipeline', label: 'Pipeline', kind: 'text' },
+  { key: 'stage', label: 'Current stage', kind: 'text' },
+  { key: 'days_in_stage', label: 'Days in the stage (completed stays)', kind: 'number' },
+];
+
+/**
+ * Deals with completed stays in deal stage `d.value`: the sample of the stage's median (the rule
+ * of `insertDealRows`: consecutive history entries in one stage are one stay, a deal's completed
+ * stays in a stage are summed, any pipeline).
+ */
+function stageStaysList(db: Executor, portalId: number, d: Drill, title: string): RecordList {
+  const query = sql<Record<string, unknown>>`
+    with hist as (
+      select h.deal_id, h.stage_id, h.changed_at,
+        lag(h.stage_id) over (partition by h.deal_id order by h.changed_at) as prev_stage
+      from deal_stage_history h join kpi_deal_rows r on r.portal_id = h.portal_id and r.deal_id = h.deal_id
+      where h.portal_id = ${portalId}
+        and h.deal_id in (select deal_id from deal_stage_history where portal_id = ${portalId} and stage_id = ${d.value ?? ''})
+    ),
+    runs as (
+      select deal_id, stage_id, changed_at as from_at,
+        lead(changed_at) over (partition by deal_id order by changed_at) as to_at
+      from hist where prev_stage is distinct from stage_id
+    ),
+    stays as (
+      select deal_id, sum(greatest(0, extract(epoch from to_at) - extract(epoch from from_at)))::float8 / 86400 as days
+      from runs where to_at is not null and stage_id = ${d.value ?? ''} group by deal_id
+    )
+    select r.deal_id as id, dl.name, coalesce(p.label, r.pipeline_id) as pipeline,
+      coalesce(s.label, r.stage_id) as stage, st.days as days_in_stage
+    from stays st
+    join kpi_deal_rows r on r.portal_id = ${portalId} and r.deal_id = st.deal_id
+    left join deals dl on dl.portal_id = r.portal_id and dl.deal_id = r.deal_id
+    left join pipelines p on p.portal_id = r.portal_id and p.pipeline_id = r.pipeline_id
+    left join pipeline_stages s on s.portal_id = r.portal_id and s.pipeline_id = r.pipeline_id and s.stage_id = r.stage_id
+    order by r.deal_id`;
+  return list(db, title, 'deal', STAY_COLUMNS, query);
+}
+
+const VELOCITY_COLUMNS: RecordColumn[] = [
+  { key: 'id', label: 'Deal', kind: 'id' },
+  { key: 'name', label: 'Name', kind: 'text' },
+  { key: 'counts_as', label: 'Counts as', kind: 'text' },
+  { key: 'outcome', label: 'Outcome', kind: 'text' },
+  { key: 'source', label: 'Source', kind: 'text' },
+  { key: 'owner', label: 'Owner', kind: 'text' },
+  { key: 'amount', label: 'Amount (home currency)', kind: 'money' },
+  { key: 'created', label: 'Created', kind: 'date' },
+  { key: 'closed', label: 'Close date', kind: 'date' },
+  { key: 'days_to_close', label: 'Days to close', kind: 'number' },
+];
+
+/**
+ * Every deal behind a velocity figure: qualified in the period (the first factor), or closed in
+ * the period in the pipeline (won: win rate, size and cycle; lost: the win rate's denominator).
+ * The "counts as" column says which.
+ */
+function velocityList(db: Executor, portalId: number, d: Drill, title: string): RecordList {
+  const breakdown =
+    d.by === 'owner' && d.value !== undefined
+      ? sql`and ${ownerFilter(sql.ref('r.owner_id'), d.value)}`
+      : sql``;
+  const query = sql<Record<string, unknown>>`
+    select x.id, dl.name, x.counts_as, r.outcome, r.source, coalesce(r.owner_id, ${NO_OWNER}) as owner,
+      r.amount_home as amount, r.created_at as created, r.close_date as closed, r.days_to_close
+    from (
+      select r.deal_id as id,
+        concat_ws(', ',
+          case when (true ${qualifiedFilter(portalId, d)}) then 'qualified' end,
+          case when r.pipeline_id = ${d.pipeline ?? ''} and r.outcome in ('won', 'lost')
+            ${periodFilter(sql.ref('r.close_date'), d)} then r.outcome end) as counts_as
+      from kpi_deal_rows r
+      where r.portal_id = ${portalId}
+    ) x
+    join kpi_deal_rows r on r.portal_id = ${portalId} and r.deal_id = x.id
+    left join deals dl on dl.portal_id = r.portal_id and dl.deal_id = r.deal_id
+    where x.counts_as <> '' ${breakdown}
+    order by x.id`;
+  return list(db, title, 'deal', VELOCITY_COLUMNS, query);
+}
+
 function list(
   db: Executor,
   title: string,
@@ -254,6 +441,27 @@ export function openRecordList(db: Executor, portalId: number, d: Drill): Record
           ? sql`and r.lifecycle_stage is null`
           : sql`and r.lifecycle_stage = ${d.value}`,
       );
+    case 'velocity':
+      return velocityList(db, portalId, d, label);
+    case 'open_at':
+      return dealList(db, portalId, d, label, openAtFilter(portalId, d));
+    case 'stage_stays':
+      return stageStaysList(db, portalId, d, label);
+    case 'leads':
+    case 'leads_answered':
+      // Speed to lead: leads whose clock (first form conversion, else creation) started in the period.
+      return contactList(
+        db,
+        portalId,
+        d,
+        label,
+        sql`${periodFilter(sql.raw('coalesce(c.first_conversion_at, r.created_at)'), d)}
+          ${d.kind === 'leads_answered' ? sql`and r.minutes_to_first_activity is not null` : sql``}`,
+      );
+    case 'lifecycle_cohort':
+      return lifecycleList(db, portalId, d, label, false);
+    case 'lifecycle_converted':
+      return lifecycleList(db, portalId, d, label, true);
     case 'first_deal':
       // docs/kpis.md: customers whose first won deal closed in the period, with a usable day count.
       return contactList(

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import type { Executor } from '../db';
 import type { ChartSpec, ValueFormat } from './charts';
+import { LIFECYCLE_CONVERSION_RATE, LIFECYCLE_MEDIAN_DAYS } from '../kpi';
 import type { DrillRef } from './drill';
 import {
   ALL,
@@ -221,6 +222,8 @@ function velocityDrill(kpi: string, ctx: ReportContext, p: PeriodRef): DrillRef 
     pipeline: ctx.pipeline?.id,
     ...(ctx.owner ? { by: 'owner' as const, value: ctx.owner.id } : {}),
   };
+  if (kpi === 'pipeline_velocity')
+    return { kind: 'velocity', ...base, label: `Deals behind pipeline velocity in ${p.label}` };
   if (kpi === 'win_rate') return { kind: 'closed', ...base, label: `Deals closed in ${p.label}` };
   if (kpi === 'qualified_opportunities')
     return { kind: 'qualified', ...base, label: `Deals qualified in ${p.label}` };
@@ -875,11 +878,18 @@ async function pipeline(db: Executor, ctx: ReportContext): Promise<Section[]> {
           title: 'Open pipeline at each period end',
           caption: `At the last instant of each ${ctx.unit.replace('_', ' ')}, all sources and pipelines`,
           columns: ['Period', 'Open deals', 'Open amount'],
-          rows: ctx.periods.map((x) => [
-            text(x.label),
-            cell(endGet('open_deals', x), 'count'),
-            cell(endGet('open_amount', x), 'money'),
-          ]),
+          rows: ctx.periods.map((x) => {
+            const drill: DrillRef = {
+              kind: 'open_at',
+              ...periodDrill(x),
+              label: `Deals open at the end of ${x.label}`,
+            };
+            return [
+              text(x.label),
+              cell(endGet('open_deals', x), 'count', drill),
+              cell(endGet('open_amount', x), 'money', drill),
+            ];
+          }),
         },
       ],
     },
@@ -933,7 +943,16 @@ async function pipeline(db: Executor, ctx: ReportContext): Promise<Section[]> {
               ? { v: null, fmt: 'days' as const, reason: 'time in closed stages is not measured' }
               : s.medianDays === null
                 ? { v: null, fmt: 'days' as const, reason: `no deal has left stage ${s.label} yet` }
-                : { v: s.medianDays, fmt: 'days' as const },
+                : {
+                    v: s.medianDays,
+                    fmt: 'days' as const,
+                    drill: {
+                      kind: 'stage_stays',
+                      by: 'stage',
+                      value: s.stageId,
+                      label: `Deals that have left stage ${s.label}`,
+                    },
+                  },
           ]),
         },
       ],
@@ -941,11 +960,75 @@ async function pipeline(db: Executor, ctx: ReportContext): Promise<Section[]> {
   ];
 }
 
+/**
+ * One row per consecutive pair of the lifecycle order the KPI run used (the `from` stage is the
+ * breakdown value, the `to` stage in the inputs), each figure linking to its contacts: the rate
+ * and the cohort to the cohort, the converted count and the median to the converted.
+ */
+function stagePairRows(
+  ctx: ReportContext,
+  rows: readonly SnapshotRow[],
+  ordered: readonly { id: string; label: string }[],
+  labelOf: ReadonlyMap<string, string>,
+): Cell[][] {
+  const p = ctx.period;
+  const rates = rows.filter((r) => r.kpi === LIFECYCLE_CONVERSION_RATE);
+  if (p === undefined) return [];
+  if (rates.length === 0)
+    // A run from before these figures were stored.
+    return ordered.slice(0, -1).map((s, i) => [
+      text(s.label),
+      text(ordered[i + 1]!.label),
+      ...(['count', 'count', 'rate', 'days'] as const).map((fmt) => ({
+        v: null,
+        fmt,
+        reason: 'not stored by the KPI run yet',
+      })),
+    ]);
+  const rank = new Map(ordered.map((s, i) => [s.id, i]));
+  return [...rates]
+    .sort((a, b) => (rank.get(a.breakdownValue) ?? 1e9) - (rank.get(b.breakdownValue) ?? 1e9))
+    .map((rate) => {
+      const from = rate.breakdownValue;
+      const to = typeof rate.inputs.to === 'string' ? rate.inputs.to : '';
+      const median = rows.find((r) => r.kpi === LIFECYCLE_MEDIAN_DAYS && r.breakdownValue === from);
+      const name = (id: string) => labelOf.get(id) ?? id;
+      const base = { ...periodDrill(p), by: 'stage' as const, value: from };
+      const cohort: DrillRef = {
+        kind: 'lifecycle_cohort',
+        ...base,
+        label: `Contacts that entered ${name(from)} in ${p.label}`,
+      };
+      const converted: DrillRef = {
+        kind: 'lifecycle_converted',
+        ...base,
+        label: `Contacts that entered ${name(from)} in ${p.label} and went on to ${name(to)}`,
+      };
+      return [
+        text(name(from)),
+        text(name(to)),
+        { v: Number(rate.inputs.of ?? 0), fmt: 'count' as const, drill: cohort },
+        { v: Number(rate.inputs.count ?? 0), fmt: 'count' as const, drill: converted },
+        cell(rate, 'rate', cohort),
+        cell(median, 'days', converted),
+      ];
+    });
+}
+
 async function lifecycle(db: Executor, ctx: ReportContext): Promise<Section[]> {
-  const [now, ends, order] = await Promise.all([
+  const p = ctx.period;
+  const [now, ends, order, conversions] = await Promise.all([
     readSnapshots(db, ctx.portalId, { kpis: ['contacts_in_stage'], unit: 'now' }),
     readSnapshots(db, ctx.portalId, { kpis: ['contacts_in_stage'], unit: ctx.unit }),
     listLifecycleStages(db, ctx.portalId),
+    p
+      ? readSnapshots(db, ctx.portalId, {
+          kpis: [LIFECYCLE_CONVERSION_RATE, LIFECYCLE_MEDIAN_DAYS],
+          unit: ctx.unit,
+          start: p.start,
+          breakdown: 'stage',
+        })
+      : Promise.resolve([]),
   ]);
   const labelOf = new Map(order.map((s) => [s.id, s.label]));
   // `other` is outside the lifecycle order (docs/kpis.md): entering it implies no stage before it.
@@ -955,6 +1038,7 @@ async function lifecycle(db: Executor, ctx: ReportContext): Promise<Section[]> {
     (a, b) => (rank.get(a) ?? 1e9) - (rank.get(b) ?? 1e9) || a.localeCompare(b),
   );
   const get = index(ends);
+  const pairRows = stagePairRows(ctx, conversions, ordered, labelOf);
   const nowRows = stages.map((s) => {
     const r = now.find((x) => x.breakdownValue === s);
     return [
@@ -1021,20 +1105,27 @@ async function lifecycle(db: Executor, ctx: ReportContext): Promise<Section[]> {
     {
       id: 'stage-conversion',
       title: 'Stage-to-stage conversion and time between stages',
+      note: [
+        `Cohort: the contacts that entered the first stage of the pair during ${describe(ctx)}. Conversion rate: the share of them that reached the next stage by the latest KPI run. Median days between: from entering the stage to entering the next, over those that converted. A contact that skips a stage passes it when it enters the later one (0 days), so a rate never exceeds 100 %; stages follow the portal’s lifecycle order (custom stages included, other left out), from lifecycle-stage history.`,
+        ownerNote(ctx),
+      ]
+        .filter(Boolean)
+        .join(' '),
+      chart: {
+        type: 'bar',
+        horizontal: true,
+        title: 'Stage-to-stage conversion rate',
+        format: 'rate',
+        categories: pairRows.map((r) => `${String(r[0]!.v)} → ${String(r[1]!.v)}`),
+        series: [{ name: 'Conversion rate', values: pairRows.map((r) => num(r[2])) }],
+      },
       tables: [
         {
           id: 'stage-conversion',
           title: 'Stage-to-stage conversion',
-          caption: describe(ctx),
-          columns: ['From', 'To', 'Conversion rate', 'Median days between'],
-          rows: ordered
-            .slice(0, -1)
-            .map((s, i) => [
-              text(s.label),
-              text(ordered[i + 1]!.label),
-              { v: null, fmt: 'rate' as const, reason: 'not stored by the KPI run yet' },
-              { v: null, fmt: 'days' as const, reason: 'not stored by the KPI run yet' },
-            ]),
+          caption: `Contacts that entered the first stage in ${describe(ctx)}, all owners`,
+          columns: ['From', 'To', 'Entered', 'Converted', 'Conversion rate', 'Median days between'],
+          rows: pairRows,
         },
       ],
     },
@@ -1064,21 +1155,31 @@ async function speedToLead(db: Executor, ctx: ReportContext): Promise<Section[]>
   const get = index([...rows, ...breakdown]);
   const NOT_STORED = 'not stored by the KPI run yet';
   // Runs before the answered count and follow-ups were stored keep the answered count in the median's inputs.
+  // The leads whose clock started in the period (the share's and follow-ups' population), or the
+  // answered ones (the median's sample and the answered count), of the row's source or owner.
+  const leads = (x: PeriodRef, value: string, answeredOnly: boolean): DrillRef => ({
+    kind: answeredOnly ? 'leads_answered' : 'leads',
+    ...periodDrill(x),
+    ...(value === ALL ? {} : { by: ctx.owner ? ('owner' as const) : ('source' as const), value }),
+    label: `Leads${answeredOnly ? ' answered' : ''} from ${x.label}${value === ALL ? '' : `, ${ctx.owner ? ctx.owner.label : value}`}`,
+  });
   const answered = (x: PeriodRef, value: string): Cell => {
     const stored = get('speed_to_lead_answered', x, value);
-    if (stored) return cell(stored, 'count');
+    if (stored) return cell(stored, 'count', leads(x, value, true));
     const count = get('speed_to_lead_minutes_median', x, value)?.inputs.count;
     return typeof count === 'number'
-      ? { v: count, fmt: 'count' }
+      ? { v: count, fmt: 'count', drill: leads(x, value, true) }
       : { v: null, fmt: 'count', reason: NOT_STORED };
   };
   const followups = (x: PeriodRef, value: string): Cell => {
     const stored = get('speed_to_lead_followups_mean', x, value);
-    return stored ? cell(stored, 'number') : { v: null, fmt: 'number', reason: NOT_STORED };
+    return stored
+      ? cell(stored, 'number', leads(x, value, false))
+      : { v: null, fmt: 'number', reason: NOT_STORED };
   };
   const line = (x: PeriodRef, value: string) => [
-    cell(get('speed_to_lead_minutes_median', x, value), 'minutes'),
-    cell(get('speed_to_lead_share_within_5m', x, value), 'rate'),
+    cell(get('speed_to_lead_minutes_median', x, value), 'minutes', leads(x, value, true)),
+    cell(get('speed_to_lead_share_within_5m', x, value), 'rate', leads(x, value, false)),
     answered(x, value),
     followups(x, value),
   ];

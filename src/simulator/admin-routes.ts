@@ -40,6 +40,13 @@ const mergeBody = z.object({
 });
 const stageBody = z.object({ stageId: z.string().min(1), ...actor });
 const actorBody = z.object(actor);
+const idsPerObject = z
+  .object({
+    contacts: z.array(z.number().int()).optional(),
+    deals: z.array(z.number().int()).optional(),
+    meetings: z.array(z.number().int()).optional(),
+  })
+  .optional();
 const faultsBody = z.object({
   latencyMs: z.number().min(0).optional(),
   errorRate: z.number().min(0).max(1).optional(),
@@ -49,13 +56,8 @@ const faultsBody = z.object({
   refreshTokenRevoked: z.boolean().optional(),
   dailyLimitExhausted: z.boolean().optional(),
   authorizeDenied: z.boolean().optional(),
-  validationRuleIds: z
-    .object({
-      contacts: z.array(z.number().int()).optional(),
-      deals: z.array(z.number().int()).optional(),
-      meetings: z.array(z.number().int()).optional(),
-    })
-    .optional(),
+  validationRuleIds: idsPerObject,
+  batchRefusalIds: idsPerObject,
 });
 const tokensBody = z.object({ scopes: z.array(z.string()).optional(), appId: z.number().int().optional() });
 const webhooksBody = z.object({

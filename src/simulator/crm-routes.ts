@@ -302,6 +302,12 @@ export function createCrmRouter(context: SimulatorContext): Router {
     const write = apiWriteContext(context, appId);
     const selection = selectProperties(portal.schemas[objectType], undefined, undefined);
     const startedAt = new Date(write.now).toISOString();
+    const refusedWhole = runtime.faults.get().batchRefusalIds[objectType] ?? [];
+    const refusing = body.inputs.find((i) => refusedWhole.includes(Number(i.id)));
+    if (refusing)
+      throw validationError(
+        `Property values were not valid: ${JSON.stringify([{ isValid: false, name: 'kpibridge', message: `record ${refusing.id}` }])}`,
+      );
     const results: PublicObject[] = [];
     const errors: object[] = [];
     for (const input of body.inputs) {

@@ -23,6 +23,11 @@ export type PortalFaults = {
   authorizeDenied: boolean;
   /** Records an admin's validation rule refuses on API writes (VALIDATION_ERROR per record in batches). */
   validationRuleIds: Readonly<Partial<Record<string, readonly number[]>>>;
+  /**
+   * Records whose batch/update is refused as a whole (400 VALIDATION_ERROR, no per-input errors),
+   * as HubSpot answers some input errors of batch writes: the client must find the record itself.
+   */
+  batchRefusalIds: Readonly<Partial<Record<string, readonly number[]>>>;
 };
 
 export const NO_FAULTS: Readonly<PortalFaults> = Object.freeze({
@@ -35,6 +40,7 @@ export const NO_FAULTS: Readonly<PortalFaults> = Object.freeze({
   dailyLimitExhausted: false,
   authorizeDenied: false,
   validationRuleIds: {},
+  batchRefusalIds: {},
 });
 
 export type FaultDecision = 'none' | 'timeout' | 'error' | 'rateLimit';

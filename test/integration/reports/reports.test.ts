@@ -106,6 +106,31 @@ beforeAll(async () => {
   });
   await seedPortal(ctx.db, portal(21, 1000));
   await seedPortal(ctx.db, portal(22, 5));
+  // Portal 21 also has a completed stay (deal 100 in appt for 38 days before it was won) and a
+  // call to contact 1 three minutes after its creation, for the stage-median and speed-to-lead drill-downs.
+  await ctx.db
+    .insertInto('deal_stage_history')
+    .values([
+      { portal_id: 21, deal_id: 100, stage_id: 'appt', changed_at: new Date(NOW - 40 * DAY).toISOString() },
+      { portal_id: 21, deal_id: 100, stage_id: 'won', changed_at: new Date(NOW - 2 * DAY).toISOString() },
+    ])
+    .execute();
+  const called = new Date(NOW - 60 * DAY + 3 * 60_000);
+  await ctx.db
+    .insertInto('activities')
+    .values({
+      portal_id: 21,
+      kind: 'call',
+      activity_id: 1,
+      occurred_at: called,
+      created_at: called,
+      updated_at: called,
+    })
+    .execute();
+  await ctx.db
+    .insertInto('activity_contacts')
+    .values({ portal_id: 21, kind: 'call', activity_id: 1, contact_id: 1 })
+    .execute();
   const kpi = createKpiService({ db: ctx.db, logger: silentLogger() });
   await kpi.recompute(21, { now: NOW });
   await kpi.recompute(22, { now: NOW });
@@ -273,6 +298,118 @@ describe('figures and records', () => {
     expect(Number(/data-count="(\d+)"/.exec(list)![1])).toBe(stored.conversions);
     expect(stored.conversions).toBe(1);
     expect(list).toContain('https://app.hubspot.com/contacts/21/record/0-3/100');
+  });
+
+  /** Figures of a page that link to records of `kind`: their value and their list as CSV rows. */
+  async function linked(page: string, kind: string) {
+    const html = await (await get(page, cookie)).text();
+    const found = [
+      ...html.matchAll(/href="(\/reports\/21\/records\?kind=([a-z_]+)[^"]*)" data-value="([^"]*)"/g),
+    ]
+      .filter((m) => m[2] === kind)
+      .map((m) => ({ href: m[1]!.replace(/&amp;/g, '&'), value: Number(m[3]) }));
+    expect(found.length).toBeGreaterThan(0);
+    return found;
+  }
+  async function records(href: string) {
+    const res = await get(href.replace('/records?', '/records/csv?'), cookie);
+    expect(res.status).toBe(200);
+    const [head, ...rows] = parseCsv((await res.text()).replace(/^\uFEFF/, ''));
+    return rows.map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i]!])));
+  }
+
+  test('velocity itself links to the deals behind its four factors, which give back the figure', async () => {
+    const [latest] = (await linked('/reports/21/pipeline?unit=trailing_90d', 'velocity')).slice(-1);
+    const rows = await records(latest!.href);
+    const qualified = rows.filter((r) => r['Counts as']!.includes('qualified')).length;
+    const won = rows.filter((r) => r['Counts as']!.includes('won'));
+    const closed = won.length + rows.filter((r) => r['Counts as']!.includes('lost')).length;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const size = mean(won.map((r) => Number(r['Amount (home currency)'])));
+    const cycle = mean(won.map((r) => Number(r['Days to close'])));
+    expect([qualified, won.length, closed]).toEqual([3, 2, 3]);
+    expect(((qualified * won.length) / closed) * (size / cycle)).toBeCloseTo(latest!.value, 6);
+    expect(rows[0]!['HubSpot URL']).toMatch(/^https:\/\/app\.hubspot\.com\/contacts\/21\/record\/0-3\//);
+  });
+
+  test('open pipeline at each period end links to the deals open then, as many as the figure', async () => {
+    const figures = await linked('/reports/21/pipeline?unit=month', 'open_at');
+    let nonZero = 0;
+    // Each period-end row links its count, then its amount, to the same list.
+    for (let i = 0; i < figures.length; i += 2) {
+      const [count, amount] = [figures[i]!, figures[i + 1]!];
+      expect(amount.href).toBe(count.href);
+      const rows = await records(count.href);
+      expect(rows.length).toBe(count.value);
+      expect(rows.reduce((a, r) => a + Number(r['Amount (home currency)']), 0)).toBe(amount.value);
+      if (count.value > 0) nonZero++;
+    }
+    expect(nonZero).toBeGreaterThan(0);
+  });
+
+  test('a stage median links to the deals whose completed stays it is the median of', async () => {
+    const [median] = await linked('/reports/21/pipeline?unit=month', 'stage_stays');
+    const rows = await records(median!.href);
+    expect(rows.map((r) => r['Deal'])).toEqual(['100']);
+    expect(Number(rows[0]!['Days in the stage (completed stays)'])).toBeCloseTo(median!.value, 6);
+    expect(median!.value).toBeCloseTo(38, 6);
+  });
+
+  test('speed-to-lead figures link to the leads of the period: all of them, or the answered ones', async () => {
+    const page = '/reports/21/speed-to-lead?unit=month';
+    const [answered] = (await linked(page, 'leads_answered')).filter((f) => f.value === 1);
+    expect((await records(answered!.href)).map((r) => r['Contact'])).toEqual(['1']);
+    const leads = await linked(page, 'leads');
+    const stored = await ctx.db
+      .selectFrom('kpi_snapshots')
+      .select(['period_start', 'inputs'])
+      .where('portal_id', '=', 21)
+      .where('kpi', '=', 'speed_to_lead_share_within_5m')
+      .where('period_unit', '=', 'month')
+      .where('breakdown', '=', 'all')
+      .execute();
+    let checked = 0;
+    for (const f of leads.filter((x) => !x.href.includes('by='))) {
+      const start = new URLSearchParams(f.href.split('?')[1]).get('start')!;
+      const row = stored.find((r) => r.period_start.toISOString() === new Date(start).toISOString());
+      const denominator = (row!.inputs as { denominator: number }).denominator;
+      expect((await records(f.href)).length).toBe(denominator);
+      checked += denominator;
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  test('stage-to-stage conversion links to the cohort and the converted contacts, as many as the figures', async () => {
+    const page = '/reports/21/lifecycle?unit=trailing_90d';
+    const cohorts = await linked(page, 'lifecycle_cohort');
+    const converted = await linked(page, 'lifecycle_converted');
+    // Per pair (the `from` stage in `value`): "Entered" then the rate link to the cohort,
+    // "Converted" then the median to the converted; a null rate or median has no link.
+    const byStage = (figures: typeof cohorts) => {
+      const m = new Map<string, typeof cohorts>();
+      for (const f of figures) {
+        const stage = new URLSearchParams(f.href.split('?')[1]).get('value')!;
+        m.set(stage, [...(m.get(stage) ?? []), f]);
+      }
+      return m;
+    };
+    const conv = byStage(converted);
+    let total = 0;
+    let rates = 0;
+    for (const [stage, [entered, rate]] of byStage(cohorts)) {
+      const [reached] = conv.get(stage)!;
+      const cohort = await records(entered!.href);
+      expect({ stage, n: cohort.length }).toEqual({ stage, n: entered!.value });
+      expect({ stage, n: (await records(reached!.href)).length }).toEqual({ stage, n: reached!.value });
+      if (rate) {
+        expect(rate.value).toBeCloseTo(reached!.value / entered!.value, 6);
+        rates++;
+      }
+      total += cohort.length;
+    }
+    expect(rates).toBeGreaterThan(0);
+    // Contact 1 (customer since creation, no history) and contact 3 (lead) entered subscriber in the period.
+    expect(total).toBeGreaterThanOrEqual(2);
   });
 
   test('a view table downloads as CSV with the figures unformatted and unknowns empty', async () => {

@@ -73,6 +73,39 @@ describe('write-back: refusals, faults, interruptions', () => {
     expect((await world.writeback.status(world.portalId)).failingRecords).toEqual({ OBJECT_NOT_FOUND: 1 });
   }, 60_000);
 
+  it('narrows a batch refused as a whole down to its bad record by halving, and writes the rest', async () => {
+    const dealIds = await ids(world, 'kpi_deal_rows');
+    const bad = dealIds[30]!;
+    world.sim.faults.set(world.portalId, { batchRefusalIds: { deals: [bad] } });
+
+    const run = await world.writeback.run(world.portalId);
+    expect(run.status).toBe('succeeded');
+    expect(run.records.deals).toBe(dealIds.length - 1);
+    expect(run.failures).toEqual({ VALIDATION_ERROR: 1 });
+    const calls = world.batchCalls('deals');
+    // Every call holding the bad record is refused whole; the last one holds it alone.
+    expect(calls.filter((c) => c.ids.includes(String(bad))).every((c) => c.status === 400)).toBe(true);
+    expect(calls.filter((c) => c.status === 400).at(-1)!.ids).toEqual([String(bad)]);
+    // log2(100) rounds of halving, two calls each, beside the first call and the second batch.
+    expect(calls.length).toBeLessThanOrEqual(2 + 2 * Math.ceil(Math.log2(100)));
+    const accepted = acceptedIds(world).filter((id) => dealIds.includes(Number(id)));
+    expect(accepted.sort()).toEqual(
+      dealIds
+        .filter((id) => id !== bad)
+        .map(String)
+        .sort(),
+    );
+    const failing = await world.db
+      .selectFrom('writeback_last_written')
+      .select(['record_id', 'failure_reason'])
+      .where('portal_id', '=', world.portalId)
+      .where('failure_reason', 'is not', null)
+      .execute();
+    expect(failing.map((f) => [Number(f.record_id), f.failure_reason])).toEqual([[bad, 'VALIDATION_ERROR']]);
+    // Unchanged values: not tried again.
+    expect((await world.writeback.run(world.portalId)).calls).toBe(0);
+  }, 60_000);
+
   it('never sends NaN, Infinity or numbers beyond range: written as empty, reason counted', async () => {
     const [a, b] = await ids(world, 'kpi_deal_rows');
     await sql`update kpi_deal_rows set stage_median_days = 'NaN'::float8, days_to_close = 'Infinity'::float8
@@ -188,5 +221,40 @@ describe('write-back: refusals, faults, interruptions', () => {
     });
     const contact = truth.contacts.find((c) => c.id === String(contactId))!;
     expect(contact.properties.kpibridge_first_touch_channel).toBe('PODCAST');
+  }, 60_000);
+});
+
+describe('write-back in pages smaller than a batch (read ahead, checkpoint per page)', () => {
+  let world: WritebackWorld;
+  beforeAll(async () => {
+    world = await startWritebackWorld({ contacts: 150, deals: 110, pageRows: 37, concurrency: 1 });
+  }, 120_000);
+  afterAll(async () => {
+    await world?.cleanup();
+  });
+
+  it('fills batches across page boundaries, and a run killed mid-way resumes without re-sending', async () => {
+    const deals = await ids(world, 'kpi_deal_rows');
+    const contacts = await ids(world, 'kpi_contact_rows');
+    const controller = new AbortController();
+    await expect(
+      world.writeback.run(world.portalId, {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.calls === 2) controller.abort(new Error('worker killed'));
+        },
+      }),
+    ).rejects.toThrow();
+    expect(world.batchCalls()).toHaveLength(2);
+    expect((await world.writeback.run(world.portalId)).status).toBe('succeeded');
+
+    const calls = world.batchCalls();
+    // Batches of 100 although every page holds 37 records: only the last of each type is short.
+    expect(calls).toHaveLength(Math.ceil(deals.length / 100) + Math.ceil(contacts.length / 100));
+    expect(calls.filter((c) => c.ids.length < 100)).toHaveLength(2);
+    const accepted = acceptedIds(world);
+    expect(new Set(accepted).size).toBe(accepted.length);
+    expect(accepted.sort()).toEqual([...deals, ...contacts].map(String).sort());
+    expect((await world.writeback.run(world.portalId)).calls).toBe(0);
   }, 60_000);
 });
