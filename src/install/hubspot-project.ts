@@ -6,10 +6,11 @@ import type { AppManifest } from './manifest';
 
 /**
  * Generates the HubSpot developer project (platform 2026.09, reference §5b, §9) from
- * app-manifest.json: hsproject.json, src/app/app-hsmeta.json, the webhooks, card and settings
- * *-hsmeta.json files, each extension folder's package.json, and in each extension folder a
+ * app-manifest.json: hsproject.json, src/app/app-hsmeta.json, the webhooks, card, settings and
+ * pages *-hsmeta.json files, each extension folder's package.json, and in each extension folder a
  * `generated/` folder with the backend's base URL (what hubspot.fetch calls; the same URL is in
- * permittedUrls.fetch) and a verbatim copy of the API contract (src/cards/card.schemas.ts).
+ * permittedUrls.fetch) and a verbatim copy of the API contract it reads: src/cards/card.schemas.ts
+ * for the cards and settings, src/reports/report.schemas.ts for the app pages.
  * The React components, their tests and the toolchain (hubspot-project/package.json) are written
  * by hand. Generated files are committed; a test regenerates them and fails on any difference,
  * or on a generated-looking file the manifest no longer produces.
@@ -18,6 +19,8 @@ export const HUBSPOT_PROJECT_DIR = 'hubspot-project';
 
 /** The contract between the read API and the extensions, relative to the repo root. */
 export const CARD_CONTRACT_SOURCE = 'src/cards/card.schemas.ts';
+/** The contract between the reports' JSON API and the app pages, relative to the repo root. */
+export const REPORT_CONTRACT_SOURCE = 'src/reports/report.schemas.ts';
 
 export type ProjectFiles = Map<string, string>;
 
@@ -32,6 +35,10 @@ const GENERATED_NOTE = '// Generated from app-manifest.json by `kpi-bridge hubsp
 /** The contract file as found in the repo (the generator's input besides the manifest). */
 export function loadCardContract(repoRoot: string): string {
   return readFileSync(path.join(repoRoot, CARD_CONTRACT_SOURCE), 'utf8');
+}
+
+export function loadReportContract(repoRoot: string): string {
+  return readFileSync(path.join(repoRoot, REPORT_CONTRACT_SOURCE), 'utf8');
 }
 
 function backendModule(base: string): string {
@@ -52,6 +59,7 @@ export function renderHubSpotProject(
   manifest: AppManifest,
   backendBaseUrl: string,
   cardContract: string = loadCardContract(path.dirname(findManifestPath())),
+  reportContract: string = loadReportContract(path.dirname(findManifestPath())),
 ): ProjectFiles {
   const base = backendBaseUrl.replace(/\/+$/, '');
   const files: ProjectFiles = new Map();
@@ -122,9 +130,22 @@ export function renderHubSpotProject(
       config: { entrypoint: `/app/settings/${manifest.settings.component}.tsx` },
     }),
   );
+  files.set(
+    'src/app/pages/pages-hsmeta.json',
+    json({
+      uid: manifest.pages.uid,
+      type: 'pages',
+      config: { entrypoint: `/app/pages/${manifest.pages.component}.tsx` },
+    }),
+  );
   // Each extension folder is built by HubSpot on its own: its own package.json and its own copy
   // of the generated modules (the versions match the toolchain in hubspot-project/package.json).
-  for (const folder of ['cards', 'settings']) {
+  const contracts = {
+    cards: ['api.ts', CARD_CONTRACT_SOURCE, cardContract],
+    settings: ['api.ts', CARD_CONTRACT_SOURCE, cardContract],
+    pages: ['reports.ts', REPORT_CONTRACT_SOURCE, reportContract],
+  } as const;
+  for (const [folder, [file, source, contract]] of Object.entries(contracts)) {
     files.set(
       `src/app/${folder}/package.json`,
       json({
@@ -136,10 +157,7 @@ export function renderHubSpotProject(
       }),
     );
     files.set(`src/app/${folder}/generated/backend.ts`, backendModule(base));
-    files.set(
-      `src/app/${folder}/generated/api.ts`,
-      `${GENERATED_NOTE} Source: ${CARD_CONTRACT_SOURCE}.\n${cardContract}`,
-    );
+    files.set(`src/app/${folder}/generated/${file}`, `${GENERATED_NOTE} Source: ${source}.\n${contract}`);
   }
   files.set(
     'README.md',

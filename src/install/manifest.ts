@@ -142,6 +142,8 @@ export const manifestSchema = z
     cards: z.array(cardSchema),
     /** The app's settings page (a `settings` extension) and the backend path it reads and writes. */
     settings: z.object({ uid: identifier, component: componentName, backendPath: routePath }).strict(),
+    /** The app pages (a `pages` extension: the report views, routed) and the backend API they read. */
+    pages: z.object({ uid: identifier, component: componentName, backendPath: routePath }).strict(),
     propertyGroups: z
       .array(
         z

@@ -42,13 +42,15 @@ export function createReportAccess(deps: ReportAccessDeps) {
   const linkKey = (token: string) => `${deps.keyPrefix}:reports:link:${hash(token)}`;
   const sessionKey = (id: string) => `${deps.keyPrefix}:reports:session:${hash(id)}`;
 
+  /** `query`: the view's pickers (an URL query string, validated by the caller), kept for the redirect. */
   async function mintLink(
     principal: ReportPrincipal,
     view = 'overview',
+    query = '',
   ): Promise<{ url: string; expiresAt: string }> {
     const token = randomBytes(32).toString('base64url');
     const ttl = deps.linkTtlMs ?? LINK_TTL_MS;
-    await deps.redis.set(linkKey(token), JSON.stringify({ ...principal, view }), 'PX', ttl);
+    await deps.redis.set(linkKey(token), JSON.stringify({ ...principal, view, query }), 'PX', ttl);
     return {
       url: `${deps.publicBaseUrl}/reports/open?token=${token}`,
       expiresAt: new Date(Date.now() + ttl).toISOString(),
@@ -61,16 +63,18 @@ export function createReportAccess(deps: ReportAccessDeps) {
    */
   async function redeemLink(
     token: string,
-  ): Promise<{ sessionId: string; principal: ReportPrincipal; view: string } | undefined> {
+  ): Promise<{ sessionId: string; principal: ReportPrincipal; view: string; query: string } | undefined> {
     if (!TOKEN.test(token)) return undefined;
     const raw = await deps.redis.getdel(linkKey(token));
     if (raw === null) return undefined;
-    const parsed = principalSchema.extend({ view: z.string() }).safeParse(JSON.parse(raw));
+    const parsed = principalSchema
+      .extend({ view: z.string(), query: z.string().default('') })
+      .safeParse(JSON.parse(raw));
     if (!parsed.success) return undefined;
-    const { view, ...principal } = parsed.data;
+    const { view, query, ...principal } = parsed.data;
     const sessionId = randomBytes(32).toString('base64url');
     await deps.redis.set(sessionKey(sessionId), JSON.stringify(principal), 'PX', SESSION_TTL_MS);
-    return { sessionId, principal, view };
+    return { sessionId, principal, view, query };
   }
 
   async function readSession(sessionId: string | undefined): Promise<ReportPrincipal | undefined> {

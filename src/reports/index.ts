@@ -9,3 +9,4 @@ export { openRecordList } from './drill';
 export { renderViewPage } from './pages';
 export { csvLine } from './csv';
 export { clearChartCache } from './charts';
+export * from './report.schemas';

@@ -8,6 +8,7 @@ import type { SignatureVerifier } from '../platform/http/hubspot-signature.middl
 import { createReportAccess } from './access';
 import { cachedChart, chartKey, rememberChart, renderChartSvg } from './charts';
 import { openRecordList } from './drill';
+import { readFirstRunProgress } from './progress';
 import type { Drill } from './drill';
 import { readStoredSeries } from './report-data';
 import type { UploadKind } from './upload';
@@ -85,6 +86,8 @@ export function createReportService(deps: ReportServiceDeps) {
       }
       return shared;
     },
+    /** The first sync or KPI run a portal without figures waits for; undefined once it has figures. */
+    firstRunProgress: (portalId: number) => readFirstRunProgress(deps.db, portalId),
     openRecordList: (portalId: number, drill: Drill) => openRecordList(deps.db, portalId, drill),
     readStoredSeries: (portalId: number) => readStoredSeries(deps.db, portalId),
     /** Stores an uploaded series, then asks for the KPIs to be recomputed with it. */
@@ -93,15 +96,18 @@ export function createReportService(deps: ReportServiceDeps) {
       await deps.requestRecompute(portalId);
       return result;
     },
-    /** A one-time link for a portal that has the app installed; undefined for any other portal. */
-    async mintLinkForPortal(portalId: number, userId: number | null = null, view = 'overview') {
+    /**
+     * A one-time link for a portal that has the app installed; undefined for any other portal.
+     * `query`: the view's pickers, validated by the caller, as a URL query string.
+     */
+    async mintLinkForPortal(portalId: number, userId: number | null = null, view = 'overview', query = '') {
       const portal = await deps.db
         .selectFrom('portals')
         .select('status')
         .where('portal_id', '=', portalId)
         .executeTakeFirst();
       if (portal?.status !== 'installed') return undefined;
-      return access.mintLink({ portalId, userId }, view);
+      return access.mintLink({ portalId, userId }, view, query);
     },
   };
 }

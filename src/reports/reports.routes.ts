@@ -72,7 +72,9 @@ export function createReportsRouter(deps: ReportsRouterDeps): Router {
     res.setHeader('Set-Cookie', access.sessionCookie(redeemed.sessionId));
     res.setHeader('Cache-Control', 'no-store');
     const view = (VIEWS as readonly string[]).includes(redeemed.view) ? redeemed.view : 'overview';
-    res.redirect(303, `/reports/${redeemed.principal.portalId}/${view}`);
+    // Re-encoded: only name=value pairs reach the Location header; the view page validates them.
+    const query = new URLSearchParams(redeemed.query).toString();
+    res.redirect(303, `/reports/${redeemed.principal.portalId}/${view}${query ? `?${query}` : ''}`);
   });
 
   /** The session's principal when it is for the portal in the URL; otherwise the response is sent. */

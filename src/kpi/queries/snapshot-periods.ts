@@ -49,3 +49,15 @@ export function periodsRelation(periods: readonly SnapshotPeriod[]): RawBuilder<
   return sql`select * from unnest(${units}::text[], ${labels}::text[], ${starts}::timestamptz[], ${ends}::timestamptz[])
     as p(unit, label, start_at, end_at)`;
 }
+
+/**
+ * `bounds(b)`: every period start and end, sorted. `width_bucket(t, b)` puts an instant between
+ * two consecutive bounds, and each such slice lies wholly inside or outside every period, so rows
+ * are counted per slice first (a few dozen groups) and slices are joined to periods afterwards,
+ * instead of comparing every row with every period.
+ */
+export function boundsCte(): RawBuilder<unknown> {
+  return sql`bounds as (
+    select array_agg(t order by t) as b from (select start_at as t from periods union select end_at from periods) x
+  )`;
+}

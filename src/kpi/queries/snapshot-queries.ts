@@ -1,11 +1,10 @@
 import { sql } from 'kysely';
-import type { RawBuilder } from 'kysely';
 
 import type { Executor } from '../../db';
 import { ALL_SOURCES, NO_SOURCE } from '../models/metrics';
 import type { KpiSettings } from './portal-settings';
 import type { SnapshotPeriod } from './snapshot-periods';
-import { periodsRelation } from './snapshot-periods';
+import { boundsCte, periodsRelation } from './snapshot-periods';
 
 /**
  * Set-based SQL for the period KPIs: each function is one `insert … select` that aggregates a
@@ -246,18 +245,6 @@ export async function insertContactSnapshots(db: Executor, q: SnapshotQueryConte
     n, null, jsonb_build_object('count', n), ${q.runId}::bigint
   from rows`.execute(db);
   return Number(result.numAffectedRows ?? 0);
-}
-
-/**
- * `bounds(b)`: every period start and end, sorted. `width_bucket(t, b)` puts an instant between
- * two consecutive bounds, and each such slice lies wholly inside or outside every period, so rows
- * are counted per slice first (a few dozen groups) and slices are joined to periods afterwards,
- * instead of comparing every row with every period.
- */
-function boundsCte(): RawBuilder<unknown> {
-  return sql`bounds as (
-    select array_agg(t order by t) as b from (select start_at as t from periods union select end_at from periods) x
-  )`;
 }
 
 /**

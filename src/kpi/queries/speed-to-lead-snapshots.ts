@@ -4,7 +4,7 @@ import type { Executor } from '../../db';
 import { ALL_SOURCES, ANSWER_TARGET_MINUTES, NO_SALES_ACTIVITY_REASON } from '../models/metrics';
 import { salesActivitiesRelation } from './sales-activities';
 import type { SnapshotQueryContext } from './snapshot-queries';
-import { periodsRelation } from './snapshot-periods';
+import { boundsCte, periodsRelation } from './snapshot-periods';
 
 /**
  * Speed to lead (`computeSpeedToLead`) per period × breakdown (all, source, owner of the lead),
@@ -32,7 +32,10 @@ export async function insertSpeedToLeadSnapshots(db: Executor, q: SnapshotQueryC
     select exists (select 1 from activities where portal_id = ${p} and not archived)
       or exists (select 1 from meetings where portal_id = ${p} and not archived) as any
   ),
-  leads as (
+  ${boundsCte()},
+  -- Not materialized: each use is one scan of the contact facts, cheaper than writing a million
+  -- leads aside; with no sales activity at all, the joins below end without scanning them.
+  leads as not materialized (
     select c.contact_id, c.source_key, c.owner_key, coalesce(c.first_conversion_at, c.created_at) as clock_at
     from kpi_tmp_contact_base c
     where coalesce(c.first_conversion_at, c.created_at) <= ${now}::timestamptz
@@ -41,9 +44,10 @@ export async function insertSpeedToLeadSnapshots(db: Executor, q: SnapshotQueryC
     select x.contact_id, x.kind, x.at from (${salesActivitiesRelation(p)}) x where x.at <= ${now}::timestamptz
   ),
   answered as (
-    select l.contact_id, (extract(epoch from min(a.at)) - extract(epoch from l.clock_at))::float8 / 60 as minutes
+    select l.contact_id, l.clock_at, l.source_key, l.owner_key,
+      (extract(epoch from min(a.at)) - extract(epoch from l.clock_at))::float8 / 60 as minutes
     from leads l join acts a on a.contact_id = l.contact_id and a.at >= l.clock_at
-    group by l.contact_id, l.clock_at
+    group by l.contact_id, l.clock_at, l.source_key, l.owner_key
   ),
   first_meeting as (
     select l.contact_id, l.clock_at, min(m.created_at) as at
@@ -59,12 +63,23 @@ export async function insertSpeedToLeadSnapshots(db: Executor, q: SnapshotQueryC
     left join acts a on a.contact_id = fm.contact_id and a.kind <> 'meeting' and a.at >= fm.clock_at and a.at < fm.at
     group by fm.contact_id
   ),
+  -- Counts are summed per slice between period bounds first (boundsCte), then per period; the
+  -- minutes (median, sum, within target) come from the answered leads' own rows, one per period.
+  per_slice as (
+    select width_bucket(l.clock_at, (select b from bounds)) as bucket, l.source_key, l.owner_key,
+      count(*) as leads, count(fu.n) as met, coalesce(sum(fu.n), 0) as followups_sum
+    from leads l left join followups fu on fu.contact_id = l.contact_id
+    group by 1, 2, 3
+  ),
   facts as (
-    select pe.unit, pe.label, pe.start_at, pe.end_at, l.source_key, l.owner_key, an.minutes, fu.n as followups
-    from leads l
-    left join answered an on an.contact_id = l.contact_id
-    left join followups fu on fu.contact_id = l.contact_id
-    join periods pe on l.clock_at >= pe.start_at and l.clock_at < pe.end_at
+    select pe.unit, pe.label, pe.start_at, pe.end_at, s.source_key, s.owner_key, null::float8 as minutes,
+      s.leads, s.met, s.followups_sum
+    from per_slice s cross join bounds
+    join periods pe on pe.start_at <= bounds.b[s.bucket] and bounds.b[s.bucket + 1] <= pe.end_at
+    union all
+    select pe.unit, pe.label, pe.start_at, pe.end_at, an.source_key, an.owner_key, an.minutes, 0, 0, 0
+    from answered an
+    join periods pe on an.clock_at >= pe.start_at and an.clock_at < pe.end_at
   ),
   grouped as (
     select unit, label, start_at, end_at,
@@ -72,10 +87,10 @@ export async function insertSpeedToLeadSnapshots(db: Executor, q: SnapshotQueryC
         as breakdown,
       coalesce(case when grouping(source_key) = 0 then source_key end,
         case when grouping(owner_key) = 0 then owner_key end, ${ALL_SOURCES}) as breakdown_value,
-      count(*) as leads, count(minutes) as answered, coalesce(sum(minutes), 0) as minutes_sum,
+      sum(leads) as leads, count(minutes) as answered, coalesce(sum(minutes), 0) as minutes_sum,
       percentile_cont(0.5) within group (order by minutes) as median,
       count(*) filter (where minutes <= ${ANSWER_TARGET_MINUTES}) as within,
-      count(followups) as met, coalesce(sum(followups), 0) as followups_sum
+      sum(met) as met, sum(followups_sum) as followups_sum
     from facts
     group by grouping sets ((unit, label, start_at, end_at), (unit, label, start_at, end_at, source_key),
       (unit, label, start_at, end_at, owner_key))

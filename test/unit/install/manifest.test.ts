@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CARD_PATHS } from '../../../src/cards';
+import { REPORT_API_PATHS } from '../../../src/reports/report.schemas';
 import {
   diffHubSpotProject,
   renderHubSpotProject,
@@ -214,8 +215,13 @@ describe('hubspot-project/', () => {
       type: 'settings',
       config: { entrypoint: '/app/settings/SettingsPage.tsx' },
     });
-    // The cards fetch the backend URL that permittedUrls.fetch allows.
-    for (const folder of ['cards', 'settings'])
+    expect(read('src/app/pages/pages-hsmeta.json')).toEqual({
+      uid: 'kpi_bridge_pages',
+      type: 'pages',
+      config: { entrypoint: '/app/pages/Pages.tsx' },
+    });
+    // The extensions fetch the backend URL that permittedUrls.fetch allows.
+    for (const folder of ['cards', 'settings', 'pages'])
       expect(files.get(`src/app/${folder}/generated/backend.ts`)).toContain(
         'export const BACKEND_BASE_URL = "https://kpi.example.org";',
       );
@@ -232,6 +238,12 @@ describe('hubspot-project/', () => {
       new Set([CARD_PATHS.deal, CARD_PATHS.contact]),
     );
     expect(manifest.settings.backendPath).toBe(CARD_PATHS.settings);
+    const reports = readFileSync(path.join(root, 'src/reports/report.schemas.ts'), 'utf8');
+    const copy = files.get('src/app/pages/generated/reports.ts') ?? '';
+    expect(copy.slice(copy.indexOf('\n') + 1)).toBe(reports);
+    expect(files.has('src/app/pages/generated/api.ts')).toBe(false);
+    expect(REPORT_API_PATHS.link.startsWith(`${manifest.pages.backendPath}/`)).toBe(true);
+    expect(REPORT_API_PATHS.view('overview').startsWith(`${manifest.pages.backendPath}/`)).toBe(true);
   });
 
   it('reports a drifted contract copy and a leftover generated file, but not hand-written components', async () => {
