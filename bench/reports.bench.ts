@@ -6,11 +6,15 @@
  * the SVG charts (what a GET of /reports/:portal/:view spends besides the socket), p50 / p95 over
  * the iterations after 3 warm-ups, cold (charts drawn anew) and warm (rendered charts cached), for the default pickers and for a second set (quarter, by
  * owner, another model). Requirement: p95 under 300 ms per view.
+ * The app pages inside HubSpot get the same views as JSON (GET /api/reports/views/:view through
+ * hubspot.fetch, whose answers may be at most 1 MB): per view the JSON's size and the time to
+ * build and serialize it, also for weeks (the unit with the most periods).
  * Then the largest drill-down (every contact of the portal) is streamed out as CSV lines into a
  * counting sink, sampling RSS every 20 ms: it must stay flat (no array of a million rows).
  * Baselines in the same process, so that a busy machine's figures compare as ratios: a `select 1`
  * round trip and reading the portal's stored snapshot rows of one period unit.
- * Uses the schema kpi_bench_<N> of $BENCH_DATABASE_URL (default the local test database).
+ * Uses the schema kpi_bench_<N> of $BENCH_DATABASE_URL (default the local test database), or
+ * --schema NAME (the card benchmark's cards_bench_1000000, say).
  */
 import os from 'node:os';
 
@@ -57,11 +61,19 @@ async function serveView(db: Database, view: (typeof VIEWS)[number], params: Vie
   return renderViewPage(built, params, '').length;
 }
 
+/** What GET /api/reports/views/:view sends for a portal with figures (besides the socket). */
+async function serveJson(db: Database, view: (typeof VIEWS)[number], params: ViewParams) {
+  return Buffer.byteLength(
+    JSON.stringify({ state: 'ready', ...(await buildView(db, PORTAL, view, params)) }),
+  );
+}
+
 async function main(): Promise<void> {
   const contacts = Number(process.argv[2] ?? 100_000);
   const at = process.argv.indexOf('--iterations');
   const iterations = at === -1 ? 30 : Number(process.argv[at + 1]);
-  const schema = `kpi_bench_${contacts}`;
+  const schemaAt = process.argv.indexOf('--schema');
+  const schema = schemaAt === -1 ? `kpi_bench_${contacts}` : process.argv[schemaAt + 1]!;
   const db = createDb({ url: DATABASE_URL, poolMax: 4, schema });
   try {
     // The kept schema may predate a migration (the report reads the per-period attribution totals).
@@ -112,6 +124,17 @@ async function main(): Promise<void> {
         };
       }
 
+    const apiPickers = { ...pickers, weeks: viewParamsSchema.parse({ unit: 'week' }) };
+    const api: Record<string, Record<string, unknown>> = {};
+    for (const view of VIEWS)
+      for (const [name, params] of Object.entries(apiPickers)) {
+        const bytes = await serveJson(db, view, params);
+        api[`${view} (${name})`] = {
+          ...(await time(iterations, () => serveJson(db, view, params))),
+          jsonKiB: Math.round(bytes / 1024),
+        };
+      }
+
     // The largest drill-down: every contact, streamed as CSV lines.
     global.gc?.();
     const rssBefore = process.memoryUsage.rss();
@@ -138,6 +161,9 @@ async function main(): Promise<void> {
       views,
       worstColdP95: Math.max(...Object.values(views).map((v) => (v.cold as { p95: number }).p95)),
       worstWarmP95: Math.max(...Object.values(views).map((v) => (v.warm as { p95: number }).p95)),
+      appPagesApi: api,
+      appPagesWorstP95: Math.max(...Object.values(api).map((v) => v.p95 as number)),
+      appPagesLargestJsonKiB: Math.max(...Object.values(api).map((v) => v.jsonKiB as number)),
       largestDrillDown: {
         rows,
         csvMiB: Math.round((bytes / 1024 / 1024) * 10) / 10,

@@ -254,23 +254,30 @@ export function createWritebackService(deps: WritebackServiceDeps) {
           await Promise.all([...inFlight]);
           if (firstError !== undefined) throw firstError;
         };
+        const readPage = (afterId: number): Promise<RecordValues[]> => {
+          const args: PageArgs = {
+            portalId,
+            after: afterId,
+            limit: pageRows,
+            asOf: kpiRun.as_of.getTime(),
+            settings,
+            set,
+            factors,
+          };
+          const page = objectType === 'deals' ? readDealPage(deps.db, args) : readContactPage(deps.db, args);
+          // Awaited in the loop; a failure there, not an unhandled rejection if the loop ended first.
+          page.catch(() => undefined);
+          return page;
+        };
+        let nextPage = readPage(after);
         try {
           for (;;) {
             options.signal?.throwIfAborted();
-            const args: PageArgs = {
-              portalId,
-              after,
-              limit: pageRows,
-              asOf: kpiRun.as_of.getTime(),
-              settings,
-              set,
-              factors,
-            };
-            const page =
-              objectType === 'deals'
-                ? await readDealPage(deps.db, args)
-                : await readContactPage(deps.db, args);
+            const page = await nextPage;
             if (page.length === 0) break;
+            // Read ahead: the next page loads while this one's batches are sent, so a page
+            // boundary does not stall a burst of calls behind a 5,000-row read.
+            nextPage = page.length < pageRows ? Promise.resolve([]) : readPage(page[page.length - 1]!.id);
             for (const record of page) {
               const changes = changedValues(record.desired, record.written);
               if (Object.keys(changes).length === 0) continue;

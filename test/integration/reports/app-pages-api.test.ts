@@ -9,6 +9,7 @@ import { PERIOD_UNITS, CREDIT_MODELS } from '../../../src/reports/report-data';
 import {
   CONVERSION_KIND_LABELS,
   CREDIT_MODEL_IDS,
+  CREDIT_MODEL_LABELS,
   PERIOD_UNIT_IDS,
   REPORT_API_PATHS,
   REPORT_VIEW_TITLES,
@@ -17,6 +18,7 @@ import {
   reportViewResponseSchema,
 } from '../../../src/reports/report.schemas';
 import { VIEW_TITLES, VIEWS } from '../../../src/reports';
+import { MODEL_LABELS } from '../../../src/reports/views';
 import { hubspotSignedHeaders } from '../../helpers/hubspot-signing';
 import { freePort } from '../../helpers/ports';
 import { createTestContext, silentLogger } from '../../helpers/test-context';
@@ -134,7 +136,8 @@ describe('the contract shared with the app pages', () => {
     expect(PERIOD_UNIT_IDS).toEqual(PERIOD_UNITS);
     expect(CREDIT_MODEL_IDS).toEqual(CREDIT_MODELS);
     expect(Object.keys(CONVERSION_KIND_LABELS)).toEqual(['revenue', 'deal_create', 'contact_create']);
-    expect(Object.keys(CARD_MODEL_LABELS)).toEqual([...CREDIT_MODEL_IDS]);
+    expect(CREDIT_MODEL_LABELS).toEqual(CARD_MODEL_LABELS);
+    expect(CREDIT_MODEL_LABELS).toEqual(MODEL_LABELS);
   });
 
   test('imports nothing but zod (it is copied verbatim into the pages)', () => {

@@ -223,3 +223,38 @@ describe('write-back: refusals, faults, interruptions', () => {
     expect(contact.properties.kpibridge_first_touch_channel).toBe('PODCAST');
   }, 60_000);
 });
+
+describe('write-back in pages smaller than a batch (read ahead, checkpoint per page)', () => {
+  let world: WritebackWorld;
+  beforeAll(async () => {
+    world = await startWritebackWorld({ contacts: 150, deals: 110, pageRows: 37, concurrency: 1 });
+  }, 120_000);
+  afterAll(async () => {
+    await world?.cleanup();
+  });
+
+  it('fills batches across page boundaries, and a run killed mid-way resumes without re-sending', async () => {
+    const deals = await ids(world, 'kpi_deal_rows');
+    const contacts = await ids(world, 'kpi_contact_rows');
+    const controller = new AbortController();
+    await expect(
+      world.writeback.run(world.portalId, {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.calls === 2) controller.abort(new Error('worker killed'));
+        },
+      }),
+    ).rejects.toThrow();
+    expect(world.batchCalls()).toHaveLength(2);
+    expect((await world.writeback.run(world.portalId)).status).toBe('succeeded');
+
+    const calls = world.batchCalls();
+    // Batches of 100 although every page holds 37 records: only the last of each type is short.
+    expect(calls).toHaveLength(Math.ceil(deals.length / 100) + Math.ceil(contacts.length / 100));
+    expect(calls.filter((c) => c.ids.length < 100)).toHaveLength(2);
+    const accepted = acceptedIds(world);
+    expect(new Set(accepted).size).toBe(accepted.length);
+    expect(accepted.sort()).toEqual([...deals, ...contacts].map(String).sort());
+    expect((await world.writeback.run(world.portalId)).calls).toBe(0);
+  }, 60_000);
+});

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 export type FetchResponse = { ok: boolean; status: number; json(): Promise<unknown> };
 export type Fetcher = (
   url: string,
-  options?: { method?: 'GET' | 'PUT'; timeout?: number; body?: Record<string, unknown> },
+  options?: { method?: 'GET' | 'POST' | 'PUT'; timeout?: number; body?: Record<string, unknown> },
 ) => Promise<FetchResponse>;
 
 export type LoadState<T> =

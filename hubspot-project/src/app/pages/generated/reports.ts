@@ -59,6 +59,19 @@ export const CREDIT_MODEL_IDS = [
   'shapley',
 ] as const;
 export type CreditModelId = (typeof CREDIT_MODEL_IDS)[number];
+export const CREDIT_MODEL_LABELS: Record<CreditModelId, string> = {
+  first_touch: 'First touch',
+  last_touch: 'Last touch',
+  linear: 'Linear',
+  u_shaped: 'U-shaped',
+  w_shaped: 'W-shaped',
+  full_path: 'Full path',
+  time_decay: 'Time decay',
+  j_shaped: 'J-shaped',
+  inverse_j: 'Inverse J',
+  markov: 'Data-driven (Markov)',
+  shapley: 'Data-driven (Shapley)',
+};
 
 export const CONVERSION_KINDS = ['revenue', 'deal_create', 'contact_create'] as const;
 export const CONVERSION_KIND_LABELS: Record<(typeof CONVERSION_KINDS)[number], string> = {

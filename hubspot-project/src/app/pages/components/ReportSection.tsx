@@ -1,0 +1,114 @@
+import {
+  BarChart,
+  Flex,
+  Heading,
+  LineChart,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableHeader,
+  TableRow,
+  Text,
+} from '@hubspot/ui-extensions';
+import type { ReportCell, ReportChart, ReportSection as Section, ReportTable } from '../generated/reports';
+import { formatCell } from '../lib/format';
+
+/** One section of a view: its note, its chart (SDK chart components) and the tables beside it. */
+export function ReportSection({ section, currency }: { section: Section; currency: string | null }) {
+  return (
+    <Flex direction="column" gap="sm" testId={`section-${section.id}`}>
+      <Heading>{section.title}</Heading>
+      {section.note ? <Text variant="microcopy">{section.note}</Text> : null}
+      {section.chart ? <Chart chart={section.chart} id={section.id} /> : null}
+      {section.tables.map((table) => (
+        <FigureTable key={table.id} table={table} currency={currency} />
+      ))}
+    </Flex>
+  );
+}
+
+/**
+ * A chart's data as SDK rows: one row per known value (an unknown value is left out, never
+ * drawn as 0), the series told apart by colour when there are several.
+ */
+export function chartRows(chart: ReportChart): { category: string; series: string; value: number }[] {
+  return chart.series.flatMap((s) =>
+    chart.categories.flatMap((category, i) => {
+      const value = s.values[i];
+      return value === null || value === undefined ? [] : [{ category, series: s.name, value }];
+    }),
+  );
+}
+
+function Chart({ chart, id }: { chart: ReportChart; id: string }) {
+  const data = chartRows(chart);
+  if (data.length === 0)
+    return (
+      <Text variant="microcopy" testId={`chart-empty-${id}`}>
+        {chart.title}: no known value to draw for this selection.
+      </Text>
+    );
+  const several = chart.series.length > 1;
+  const props = {
+    testId: `chart-${id}`,
+    data,
+    axes: {
+      x: { field: 'category', fieldType: 'category' as const, label: '' },
+      y: { field: 'value', fieldType: 'linear' as const, label: chart.title },
+      ...(several ? { options: { groupFieldByColor: 'series' } } : {}),
+    },
+    options: { title: chart.title, showLegend: several, showTooltips: true },
+  };
+  return chart.type === 'line' ? <LineChart {...props} /> : <BarChart {...props} />;
+}
+
+function FigureTable({ table, currency }: { table: ReportTable; currency: string | null }) {
+  return (
+    <Flex direction="column" gap="xs">
+      <Text format={{ fontWeight: 'demibold' }}>{table.title}</Text>
+      {table.caption ? (
+        <Text variant="microcopy" testId={`caption-${table.id}`}>
+          {table.caption}
+        </Text>
+      ) : null}
+      {table.rows.length === 0 ? (
+        <Text testId={`table-empty-${table.id}`}>No rows for this selection.</Text>
+      ) : (
+        <Table bordered density="condensed" testId={`table-${table.id}`}>
+          <TableHead>
+            <TableRow>
+              {table.columns.map((column, i) => (
+                <TableHeader key={i}>{column}</TableHeader>
+              ))}
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {table.rows.map((row, r) => (
+              <TableRow key={r}>
+                {row.map((cell, c) => (
+                  <TableCell key={c}>
+                    <Figure cell={cell} currency={currency} />
+                  </TableCell>
+                ))}
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+    </Flex>
+  );
+}
+
+/** A figure, or a dash with the reason it is unknown. */
+function Figure({ cell, currency }: { cell: ReportCell; currency: string | null }) {
+  const text = formatCell(cell, currency);
+  if (cell.v === null && cell.reason)
+    return (
+      <>
+        <Text>{text}</Text>
+        <Text variant="microcopy">Unknown: {cell.reason}</Text>
+      </>
+    );
+  return cell.strong ? <Text format={{ fontWeight: 'bold' }}>{text}</Text> : <Text>{text}</Text>;
+}
