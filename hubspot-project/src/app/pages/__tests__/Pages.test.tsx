@@ -185,9 +185,11 @@ describe('app pages', () => {
 
   it('draws no point for an unknown value (never a 0) and says when nothing is known', async () => {
     const funnel = readyView('funnel');
+    // Category by category: the SDK draws rows in the order given, so the periods stay in order
+    // even though the first series does not know the first period.
     expect(chartRows(funnel.sections[0]!.chart!)).toEqual([
-      { category: '2026-11', series: 'Visits', value: 900 },
       { category: '2026-10', series: 'Contacts', value: 30 },
+      { category: '2026-11', series: 'Visits', value: 900 },
       { category: '2026-11', series: 'Contacts', value: 40 },
     ]);
     const unknown = readyView('funnel', {
@@ -201,6 +203,30 @@ describe('app pages', () => {
     const r = renderPages(backendFake({ views: [ok(unknown)] }).fetcher, '/funnel');
     await r.waitFor(() => expect(r.findByTestId(Text, 'chart-empty-funnel').text).toContain('no known value'));
     expect(r.maybeFind(LineChart)).toBeNull();
+  });
+
+  it('charts: values in the unit their axis label names (the SDK has no number format), series keep their colours', async () => {
+    const speed = renderPages(backendFake({ views: [ok(readyView('speed-to-lead'))] }).fetcher, '/speed-to-lead');
+    await speed.waitFor(() => expect(speed.maybeFind(LineChart)).not.toBeNull());
+    const rate = speed.findByTestId(LineChart, 'chart-speed').props;
+    // 0.4 and 0.55 as a share: drawn as 40 and 55, labelled in percent.
+    expect((rate.data as { value: number }[]).map((row) => row.value)).toEqual([40, 55]);
+    expect(rate.axes.y.label).toBe('Share answered within 5 minutes (%)');
+
+    const pipeline = renderPages(backendFake({ views: [ok(readyView('pipeline'))] }).fetcher, '/pipeline');
+    await pipeline.waitFor(() => expect(pipeline.maybeFind(LineChart)).not.toBeNull());
+    const money = pipeline.findByTestId(LineChart, 'chart-velocity-trend').props;
+    expect((money.data as { value: number }[]).map((row) => row.value)).toEqual([120.5, 140]);
+    expect(money.axes.y.label).toBe('Pipeline velocity per period (EUR)');
+
+    const attribution = renderPages(backendFake({ views: [ok(readyView('attribution'))] }).fetcher, '/attribution');
+    await attribution.waitFor(() => expect(attribution.maybeFind(BarChart)).not.toBeNull());
+    const models = attribution.findByTestId(BarChart, 'chart-models').props;
+    expect(models.axes.options).toEqual({
+      groupFieldByColor: 'series',
+      colors: { 'W-shaped': 'orange', 'Last touch': 'aqua' },
+    });
+    expect(models.options).toMatchObject({ showLegend: true });
   });
 
   it('a picker change navigates with the new pickers and refetches with them; another unit starts at its latest period', async () => {
