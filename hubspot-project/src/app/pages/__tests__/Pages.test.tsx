@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   Alert,
   BarChart,
@@ -25,7 +24,7 @@ import { LINK_SHOWN_MS, ReportPages } from '../components/ReportPages';
 import { BACKEND_BASE_URL } from '../generated/backend';
 import { REPORT_VIEW_TITLES, REPORT_VIEWS, reportViewResponseSchema } from '../generated/reports';
 import type { ReportViewName } from '../generated/reports';
-import type { Fetcher, FetchResponse } from '../lib/backend';
+import type { Fetcher, FetchResponse } from '../generated/client';
 import { backendFake, context, ok, readyView } from './fixtures';
 
 const viewUrl = (view: ReportViewName, query = '') =>
@@ -48,11 +47,6 @@ function renderPages(fetcher: ReturnType<typeof backendFake>['fetcher'], path: s
 describe('app pages', () => {
   it('fixtures follow the contract', () => {
     for (const view of REPORT_VIEWS) expect(reportViewResponseSchema.parse(readyView(view))).toEqual(readyView(view));
-  });
-
-  it('uses the same backend client as the cards (each extension folder is built on its own)', () => {
-    const read = (p: string) => readFileSync(new URL(p, import.meta.url), 'utf8');
-    expect(read('../lib/backend.ts')).toBe(read('../../cards/lib/backend.ts'));
   });
 
   describe.each(REPORT_VIEWS)('%s page', (view) => {

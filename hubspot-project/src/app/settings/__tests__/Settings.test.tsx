@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   Alert,
   Button,
@@ -52,11 +51,6 @@ function renderSettings(fetcher: ReturnType<typeof fakeFetcher>['fetcher']) {
 }
 
 describe('Settings page', () => {
-  it('uses the same backend client as the cards (each extension folder is built on its own)', () => {
-    const read = (p: string) => readFileSync(new URL(p, import.meta.url), 'utf8');
-    expect(read('../lib/backend.ts')).toBe(read('../../cards/lib/backend.ts'));
-  });
-
   it('shows a spinner while loading', () => {
     const r = renderSettings(fakeFetcher('never').fetcher);
     expect(r.findByTestId(LoadingSpinner, 'loading')).toBeDefined();

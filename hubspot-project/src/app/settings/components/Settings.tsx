@@ -16,8 +16,8 @@ import { useState } from 'react';
 import { ATTRIBUTION_MODEL_IDS, CARD_PATHS, MODEL_LABELS, settingsSchema } from '../generated/api';
 import type { PortalSettings, SettingsUpdate } from '../generated/api';
 import { backendUrl } from '../generated/backend';
-import { callBackend, useBackend } from '../lib/backend';
-import type { Fetcher } from '../lib/backend';
+import { callBackend, useBackend } from '../generated/client';
+import type { Fetcher } from '../generated/client';
 
 const KIND_LABELS = {
   revenue: 'Revenue (won deals)',
