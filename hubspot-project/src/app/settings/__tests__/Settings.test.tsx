@@ -69,11 +69,14 @@ describe('Settings page', () => {
     const r = renderSettings(fakeFetcher(ok(settings())).fetcher);
     await r.waitFor(() => expect(r.findByTestId(Select, 'model-revenue').props.value).toBe('w_shaped'));
     expect(r.findByTestId(Select, 'model-contact_create').props.value).toBe('u_shaped');
-    expect(r.findByTestId(Select, 'qualified-default').props.options.map((o) => o.value)).toEqual([
-      '',
-      'appointment',
-      'contract',
-    ]);
+    const stages = r.findByTestId(Select, 'qualified-default').props;
+    const [firstOpen, ...open] = stages.options;
+    expect(open.map((o) => o.value)).toEqual(['appointment', 'contract']);
+    // No stage chosen: the default option shows as chosen. Its value is not '', which HubSpot's
+    // Select takes for "nothing chosen" (its documented example tests `!value`).
+    expect(firstOpen).toMatchObject({ label: 'First open stage (default)' });
+    expect(stages.value).toBe(firstOpen!.value);
+    expect(stages.options.every((o) => Boolean(o.value))).toBe(true);
     expect(r.findByTestId(Text, 'time-zone').text).toBe('Time zone: Europe/Berlin');
     expect(r.findByTestId(Text, 'currency').text).toBe('Company currency: EUR');
     expect(r.findByTestId(Button, 'save').props.disabled).toBe(true);

@@ -26,7 +26,8 @@ const KIND_LABELS = {
 } as const;
 const KINDS = Object.keys(KIND_LABELS) as (keyof typeof KIND_LABELS)[];
 const MODEL_OPTIONS = ATTRIBUTION_MODEL_IDS.map((m) => ({ label: MODEL_LABELS[m], value: m }));
-const FIRST_OPEN_STAGE = '';
+// Saved as null. Not '' as an option value: HubSpot's Select takes a falsy value for nothing chosen.
+const FIRST_OPEN_STAGE = '__first_open__';
 
 const CLV_FIELDS = [
   ['averageOrderValue', 'Average order value'],
