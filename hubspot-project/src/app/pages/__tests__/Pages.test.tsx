@@ -274,7 +274,7 @@ describe('app pages', () => {
     expect(allText(r.findByTestId(Text, 'about'))).toContain('model W-shaped');
   });
 
-  it('funnel: breakdown and target revenue (sent on blur) refetch; the view’s pickers only are sent', async () => {
+  it('funnel: breakdown and target revenue (sent when committed) refetch; the view’s pickers only are sent', async () => {
     const { fetcher, viewCalls } = backendFake({ views: [ok(readyView('funnel'))] });
     const r = renderPages(fetcher, '/funnel', { model: 'markov' });
     await r.waitFor(() => expect(r.findByTestId(Select, 'picker-by').props.value).toBe('source'));
@@ -283,7 +283,7 @@ describe('app pages', () => {
     r.findByTestId(Select, 'picker-by').trigger('onChange', 'none' as never);
     await r.waitFor(() => expect(viewCalls()).toHaveLength(2));
     expect(viewCalls()[1]!.url).toBe(viewUrl('funnel', 'by=none'));
-    r.findByTestId(NumberInput, 'picker-target').trigger('onBlur', 250000 as never);
+    r.findByTestId(NumberInput, 'picker-target').trigger('onChange', 250000 as never);
     await r.waitFor(() => expect(viewCalls()).toHaveLength(3));
     expect(viewCalls()[2]!.url).toBe(viewUrl('funnel', 'by=none&target=250000'));
   });

@@ -109,8 +109,10 @@ export function Pickers({
           min={1}
           value={pickers.target ? Number(pickers.target) : undefined}
           placeholder="1,000,000"
-          // On blur, not per keystroke: each choice is a new request.
-          onBlur={(v) => onChoose('target', Number.isFinite(v) && v > 0 ? String(v) : '')}
+          // The SDK's onChange fires when the value is committed (blur or form submit), not per
+          // keystroke (that is onInput): each choice is a new request. onBlur would also fire
+          // when the field is only tabbed through.
+          onChange={(v) => onChoose('target', Number.isFinite(v) && v > 0 ? String(v) : '')}
         />
       )}
     </Flex>
