@@ -13,7 +13,8 @@
  * counting sink, sampling RSS every 20 ms: it must stay flat (no array of a million rows).
  * Baselines in the same process, so that a busy machine's figures compare as ratios: a `select 1`
  * round trip and reading the portal's stored snapshot rows of one period unit.
- * Uses the schema kpi_bench_<N> of $BENCH_DATABASE_URL (default the local test database).
+ * Uses the schema kpi_bench_<N> of $BENCH_DATABASE_URL (default the local test database), or
+ * --schema NAME (the card benchmark's cards_bench_1000000, say).
  */
 import os from 'node:os';
 
@@ -71,7 +72,8 @@ async function main(): Promise<void> {
   const contacts = Number(process.argv[2] ?? 100_000);
   const at = process.argv.indexOf('--iterations');
   const iterations = at === -1 ? 30 : Number(process.argv[at + 1]);
-  const schema = `kpi_bench_${contacts}`;
+  const schemaAt = process.argv.indexOf('--schema');
+  const schema = schemaAt === -1 ? `kpi_bench_${contacts}` : process.argv[schemaAt + 1]!;
   const db = createDb({ url: DATABASE_URL, poolMax: 4, schema });
   try {
     // The kept schema may predate a migration (the report reads the per-period attribution totals).
