@@ -14,9 +14,9 @@ import { insertDaysToDealSnapshots } from './queries/days-to-deal-snapshots';
 import { createDealFactsTables } from './queries/deal-facts';
 import { loadKpiSettings } from './queries/portal-settings';
 import type { KpiSettings } from './queries/portal-settings';
-import { insertContactRows, insertDealRows } from './queries/record-rows';
+import { insertContactRows } from './queries/record-rows';
 import { listSnapshotPeriods, TRAILING_90D } from './queries/snapshot-periods';
-import { computeSnapshotsInSession, copySnapshotRows } from './snapshot-session';
+import { computeSnapshotsInSession, copyHandedOverRows } from './snapshot-session';
 import type { SnapshotSessionResult } from './snapshot-session';
 
 export interface KpiProgress {
@@ -129,8 +129,9 @@ export function createKpiService(deps: KpiServiceDeps) {
         const settings = await loadKpiSettings(trx, portalId);
         const periods = listSnapshotPeriods(now, settings.timeZone);
         const q = { settings, periods, runId, now };
-        // The snapshot statements run beside the attribution, on a second connection that sees
-        // what this transaction sees now (snapshot-session.ts); their rows are copied in below.
+        // The snapshot statements and the deal rows run beside the attribution, on a second
+        // connection that sees what this transaction sees now (snapshot-session.ts); their rows
+        // are copied in below.
         const { rows: exported } = await sql<{ id: string }>`select pg_export_snapshot() as id`.execute(trx);
         const sessionStop = new AbortController();
         const stopSession = () => sessionStop.abort();
@@ -171,14 +172,11 @@ export function createKpiService(deps: KpiServiceDeps) {
         }
         Object.assign(counts, snapshots.counts);
         Object.assign(concurrent, snapshots.timings);
-        counts.snapshotRows = await copySnapshotRows(client, snapshots.rows);
-        stage('snapshot rows');
+        counts.handedOverRows = await copyHandedOverRows(client, snapshots.tables);
+        stage('session rows copied');
         counts.channelTotalRows = await insertChannelTotals(trx, portalId, runId, pass.channelTotals);
         counts.attributionPeriodRows = await insertPeriodTotals(client, portalId, runId, pass.periodTotals);
         stage('channel totals');
-        const trailing = periods.find((p) => p.unit === TRAILING_90D)!.period;
-        counts.dealRows = await insertDealRows(trx, { settings, runId, now, trailingStart: trailing.start });
-        stage('deal rows');
         counts.contactKpiRows = await insertContactRows(trx, { settings, runId });
         stage('contact rows');
         counts.daysToDealRows = await insertDaysToDealSnapshots(trx, q);

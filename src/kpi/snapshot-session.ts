@@ -26,25 +26,33 @@ import {
   insertVelocitySnapshots,
 } from './queries/snapshot-queries';
 import { insertSpeedToLeadSnapshots } from './queries/speed-to-lead-snapshots';
+import { insertDealRows } from './queries/record-rows';
+import { TRAILING_90D } from './queries/snapshot-periods';
 
 /**
  * The period snapshots (velocity, revenue, contacts, funnel, speed to lead, CLV, open pipeline,
- * lifecycle, traffic, brand, period ends, lifecycle conversion) computed on a second connection while the computation's
+ * lifecycle, traffic, brand, period ends, lifecycle conversion) and the deal rows, computed on a second connection while the computation's
  * own transaction credits the attribution: those statements are Postgres work, the attribution
  * mostly the worker's, so the two use both cores instead of one after the other.
  *
  * The second session reads the mirror as the computation's transaction saw it right after taking
  * its lock (`pg_export_snapshot`, imported with `set transaction snapshot` in a repeatable-read
  * transaction), builds its own deal and contact facts (temp tables are per session), and writes
- * into a temp `kpi_snapshots` (the session's temp schema comes first in the search path, so the
- * statements that read this run's rows, the funnel and the velocity changes, read those). Nothing
- * of it is committed: its rows are handed over in COPY's binary format and copied into
- * `kpi_snapshots` by the computation's transaction, so the results still appear in one commit.
+ * into a temp `kpi_snapshots` and `kpi_deal_rows` (the session's temp schema comes first in the
+ * search path, so the statements that read this run's rows, the funnel, the velocity changes and
+ * the deal rows, read those). Nothing of it is committed: the rows are handed over in COPY's
+ * binary format and copied into the tables by the computation's transaction, so the results
+ * still appear in one commit.
  */
 
-export interface SnapshotSessionResult {
-  /** The session's `kpi_snapshots` rows in binary COPY format, columns `SNAPSHOT_COLUMNS`. */
+/** A result table's rows as the session wrote them, in binary COPY format (every column, in order). */
+export interface HandedOverRows {
+  readonly table: (typeof HANDED_OVER)[number];
   readonly rows: readonly Buffer[];
+}
+
+export interface SnapshotSessionResult {
+  readonly tables: readonly HandedOverRows[];
   readonly counts: Record<string, number>;
   /**
    * Wall ms per statement group, in the order they ran, under the stage names they had when they
@@ -53,8 +61,11 @@ export interface SnapshotSessionResult {
   readonly timings: Record<string, number>;
 }
 
-const SNAPSHOT_COLUMNS = `portal_id, kpi, period_unit, period_start, period_end, period_label, pipeline_id,
-  breakdown, breakdown_value, value, reason, inputs, run_id`;
+/**
+ * The result tables the session writes, as temp tables of the same columns (`like … including
+ * all`: the same live columns in the same order, so COPY without a column list fits both sides).
+ */
+const HANDED_OVER = ['kpi_snapshots', 'kpi_deal_rows'] as const;
 
 /** The snapshot statements in their order (the funnel reads the contact snapshots, the changes the velocity ones). */
 async function insertSnapshots(
@@ -117,21 +128,35 @@ export async function computeSnapshotsInSession(
           };
           await sql`set local jit = off`.execute(trx);
           await sql`set local work_mem = '256MB'`.execute(trx);
-          await sql`create temp table kpi_snapshots (like kpi_snapshots including all) on commit drop`.execute(
-            trx,
-          );
+          for (const table of HANDED_OVER)
+            await sql`create temp table ${sql.id(table)} (like ${sql.id(table)} including all) on commit drop`.execute(
+              trx,
+            );
           await createDealFactsTables(trx, q.settings);
           await createContactFactsTable(trx, q.settings, now);
           stage('snapshot facts');
           await insertSnapshots(trx, q, counts, stage);
-          const rows: Buffer[] = [];
-          for await (const chunk of openCopyOut(
-            client,
-            `copy pg_temp.kpi_snapshots (${SNAPSHOT_COLUMNS}) to stdout with (format binary)`,
-          ))
-            rows.push(chunk as Buffer);
+          // The deal rows show the trailing-90-day velocity factors of this run's snapshots.
+          const trailing = q.periods.find((p) => p.unit === TRAILING_90D)!.period;
+          counts.dealRows = await insertDealRows(trx, {
+            settings: q.settings,
+            runId: q.runId,
+            now,
+            trailingStart: trailing.start,
+          });
+          stage('deal rows');
+          const tables: HandedOverRows[] = [];
+          for (const table of HANDED_OVER) {
+            const rows: Buffer[] = [];
+            for await (const chunk of openCopyOut(
+              client,
+              `copy pg_temp.${table} to stdout with (format binary)`,
+            ))
+              rows.push(chunk as Buffer);
+            tables.push({ table, rows });
+          }
           stage('snapshot rows read');
-          return { rows, counts, timings };
+          return { tables, counts, timings };
         } finally {
           untie();
         }
@@ -139,15 +164,22 @@ export async function computeSnapshotsInSession(
   );
 }
 
-/** Copies a snapshot session's rows into `kpi_snapshots` on `client` (the computation's transaction). */
-export async function copySnapshotRows(client: CopyClient, rows: readonly Buffer[]): Promise<number> {
-  const copy = openCopyIn(client, `copy kpi_snapshots (${SNAPSHOT_COLUMNS}) from stdin with (format binary)`);
-  const finished = new Promise<void>((resolve, reject) => {
-    copy.once('finish', resolve);
-    copy.once('error', reject);
-  });
-  for (const chunk of rows) if (!copy.write(chunk)) await new Promise((r) => copy.once('drain', r));
-  copy.end();
-  await finished;
-  return copy.rowCount;
+/** Copies a session's rows into their tables on `client` (the computation's transaction); rows copied. */
+export async function copyHandedOverRows(
+  client: CopyClient,
+  tables: readonly HandedOverRows[],
+): Promise<number> {
+  let copied = 0;
+  for (const { table, rows } of tables) {
+    const copy = openCopyIn(client, `copy ${table} from stdin with (format binary)`);
+    const finished = new Promise<void>((resolve, reject) => {
+      copy.once('finish', resolve);
+      copy.once('error', reject);
+    });
+    for (const chunk of rows) if (!copy.write(chunk)) await new Promise((r) => copy.once('drain', r));
+    copy.end();
+    await finished;
+    copied += copy.rowCount;
+  }
+  return copied;
 }
