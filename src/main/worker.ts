@@ -5,7 +5,7 @@ import { createRedis } from '../platform/queue/connection';
 import { jobNamesOfQueue, jobRegistry, QUEUE_NAMES } from '../platform/queue/jobs';
 import type { QueueName } from '../platform/queue/jobs';
 import { startWorkers } from '../platform/queue/worker-runner';
-import type { JobHandlers, WorkerGroup } from '../platform/queue/worker-runner';
+import type { JobHandler, JobHandlers, WorkerGroup } from '../platform/queue/worker-runner';
 
 /**
  * Every job's handler, registered from the services the context built (src/context.ts).
@@ -16,9 +16,31 @@ export function createJobHandlers(ctx: AppContext): JobHandlers {
     health: (payload) =>
       Promise.resolve({ ok: true, requestedAt: payload.requestedAt, answeredAt: new Date().toISOString() }),
     'install.purge-due': async () => ({ purged: await ctx.purge.purgeDue(new Date()) }),
-    'kpi.compute': createKpiComputeHandler(ctx.kpi, ctx.producer),
+    'kpi.compute': warmReportsAfter(createKpiComputeHandler(ctx.kpi, ctx.producer), ctx),
     'writeback.run': createWritebackHandler(ctx.writeback),
     ...ctx.syncJobs,
+  };
+}
+
+/**
+ * After a KPI run, the portal's default report views are drawn once and their charts shared
+ * (`warmDefaultViews`), so the first page view after a run does not draw them (ECharts takes
+ * 50–200 ms a chart on a busy machine). Best effort: a failure is logged and the run stands.
+ */
+function warmReportsAfter(handler: JobHandler<'kpi.compute'>, ctx: AppContext): JobHandler<'kpi.compute'> {
+  return async (payload, job, signal) => {
+    const result = await handler(payload, job, signal);
+    const started = Date.now();
+    try {
+      const charts = await ctx.reports.warmDefaultViews(payload.portalId);
+      ctx.logger.debug(
+        { portalId: payload.portalId, charts, ms: Date.now() - started },
+        'report charts warmed',
+      );
+    } catch (err) {
+      ctx.logger.warn({ err, portalId: payload.portalId }, 'could not warm the report charts');
+    }
+    return result;
   };
 }
 

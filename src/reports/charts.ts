@@ -46,10 +46,28 @@ export function clearChartCache(): void {
   cache.clear();
 }
 
-export function renderChartSvg(spec: ChartSpec, size = { width: 640, height: 280 }): string {
-  const key = createHash('sha1')
+const DEFAULT_SIZE = { width: 640, height: 280 };
+
+/** The cache key of a chart: a hash of its spec (data included) and size. */
+export function chartKey(spec: ChartSpec, size = DEFAULT_SIZE): string {
+  return createHash('sha1')
     .update(JSON.stringify([spec, size]))
     .digest('base64');
+}
+
+/** A chart already drawn in this process, by its key. */
+export function cachedChart(key: string): string | undefined {
+  return cache.get(key);
+}
+
+/** Keeps a chart drawn elsewhere (another process, shared through Redis) under its key. */
+export function rememberChart(key: string, svg: string): void {
+  cache.set(key, svg);
+  if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+}
+
+export function renderChartSvg(spec: ChartSpec, size = DEFAULT_SIZE): string {
+  const key = chartKey(spec, size);
   const hit = cache.get(key);
   if (hit !== undefined) {
     cache.delete(key);
@@ -57,8 +75,7 @@ export function renderChartSvg(spec: ChartSpec, size = { width: 640, height: 280
     return hit;
   }
   const svg = renderUncached(spec, size);
-  cache.set(key, svg);
-  if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  rememberChart(key, svg);
   return svg;
 }
 

@@ -273,6 +273,7 @@ export function createReportsRouter(deps: ReportsRouterDeps): Router {
           (e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '',
         ),
       ).toString();
+      await deps.reports.prefetchCharts(built);
       const html = renderViewPage(built, params.data, query);
       res.setHeader('Server-Timing', `view;dur=${(performance.now() - started).toFixed(1)}`);
       sendPage(res, 200, html);

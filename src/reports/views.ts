@@ -1100,10 +1100,10 @@ async function lifecycle(db: Executor, ctx: ReportContext): Promise<Section[]> {
       chart: {
         type: 'bar',
         horizontal: true,
-        title: 'Stage-to-stage conversion rate',
+        title: 'Conversion rate from each stage to the next',
         format: 'rate',
-        categories: pairRows.map((r) => `${String(r[0]!.v)} → ${String(r[1]!.v)}`),
-        series: [{ name: 'Conversion rate', values: pairRows.map((r) => num(r[2])) }],
+        categories: pairRows.map((r) => String(r[0]!.v)),
+        series: [{ name: 'Conversion rate', values: pairRows.map((r) => num(r[4])) }],
       },
       tables: [
         {

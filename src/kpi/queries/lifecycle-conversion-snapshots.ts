@@ -4,25 +4,24 @@ import type { RawBuilder } from 'kysely';
 import type { Executor } from '../../db';
 import { DEFAULT_LIFECYCLE_ORDER } from '../models/metrics';
 import type { SnapshotQueryContext } from './snapshot-queries';
-import { periodsRelation } from './snapshot-periods';
 
 /** Stored KPI names (kpi_snapshots.kpi); breakdown `stage`, value = the `from` stage, `to` in inputs. */
 export const LIFECYCLE_CONVERSION_RATE = 'lifecycle_conversion_rate';
 export const LIFECYCLE_MEDIAN_DAYS = 'lifecycle_median_days_between';
 
 /**
- * `lifecycle_entries(contact_id, from_rank, from_at, to_at)`: per live contact (one of
- * `kpi_tmp_contact_base`, or `contacts` when `contacts` says so) and each consecutive pair of the
- * portal's lifecycle order (ranks 1-based, `from_rank` < length), when it entered stage `from_rank`
- * and when it entered the next one (null: not yet), with the skip rule of
- * `computeLifecycleEntries`: entering stage k enters every stage ≤ k, so a stage's entry is the
- * first history event at or before `asOf` in it or any later stage of the order. Stages outside
- * the order (`other`) and cleared values imply nothing. Without any history a contact is taken to
- * have held its current stage since createdate. Rows only for stages the contact entered.
+ * `lifecycle_entries(contact_id, from_rank, from_at, to_at)`: per live contact of `contacts` and
+ * each consecutive pair of the portal's lifecycle order (ranks 1-based, `from_rank` < length),
+ * when it entered stage `from_rank` and when it entered the next one (null: not yet), with the
+ * skip rule of `computeLifecycleEntries`: entering stage k enters every stage ≤ k, so the entry of
+ * rank r is the first history event at or before `asOf` in rank r or any later rank. Stages
+ * outside the order (`other`) and cleared values imply nothing. Without any history a contact is
+ * taken to have held its current stage since createdate. Rows only for stages the contact entered.
  *
- * Set-based: one pass over the history grouped by (contact, rank); the entry of rank r is the
- * minimum over ranks ≥ r (a suffix minimum), and the ranks between two ranks the contact
- * actually held share the entry of the upper one (skipped stages: 0 days between them).
+ * Set-based and sort-free: one aggregation of the contacts' events computes every rank's entry at
+ * once (`min(at) filter (where rank >= r)`, one per rank of the order, into an array), then each
+ * contact's array is unnested into its pairs. A small `contacts` relation reads only its
+ * contacts' history (the primary key's index).
  */
 export function lifecycleEntriesCte(q: {
   readonly portalId: number;
@@ -30,37 +29,44 @@ export function lifecycleEntriesCte(q: {
   readonly asOf: Date;
   /** A relation `(contact_id, created_at, lifecycle_stage)` of the live contacts. */
   readonly contacts: RawBuilder<unknown>;
+  /**
+   * Only contacts with an entry (into a stage that has a next one) at or after this instant: a
+   * stage's entry is never earlier than the one before it, so the latest is the greatest.
+   */
+  readonly since?: Date;
 }): RawBuilder<unknown> {
   const order = [...q.order];
-  const p = q.portalId;
+  const n = order.length;
   const asOf = q.asOf.toISOString();
+  const entries = sql.join(
+    Array.from({ length: n }, (_, i) => sql`min(at) filter (where rk >= ${sql.lit(i + 1)})`),
+  );
   return sql`live as (${q.contacts}),
-  first_in_rank as (
-    select h.contact_id, array_position(${order}::text[], h.stage) as rk, min(h.changed_at) as at
-    from contact_lifecycle_history h join live c on c.contact_id = h.contact_id
-    where h.portal_id = ${p} and h.changed_at <= ${asOf}::timestamptz and h.stage = any(${order}::text[])
-    group by 1, 2
-    union all
-    select c.contact_id, array_position(${order}::text[], c.lifecycle_stage), c.created_at
+  ranked_events as (
+    -- A contact without any history: one event, its current stage at createdate.
+    select c.contact_id, coalesce(h.changed_at, c.created_at) as at,
+      case when h.contact_id is null then
+          case when c.created_at <= ${asOf}::timestamptz then array_position(${order}::text[], c.lifecycle_stage) end
+        when h.changed_at <= ${asOf}::timestamptz then array_position(${order}::text[], h.stage) end as rk
     from live c
-    where c.lifecycle_stage = any(${order}::text[]) and c.created_at <= ${asOf}::timestamptz
-      and not exists (select 1 from contact_lifecycle_history h where h.portal_id = ${p} and h.contact_id = c.contact_id)
+    left join contact_lifecycle_history h on h.portal_id = ${q.portalId} and h.contact_id = c.contact_id
   ),
-  reached as (
-    select contact_id, rk,
-      min(at) over (partition by contact_id order by rk desc rows between unbounded preceding and current row) as entered_at
-    from first_in_rank
+  contact_entries as (
+    select contact_id, array[${entries}] as e from ranked_events group by contact_id
   ),
-  spans as (
-    select contact_id, rk, entered_at,
-      coalesce(lag(rk) over w, 0) as prev_rk, lead(entered_at) over w as next_entered
-    from reached window w as (partition by contact_id order by rk)
-  ),
+  ${
+    q.since === undefined
+      ? sql`entered as (select * from contact_entries),`
+      : sql`entered as (
+    select * from contact_entries
+    where greatest(${sql.join(Array.from({ length: n - 1 }, (_, i) => sql`e[${sql.lit(i + 1)}]`))}) >= ${q.since.toISOString()}::timestamptz
+  ),`
+  }
   lifecycle_entries as (
-    select s.contact_id, r as from_rank, s.entered_at as from_at,
-      case when r < s.rk then s.entered_at else s.next_entered end as to_at
-    from spans s cross join generate_series(s.prev_rk + 1, s.rk) as r
-    where r < ${order.length}::int
+    select ce.contact_id, x.from_rank::int as from_rank, x.from_at, x.to_at
+    from entered ce
+    cross join lateral unnest(ce.e[1:${sql.lit(n - 1)}], ce.e[2:${sql.lit(n)}]) with ordinality as x(from_at, to_at, from_rank)
+    where x.from_at is not null
   )`;
 }
 
@@ -72,8 +78,14 @@ export function lifecycleEntriesCte(q: {
  * entered <from> in period"), `lifecycle_median_days_between` = median days from entering `from`
  * to entering `to` over the converted (null when none converted). Needs the contact facts.
  *
- * Periods of one unit are contiguous, so each entry is binned per unit with `width_bucket` on
- * the unit's sorted starts (an equality join), not compared with every period.
+ * Cheap at a million contacts because entries are never compared with every period and only a
+ * few of them are sorted:
+ * - the bounds of every stored period cut time into slices (`width_bucket`), each period is a
+ *   run of consecutive slices, and a slice belongs to at most one period per unit
+ *   (`slice_periods`, built here), so entries are counted per slice and pair, then summed;
+ * - the median is the order statistic at (n − 1) / 2 (`percentile_cont`'s interpolation between
+ *   the two middle values): skips are exactly 0 days and are only counted, so only the positive
+ *   durations are ranked per period, and the one or two middle ones picked.
  */
 export async function insertLifecycleConversionSnapshots(
   db: Executor,
@@ -81,32 +93,70 @@ export async function insertLifecycleConversionSnapshots(
 ): Promise<number> {
   const p = q.settings.portalId;
   const order = [...q.settings.lifecycleOrder];
-  if (order.length < 2) return 0;
+  if (order.length < 2 || q.periods.length === 0) return 0;
+  const bounds = [...new Set(q.periods.flatMap((x) => [x.period.start, x.period.end]))].sort((a, b) => a - b);
+  // Slice i (1-based, as width_bucket numbers them) is [bounds[i − 1], bounds[i]).
+  const sliceOf = (t: number) => bounds.indexOf(t) + 1;
+  const slicePeriods = q.periods.flatMap((x, pid) => {
+    const out: { slice: number; pid: number }[] = [];
+    for (let s = sliceOf(x.period.start); s < sliceOf(x.period.end); s++)
+      out.push({ slice: s, pid: pid + 1 });
+    return out;
+  });
+  const iso = (t: number) => new Date(t).toISOString();
   const result = await sql`
-  with periods as (${periodsRelation(q.periods)}),
-  units as (
-    select unit, array_agg(start_at order by start_at) as starts, min(start_at) as first_start
-    from periods group by unit
+  with periods as (
+    select * from unnest(${q.periods.map((x) => x.unit)}::text[], ${q.periods.map((x) => x.period.label)}::text[],
+      ${q.periods.map((x) => iso(x.period.start))}::timestamptz[], ${q.periods.map((x) => iso(x.period.end))}::timestamptz[])
+      with ordinality as p(unit, label, start_at, end_at, pid)
+  ),
+  slice_periods as (
+    select * from unnest(${slicePeriods.map((x) => x.slice)}::int[], ${slicePeriods.map((x) => x.pid)}::int[])
+      as s(slice, pid)
   ),
   ${lifecycleEntriesCte({
     portalId: p,
     order,
     asOf: new Date(q.now),
     contacts: sql`select contact_id, created_at, lifecycle_stage from kpi_tmp_contact_base`,
+    since: new Date(bounds[0]!),
   })},
-  in_window as (
-    select * from lifecycle_entries where from_at >= (select min(start_at) from periods)
+  in_window as materialized (
+    select e.from_rank, width_bucket(e.from_at, ${bounds.map(iso)}::timestamptz[]) as slice,
+      extract(epoch from e.to_at - e.from_at)::float8 / 86400 as days
+    from lifecycle_entries e
+    where e.from_at >= ${iso(bounds[0]!)}::timestamptz and e.from_at < ${iso(bounds[bounds.length - 1]!)}::timestamptz
   ),
-  binned as (
-    select u.unit, u.starts[width_bucket(e.from_at, u.starts)] as start_at, e.from_rank, e.from_at, e.to_at
-    from in_window e join units u on e.from_at >= u.first_start
+  slice_counts as (
+    select slice, from_rank, count(*) as cohort, count(days) as converted,
+      count(*) filter (where days = 0) as zeros
+    from in_window group by slice, from_rank
   ),
-  agg as (
-    select b.unit, b.start_at, b.from_rank, count(*) as cohort, count(b.to_at) as converted,
-      percentile_cont(0.5) within group (order by extract(epoch from b.to_at - b.from_at) / 86400)
-        filter (where b.to_at is not null) as median_days
-    from binned b join periods pe on pe.unit = b.unit and pe.start_at = b.start_at and b.from_at < pe.end_at
-    group by 1, 2, 3
+  counts as (
+    select sp.pid, c.from_rank, sum(c.cohort) as cohort, sum(c.converted) as converted, sum(c.zeros) as zeros
+    from slice_counts c join slice_periods sp on sp.slice = c.slice
+    group by sp.pid, c.from_rank
+  ),
+  middle as (
+    -- 0-based positions of the middle value(s) among the converted sorted ascending, zeros first.
+    select pid, from_rank, zeros, (converted - 1) / 2.0 as h,
+      floor((converted - 1) / 2.0)::bigint as lo, ceil((converted - 1) / 2.0)::bigint as hi
+    from counts where converted > 0
+  ),
+  ranked as (
+    select sp.pid, w.from_rank, w.days,
+      row_number() over (partition by sp.pid, w.from_rank order by w.days) - 1 as pos
+    from in_window w join slice_periods sp on sp.slice = w.slice
+    where w.days > 0
+  ),
+  medians as (
+    select m.pid, m.from_rank,
+      coalesce(max(r.days) filter (where r.pos = m.lo - m.zeros), 0) as v_lo,
+      coalesce(max(r.days) filter (where r.pos = m.hi - m.zeros), 0) as v_hi,
+      m.h - m.lo as frac
+    from middle m
+    left join ranked r on r.pid = m.pid and r.from_rank = m.from_rank and r.pos in (m.lo - m.zeros, m.hi - m.zeros)
+    group by m.pid, m.from_rank, m.h, m.lo
   ),
   pairs as (
     select r as from_rank, (${order}::text[])[r] as from_stage, (${order}::text[])[r + 1] as to_stage
@@ -118,15 +168,16 @@ export async function insertLifecycleConversionSnapshots(
     x.value, case when x.value is null then x.reason end, x.inputs, ${q.runId}::bigint
   from periods pe
   cross join pairs pr
-  left join agg a on a.unit = pe.unit and a.start_at = pe.start_at and a.from_rank = pr.from_rank
+  left join counts c on c.pid = pe.pid and c.from_rank = pr.from_rank
+  left join medians md on md.pid = pe.pid and md.from_rank = pr.from_rank
   cross join lateral (values
-    (${LIFECYCLE_CONVERSION_RATE}, a.converted::numeric / nullif(a.cohort, 0),
+    (${LIFECYCLE_CONVERSION_RATE}, c.converted::numeric / nullif(c.cohort, 0),
       'no contact entered ' || pr.from_stage || ' in period',
-      jsonb_build_object('to', pr.to_stage, 'count', coalesce(a.converted, 0), 'of', coalesce(a.cohort, 0))),
-    (${LIFECYCLE_MEDIAN_DAYS}, a.median_days::numeric,
-      case when coalesce(a.cohort, 0) = 0 then 'no contact entered ' || pr.from_stage || ' in period'
+      jsonb_build_object('to', pr.to_stage, 'count', coalesce(c.converted, 0), 'of', coalesce(c.cohort, 0))),
+    (${LIFECYCLE_MEDIAN_DAYS}, (md.v_lo + md.frac * (md.v_hi - md.v_lo))::numeric,
+      case when coalesce(c.cohort, 0) = 0 then 'no contact entered ' || pr.from_stage || ' in period'
         else 'no contact went from ' || pr.from_stage || ' to ' || pr.to_stage end,
-      jsonb_build_object('to', pr.to_stage, 'count', coalesce(a.converted, 0)))
+      jsonb_build_object('to', pr.to_stage, 'count', coalesce(c.converted, 0)))
   ) as x(kpi, value, reason, inputs)`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }

@@ -42,7 +42,7 @@ function lcg(seed: number) {
 }
 
 /**
- * 300 contacts over ~450 days: histories that climb with skips, fall back, are cleared, move to
+ * 300 contacts over ~700 days (some entirely before the oldest stored period): histories that climb with skips, fall back, are cleared, move to
  * `other`, follow within a second, continue after "now"; contacts without history (with and
  * without a current stage); archived contacts with history.
  */
@@ -50,7 +50,7 @@ function buildPortal(): SeedPortal {
   const rnd = lcg(42);
   const contacts = Array.from({ length: 300 }, (_, i) => ({
     id: i + 1,
-    createdAt: NOW - Math.floor(rnd() * 450 * DAY),
+    createdAt: NOW - Math.floor(rnd() * 700 * DAY),
     source: null,
     lifecycleStage: i % 7 === 0 ? null : STAGES[Math.floor(rnd() * STAGES.length)]!,
     archived: i % 29 === 5,

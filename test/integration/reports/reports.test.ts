@@ -7,6 +7,8 @@ import { runCommand } from '../../../src/main/cli';
 import { runtimeOf } from '../../../src/main/commands/command';
 import { reportLinkCommand } from '../../../src/main/commands/report-link';
 import { createReportAccess } from '../../../src/reports/access';
+import { cachedChart, chartKey, clearChartCache } from '../../../src/reports/charts';
+import { VIEWS } from '../../../src/reports/views';
 import { parseCsv } from '../../helpers/csv';
 import { hubspotSignedHeaders } from '../../helpers/hubspot-signing';
 import { createTestContext, silentLogger } from '../../helpers/test-context';
@@ -422,6 +424,29 @@ describe('figures and records', () => {
     expect(rows[0]![0]).toBe('Period');
     const latest = rows[rows.length - 1]!;
     expect(latest[4]).toBe('1500');
+  });
+});
+
+describe('charts drawn after a KPI run', () => {
+  test("the worker's warming shares each default view's charts: a process that has drawn none gets them all", async () => {
+    const charts = async (portalId: number) => {
+      const keys: string[] = [];
+      for (const name of VIEWS) {
+        const view = await ctx.reports.buildView(portalId, name, {});
+        keys.push(...view.sections.flatMap((s) => (s.chart ? [chartKey(s.chart)] : [])));
+        clearChartCache();
+        await ctx.reports.prefetchCharts(view);
+        keys.push(
+          ...view.sections.flatMap((s) => (s.chart && cachedChart(chartKey(s.chart)) ? ['hit'] : [])),
+        );
+      }
+      return { charts: keys.filter((k) => k !== 'hit').length, hits: keys.filter((k) => k === 'hit').length };
+    };
+    clearChartCache();
+    expect((await charts(22)).hits).toBe(0);
+    const shared = await ctx.reports.warmDefaultViews(22);
+    expect(shared).toBeGreaterThan(5);
+    expect(await charts(22)).toEqual({ charts: shared, hits: shared });
   });
 });
 
