@@ -9,8 +9,9 @@ import type { AppManifest } from './manifest';
  * app-manifest.json: hsproject.json, src/app/app-hsmeta.json, the webhooks, card, settings and
  * pages *-hsmeta.json files, each extension folder's package.json, and in each extension folder a
  * `generated/` folder with the backend's base URL (what hubspot.fetch calls; the same URL is in
- * permittedUrls.fetch) and a verbatim copy of the API contract it reads: src/cards/card.schemas.ts
- * for the cards and settings, src/reports/report.schemas.ts for the app pages.
+ * permittedUrls.fetch), the backend client (hubspot-project/shared/backend-client.ts) and a
+ * verbatim copy of the API contract it reads: src/cards/card.schemas.ts for the cards and
+ * settings, src/reports/report.schemas.ts for the app pages.
  * The React components, their tests and the toolchain (hubspot-project/package.json) are written
  * by hand. Generated files are committed; a test regenerates them and fails on any difference,
  * or on a generated-looking file the manifest no longer produces.
@@ -21,6 +22,8 @@ export const HUBSPOT_PROJECT_DIR = 'hubspot-project';
 export const CARD_CONTRACT_SOURCE = 'src/cards/card.schemas.ts';
 /** The contract between the reports' JSON API and the app pages, relative to the repo root. */
 export const REPORT_CONTRACT_SOURCE = 'src/reports/report.schemas.ts';
+/** The extensions' backend client (hand-written, outside the uploaded srcDir), relative to the repo root. */
+export const EXTENSION_CLIENT_SOURCE = `${HUBSPOT_PROJECT_DIR}/shared/backend-client.ts`;
 
 export type ProjectFiles = Map<string, string>;
 
@@ -39,6 +42,10 @@ export function loadCardContract(repoRoot: string): string {
 
 export function loadReportContract(repoRoot: string): string {
   return readFileSync(path.join(repoRoot, REPORT_CONTRACT_SOURCE), 'utf8');
+}
+
+export function loadExtensionClient(repoRoot: string): string {
+  return readFileSync(path.join(repoRoot, EXTENSION_CLIENT_SOURCE), 'utf8');
 }
 
 function backendModule(base: string): string {
@@ -60,6 +67,7 @@ export function renderHubSpotProject(
   backendBaseUrl: string,
   cardContract: string = loadCardContract(path.dirname(findManifestPath())),
   reportContract: string = loadReportContract(path.dirname(findManifestPath())),
+  extensionClient: string = loadExtensionClient(path.dirname(findManifestPath())),
 ): ProjectFiles {
   const base = backendBaseUrl.replace(/\/+$/, '');
   const files: ProjectFiles = new Map();
@@ -157,11 +165,15 @@ export function renderHubSpotProject(
       }),
     );
     files.set(`src/app/${folder}/generated/backend.ts`, backendModule(base));
+    files.set(
+      `src/app/${folder}/generated/client.ts`,
+      `${GENERATED_NOTE} Source: ${EXTENSION_CLIENT_SOURCE}.\n${extensionClient}`,
+    );
     files.set(`src/app/${folder}/generated/${file}`, `${GENERATED_NOTE} Source: ${source}.\n${contract}`);
   }
   files.set(
     'README.md',
-    `# ${manifest.name}: HubSpot developer project\n\nThe \`*-hsmeta.json\` files, the extension folders' \`package.json\` and their \`generated/\` folders are\ngenerated from \`app-manifest.json\` by \`npx kpi-bridge hubspot-project\`; do not edit them by hand (a test\nfails when they differ from what the generator writes). The \`.tsx\` components and their tests are written\nby hand; \`npm ci && npm run check\` in this folder type-checks and tests them. Upload with\n\`hs project upload\` from this folder. Backend: ${base}\n`,
+    `# ${manifest.name}: HubSpot developer project\n\nThe \`*-hsmeta.json\` files, the extension folders' \`package.json\` and their \`generated/\` folders are\ngenerated from \`app-manifest.json\` by \`npx kpi-bridge hubspot-project\`; do not edit them by hand (a test\nfails when they differ from what the generator writes). The \`.tsx\` components, their tests and\n\`shared/backend-client.ts\` (copied into every extension as \`generated/client.ts\`) are written by hand; \`npm ci && npm run check\` in this folder type-checks and tests them. Upload with\n\`hs project upload\` from this folder. Backend: ${base}\n`,
   );
   return files;
 }

@@ -406,7 +406,14 @@ export async function runAttributionPass(
     writer.writeInt8(id);
     writer.writeTimestampMs(convertedAt);
     writer.writeFloat8(wide.value);
-    writer.writeTextArray(rows, (i) => (n === 0 ? emptyId : store.id(from + i)));
+    if (n === 0) writer.writeTextArray(1, () => emptyId);
+    else
+      writer.writeTextArrayFrom(
+        n,
+        store.ids,
+        (i) => store.idStart[from + i]!,
+        (i) => store.idStart[from + i]! + store.idLength[from + i]!,
+      );
     writer.writeTextArray(rows, (i) => channels.bytes[n === 0 ? noTouch : store.channel[from + i]!]!);
     writer.writeFloat8Matrix(MODEL_COUNT, rows, (m, i) => wide.credits[m]![i]!);
     writer.writeInt8(args.runId);

@@ -5,35 +5,19 @@ import type { Database, Executor } from '../db';
 import { cancelOnAbort } from '../platform/db/cancel-on-abort';
 import { withRawTransaction } from '../platform/db/database';
 import type { PeriodTotalRow } from './attribution-periods';
-import type { ChannelTotal } from './attribution-pass';
+import type { AttributionPassResult, ChannelTotal } from './attribution-pass';
 import { runAttributionPass } from './attribution-pass';
 import { BinaryCopyWriter, openCopyIn } from './queries/pg-copy';
 import type { CopyClient } from './queries/pg-copy';
-import { insertVelocityChangeSnapshots } from './queries/change-snapshots';
-import { insertClvSnapshots } from './queries/clv-snapshots';
 import { createContactFactsTable } from './queries/contact-facts';
 import { insertDaysToDealSnapshots } from './queries/days-to-deal-snapshots';
 import { createDealFactsTables } from './queries/deal-facts';
-import { insertLifecycleConversionSnapshots } from './queries/lifecycle-conversion-snapshots';
-import { insertFunnelSnapshots } from './queries/funnel-snapshots';
-import {
-  insertPeriodEndLifecycleSnapshots,
-  insertPeriodEndOpenPipelineSnapshots,
-} from './queries/period-end-snapshots';
 import { loadKpiSettings } from './queries/portal-settings';
 import type { KpiSettings } from './queries/portal-settings';
 import { insertContactRows, insertDealRows } from './queries/record-rows';
 import { listSnapshotPeriods, TRAILING_90D } from './queries/snapshot-periods';
-import { insertBrandSnapshots } from './queries/brand-snapshots';
-import { insertSpeedToLeadSnapshots } from './queries/speed-to-lead-snapshots';
-import {
-  insertContactSnapshots,
-  insertLifecycleSnapshots,
-  insertOpenPipelineSnapshots,
-  insertRevenueSnapshots,
-  insertTrafficAndMeetingSnapshots,
-  insertVelocitySnapshots,
-} from './queries/snapshot-queries';
+import { computeSnapshotsInSession, copySnapshotRows } from './snapshot-session';
+import type { SnapshotSessionResult } from './snapshot-session';
 
 export interface KpiProgress {
   readonly stage: string;
@@ -109,6 +93,8 @@ export function createKpiService(deps: KpiServiceDeps) {
       .executeTakeFirstOrThrow();
     const runId = Number(run.run_id);
     const timings: Record<string, number> = {};
+    // Stages of the snapshot session, which overlap this transaction's own (not in the sum below).
+    const concurrent: Record<string, number> = {};
     const counts: Record<string, number> = {};
     log.info({ portalId, runId }, 'kpi computation started');
     let untie = () => {};
@@ -141,47 +127,55 @@ export function createKpiService(deps: KpiServiceDeps) {
           await trx.deleteFrom(table).where('portal_id', '=', portalId).execute();
         stage('delete previous results');
         const settings = await loadKpiSettings(trx, portalId);
-        counts.deals = await createDealFactsTables(trx, settings);
-        stage('deal facts');
-        counts.contacts = await createContactFactsTable(trx, settings, now);
-        stage('contact facts');
         const periods = listSnapshotPeriods(now, settings.timeZone);
         const q = { settings, periods, runId, now };
-        counts.velocityRows = await insertVelocitySnapshots(trx, q);
-        stage('velocity snapshots');
-        counts.velocityChangeRows = await insertVelocityChangeSnapshots(trx, q);
-        stage('velocity changes');
-        counts.revenueRows = await insertRevenueSnapshots(trx, q);
-        counts.contactRows = await insertContactSnapshots(trx, q);
-        counts.funnelRows = await insertFunnelSnapshots(trx, q);
-        counts.speedToLeadRows = await insertSpeedToLeadSnapshots(trx, q);
-        counts.clvRows = await insertClvSnapshots(trx, q);
-        counts.openPipelineRows = await insertOpenPipelineSnapshots(trx, q);
-        counts.lifecycleRows = await insertLifecycleSnapshots(trx, q);
-        counts.trafficRows = await insertTrafficAndMeetingSnapshots(trx, q);
-        counts.brandRows = await insertBrandSnapshots(trx, q);
-        stage('other snapshots');
-        counts.periodEndOpenPipelineRows = await insertPeriodEndOpenPipelineSnapshots(trx, q);
-        counts.periodEndLifecycleRows = await insertPeriodEndLifecycleSnapshots(trx, q);
-        stage('period-end snapshots');
-        counts.lifecycleConversionRows = await insertLifecycleConversionSnapshots(trx, q);
-        stage('lifecycle conversion');
-        const pass = await runAttributionPass(
-          { db: trx, client },
-          {
-            portalId,
-            runId,
-            periods,
-            signal: options.signal,
-            onProgress: (done, total) => options.onProgress?.({ stage: 'attribution credits', done, total }),
-          },
-        );
-        Object.assign(counts, pass.counts);
-        stageStart += Object.values(pass.timings).reduce((a, b) => a + b, 0);
-        Object.assign(timings, pass.timings);
-        stage('channel totals');
+        // The snapshot statements run beside the attribution, on a second connection that sees
+        // what this transaction sees now (snapshot-session.ts); their rows are copied in below.
+        const { rows: exported } = await sql<{ id: string }>`select pg_export_snapshot() as id`.execute(trx);
+        const sessionStop = new AbortController();
+        const stopSession = () => sessionStop.abort();
+        options.signal?.addEventListener('abort', stopSession, { once: true });
+        const session = computeSnapshotsInSession(deps.db, exported[0]!.id, q, now, sessionStop.signal);
+        // Awaited below; until then a failure must not count as unhandled.
+        session.catch(() => undefined);
+        let snapshots: SnapshotSessionResult;
+        let pass: AttributionPassResult;
+        try {
+          counts.deals = await createDealFactsTables(trx, settings);
+          stage('deal facts');
+          counts.contacts = await createContactFactsTable(trx, settings, now);
+          stage('contact facts');
+          pass = await runAttributionPass(
+            { db: trx, client },
+            {
+              portalId,
+              runId,
+              periods,
+              signal: options.signal,
+              onProgress: (done, total) =>
+                options.onProgress?.({ stage: 'attribution credits', done, total }),
+            },
+          );
+          Object.assign(counts, pass.counts);
+          stageStart += Object.values(pass.timings).reduce((a, b) => a + b, 0);
+          Object.assign(timings, pass.timings);
+          snapshots = await session;
+          stage('wait for snapshots');
+        } catch (err) {
+          // Stop the session and let it end before this transaction rolls back and the pool closes.
+          sessionStop.abort();
+          await session.catch(() => undefined);
+          throw err;
+        } finally {
+          options.signal?.removeEventListener('abort', stopSession);
+        }
+        Object.assign(counts, snapshots.counts);
+        Object.assign(concurrent, snapshots.timings);
+        counts.snapshotRows = await copySnapshotRows(client, snapshots.rows);
+        stage('snapshot rows');
         counts.channelTotalRows = await insertChannelTotals(trx, portalId, runId, pass.channelTotals);
         counts.attributionPeriodRows = await insertPeriodTotals(client, portalId, runId, pass.periodTotals);
+        stage('channel totals');
         const trailing = periods.find((p) => p.unit === TRAILING_90D)!.period;
         counts.dealRows = await insertDealRows(trx, { settings, runId, now, trailingStart: trailing.start });
         stage('deal rows');
@@ -195,7 +189,7 @@ export function createKpiService(deps: KpiServiceDeps) {
             status: 'succeeded',
             finished_at: new Date(),
             counts: JSON.stringify(counts),
-            timings: JSON.stringify(timings),
+            timings: JSON.stringify({ ...timings, ...concurrent }),
           })
           .where('portal_id', '=', portalId)
           .where('run_id', '=', runId)
@@ -203,6 +197,7 @@ export function createKpiService(deps: KpiServiceDeps) {
       });
       untie();
       timings.commit = Date.now() - started - Object.values(timings).reduce((a, b) => a + b, 0);
+      Object.assign(timings, concurrent);
       log.info({ portalId, runId, ms: Date.now() - started }, 'kpi computation done');
       return { portalId, runId, asOf: now, timings, counts };
     } catch (caught) {

@@ -5,6 +5,14 @@ import type { ChartSpec, ValueFormat } from './charts';
 import { LIFECYCLE_CONVERSION_RATE, LIFECYCLE_MEDIAN_DAYS } from '../kpi';
 import type { DrillRef } from './drill';
 import {
+  CONVERSION_KIND_LABELS,
+  CONVERSION_KINDS,
+  CREDIT_MODEL_LABELS,
+  REPORT_VIEW_TITLES,
+  REPORT_VIEWS,
+} from './report.schemas';
+import type { ReportViewName } from './report.schemas';
+import {
   ALL,
   CREDIT_MODELS,
   findLatestRun,
@@ -27,42 +35,20 @@ import type { ChannelTotal, Figure, Option, PeriodRef, SnapshotRow } from './rep
  * pages render this to HTML and CSV; the app pages inside HubSpot get it as JSON.
  */
 
-export const VIEWS = ['overview', 'attribution', 'funnel', 'pipeline', 'lifecycle', 'speed-to-lead'] as const;
-export type ViewName = (typeof VIEWS)[number];
-export const VIEW_TITLES: Record<ViewName, string> = {
-  overview: 'Overview',
-  attribution: 'Attribution',
-  funnel: 'Funnel',
-  pipeline: 'Pipeline',
-  lifecycle: 'Lifecycle',
-  'speed-to-lead': 'Speed to lead',
-};
+// Names, titles and labels are the contract's (report.schemas.ts), which the app pages copy.
+export const VIEWS = REPORT_VIEWS;
+export type ViewName = ReportViewName;
+export const VIEW_TITLES = REPORT_VIEW_TITLES;
 
-const KINDS = ['revenue', 'deal_create', 'contact_create'] as const;
+const KINDS = CONVERSION_KINDS;
 type ConversionKind = (typeof KINDS)[number];
-const KIND_LABELS: Record<ConversionKind, string> = {
-  revenue: 'Revenue (deals won)',
-  deal_create: 'Deals created',
-  contact_create: 'Contacts created',
-};
+const KIND_LABELS = CONVERSION_KIND_LABELS;
 const DEFAULT_MODEL: Record<ConversionKind, (typeof CREDIT_MODELS)[number]> = {
   revenue: 'w_shaped',
   deal_create: 'w_shaped',
   contact_create: 'u_shaped',
 };
-export const MODEL_LABELS: Record<string, string> = {
-  first_touch: 'First touch',
-  last_touch: 'Last touch',
-  linear: 'Linear',
-  u_shaped: 'U-shaped',
-  w_shaped: 'W-shaped',
-  full_path: 'Full path',
-  time_decay: 'Time decay',
-  j_shaped: 'J-shaped',
-  inverse_j: 'Inverse J',
-  markov: 'Data-driven (Markov)',
-  shapley: 'Data-driven (Shapley)',
-};
+export const MODEL_LABELS: Record<string, string> = CREDIT_MODEL_LABELS;
 
 // Forms send empty strings for "no choice".
 const optional = <T extends z.ZodType>(schema: T) =>

@@ -223,6 +223,9 @@ export class BinaryCopyReader {
  */
 export class BinaryCopyWriter {
   private buf: Buffer;
+  // Big-endian numbers go through a DataView over `buf`: Buffer's write methods check their
+  // arguments on every call, and int8 went through a BigInt (most of the writer's time).
+  private view: DataView;
   private pos = 0;
   private readonly chunkSize: number;
 
@@ -232,6 +235,7 @@ export class BinaryCopyWriter {
   ) {
     this.chunkSize = chunkSize;
     this.buf = Buffer.allocUnsafe(chunkSize);
+    this.view = viewOf(this.buf);
     SIGNATURE.copy(this.buf, 0);
     this.buf.writeInt32BE(0, 11);
     this.buf.writeInt32BE(0, 15);
@@ -243,38 +247,48 @@ export class BinaryCopyWriter {
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+    this.view = viewOf(next);
   }
 
   beginTuple(fields: number): void {
     this.reserve(2);
-    this.buf.writeInt16BE(fields, this.pos);
+    this.view.setInt16(this.pos, fields);
     this.pos += 2;
   }
 
   writeNull(): void {
     this.reserve(4);
-    this.buf.writeInt32BE(-1, this.pos);
+    this.view.setInt32(this.pos, -1);
     this.pos += 4;
   }
 
+  /** int8 from a safe integer (as Buffer.writeBigInt64BE(BigInt(value)) would write it). */
   writeInt8(value: number): void {
     this.reserve(12);
-    this.buf.writeInt32BE(8, this.pos);
-    this.buf.writeBigInt64BE(BigInt(value), this.pos + 4);
+    if (!Number.isSafeInteger(value)) {
+      this.buf.writeInt32BE(8, this.pos);
+      this.buf.writeBigInt64BE(BigInt(value), this.pos + 4);
+      this.pos += 12;
+      return;
+    }
+    const high = Math.floor(value / TWO_32);
+    this.view.setInt32(this.pos, 8);
+    this.view.setInt32(this.pos + 4, high);
+    this.view.setUint32(this.pos + 8, value - high * TWO_32);
     this.pos += 12;
   }
 
   writeInt4(value: number): void {
     this.reserve(8);
-    this.buf.writeInt32BE(4, this.pos);
-    this.buf.writeInt32BE(value, this.pos + 4);
+    this.view.setInt32(this.pos, 4);
+    this.view.setInt32(this.pos + 4, value);
     this.pos += 8;
   }
 
   writeFloat8(value: number): void {
     this.reserve(12);
-    this.buf.writeInt32BE(8, this.pos);
-    this.buf.writeDoubleBE(value, this.pos + 4);
+    this.view.setInt32(this.pos, 8);
+    this.view.setFloat64(this.pos + 4, value);
     this.pos += 12;
   }
 
@@ -308,6 +322,38 @@ export class BinaryCopyWriter {
     this.pos += 4 + value.length;
   }
 
+  /**
+   * text[] (one dimension) of `count` items, item i being the bytes [start(i), end(i)) of `arena`
+   * (raw UTF-8): no Buffer view per item.
+   */
+  writeTextArrayFrom(
+    count: number,
+    arena: Buffer,
+    start: (i: number) => number,
+    end: (i: number) => number,
+  ): void {
+    let bytes = 20;
+    for (let i = 0; i < count; i++) bytes += 4 + end(i) - start(i);
+    this.reserve(4 + bytes);
+    const v = this.view;
+    let p = this.pos;
+    v.setInt32(p, bytes);
+    v.setInt32(p + 4, 1);
+    v.setInt32(p + 8, 0);
+    v.setInt32(p + 12, TEXT_OID);
+    v.setInt32(p + 16, count);
+    v.setInt32(p + 20, 1);
+    p += 24;
+    for (let i = 0; i < count; i++) {
+      const from = start(i);
+      const to = end(i);
+      v.setInt32(p, to - from);
+      arena.copy(this.buf, p + 4, from, to);
+      p += 4 + to - from;
+    }
+    this.pos = p;
+  }
+
   /** text[] (one dimension) from `count` items produced by `item(i)` as raw UTF-8 bytes. */
   writeTextArray(count: number, item: (i: number) => Buffer): void {
     const header = 20 + 8;
@@ -328,21 +374,21 @@ export class BinaryCopyWriter {
   writeFloat8Matrix(rows: number, cols: number, value: (r: number, c: number) => number): void {
     const bytes = 28 + rows * cols * 12;
     this.reserve(4 + bytes);
-    const b = this.buf;
+    const v = this.view;
     let p = this.pos;
-    b.writeInt32BE(bytes, p);
-    b.writeInt32BE(2, p + 4);
-    b.writeInt32BE(0, p + 8);
-    b.writeInt32BE(FLOAT8_OID, p + 12);
-    b.writeInt32BE(rows, p + 16);
-    b.writeInt32BE(1, p + 20);
-    b.writeInt32BE(cols, p + 24);
-    b.writeInt32BE(1, p + 28);
+    v.setInt32(p, bytes);
+    v.setInt32(p + 4, 2);
+    v.setInt32(p + 8, 0);
+    v.setInt32(p + 12, FLOAT8_OID);
+    v.setInt32(p + 16, rows);
+    v.setInt32(p + 20, 1);
+    v.setInt32(p + 24, cols);
+    v.setInt32(p + 28, 1);
     p += 32;
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) {
-        b.writeInt32BE(8, p);
-        b.writeDoubleBE(value(r, c), p + 4);
+        v.setInt32(p, 8);
+        v.setFloat64(p + 4, value(r, c));
         p += 12;
       }
     }
@@ -358,6 +404,7 @@ export class BinaryCopyWriter {
     if (this.pos === 0) return;
     const chunk = this.buf.subarray(0, this.pos);
     this.buf = Buffer.allocUnsafe(this.chunkSize);
+    this.view = viewOf(this.buf);
     this.pos = 0;
     if (!this.stream.write(chunk)) await once(this.stream, 'drain');
   }
@@ -365,7 +412,7 @@ export class BinaryCopyWriter {
   /** Writes the trailer, ends the stream and waits until the server has taken every row. */
   async finish(): Promise<number> {
     this.reserve(2);
-    this.buf.writeInt16BE(-1, this.pos);
+    this.view.setInt16(this.pos, -1);
     this.pos += 2;
     await this.flush();
     const done = once(this.stream, 'finish');
@@ -373,4 +420,8 @@ export class BinaryCopyWriter {
     await done;
     return this.stream.rowCount;
   }
+}
+
+function viewOf(buf: Buffer): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 }

@@ -92,6 +92,40 @@ export async function withRawClient<DB, T>(
   }
 }
 
+/**
+ * Like withRawClient, but on a connection of its own, opened for `fn` and closed after it (same
+ * server, user and search_path as the pool): for work that runs beside a long transaction that
+ * holds a pooled connection, without taking the pool's other connections, which the rest of the
+ * process (cancelling a statement, for one) still needs.
+ */
+export async function withDedicatedClient<DB, T>(
+  db: Kysely<DB>,
+  fn: (session: { db: Kysely<DB>; client: pg.Client }) => Promise<T>,
+): Promise<T> {
+  const pool = pools.get(db);
+  if (!pool)
+    throw new Error(
+      'withDedicatedClient needs a Kysely made by createKysely (a root instance, not a transaction)',
+    );
+  const { connectionString, options, connectionTimeoutMillis } = pool.options;
+  const client = new pg.Client({
+    ...(connectionString === undefined ? {} : { connectionString }),
+    ...(options === undefined ? {} : { options }),
+    ...(connectionTimeoutMillis === undefined ? {} : { connectionTimeoutMillis }),
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  const session = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: singleClientPool(client), cursor: Cursor }),
+  });
+  try {
+    return await fn({ db: session, client });
+  } finally {
+    await session.destroy();
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** withRawClient around one transaction: `fn` gets the transaction and the raw client it runs on. */
 export function withRawTransaction<DB, T>(
   db: Kysely<DB>,
@@ -101,7 +135,7 @@ export function withRawTransaction<DB, T>(
 }
 
 /** A "pool" that always hands Kysely the same checked-out client, whose release is ours to do. */
-function singleClientPool(client: pg.PoolClient): PostgresPool {
+function singleClientPool(client: pg.PoolClient | pg.Client): PostgresPool {
   const lease: PostgresPoolClient = {
     query: client.query.bind(client),
     release: () => undefined,

@@ -227,7 +227,7 @@ describe('hubspot-project/', () => {
       );
   });
 
-  it('gives every extension the API contract verbatim, and the manifest routes are the contract’s', () => {
+  it('gives every extension the API contract and the backend client verbatim, and the manifest routes are the contract’s', () => {
     const contract = readFileSync(path.join(root, 'src/cards/card.schemas.ts'), 'utf8');
     const files = renderHubSpotProject(manifest, manifest.backend.defaultBaseUrl);
     for (const folder of ['cards', 'settings']) {
@@ -242,6 +242,12 @@ describe('hubspot-project/', () => {
     const copy = files.get('src/app/pages/generated/reports.ts') ?? '';
     expect(copy.slice(copy.indexOf('\n') + 1)).toBe(reports);
     expect(files.has('src/app/pages/generated/api.ts')).toBe(false);
+    // One backend client, copied into every extension folder (HubSpot builds each on its own).
+    const client = readFileSync(path.join(root, 'hubspot-project/shared/backend-client.ts'), 'utf8');
+    for (const folder of ['cards', 'settings', 'pages']) {
+      const copy = files.get(`src/app/${folder}/generated/client.ts`) ?? '';
+      expect(copy.slice(copy.indexOf('\n') + 1)).toBe(client);
+    }
     expect(REPORT_API_PATHS.link.startsWith(`${manifest.pages.backendPath}/`)).toBe(true);
     expect(REPORT_API_PATHS.view('overview').startsWith(`${manifest.pages.backendPath}/`)).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { Text } from '@hubspot/ui-extensions';
 import type { ContactCard, DealCard } from '../generated/api';
-import type { Fetcher, FetchResponse } from '../lib/backend';
+import type { Fetcher, FetchResponse } from '../generated/client';
 
 /** Answers as the backend sends them (the tests parse them with the same contract). */
 export function dealCard(overrides: Partial<DealCard> = {}): DealCard {

@@ -16,8 +16,8 @@ import {
 import { CARD_PATHS, contactCardResponseSchema } from '../generated/api';
 import type { ContactCard as ContactCardData } from '../generated/api';
 import { backendUrl } from '../generated/backend';
-import { useBackend } from '../lib/backend';
-import type { Fetcher } from '../lib/backend';
+import { useBackend } from '../generated/client';
+import type { Fetcher } from '../generated/client';
 import { channelLabel, DASH, formatDate, formatMoney, formatNumber } from '../lib/format';
 import { BackendError, Loading, More, PortalPending, Reason, RecordNotSynced, RecordPending } from './States';
 import { TouchTimeline } from './TouchTimeline';

@@ -23,8 +23,8 @@ import {
 } from '../generated/api';
 import type { DealCard as DealCardData, Figure } from '../generated/api';
 import { backendUrl } from '../generated/backend';
-import { useBackend } from '../lib/backend';
-import type { Fetcher } from '../lib/backend';
+import { useBackend } from '../generated/client';
+import type { Fetcher } from '../generated/client';
 import { channelLabel, DASH, formatDate, formatMoney, formatNumber, formatPercent } from '../lib/format';
 import { BackendError, Loading, More, PortalPending, Reason, RecordNotSynced, RecordPending } from './States';
 import { TouchTimeline } from './TouchTimeline';

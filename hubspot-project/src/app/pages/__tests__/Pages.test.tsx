@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   Alert,
   BarChart,
@@ -25,7 +24,7 @@ import { LINK_SHOWN_MS, ReportPages } from '../components/ReportPages';
 import { BACKEND_BASE_URL } from '../generated/backend';
 import { REPORT_VIEW_TITLES, REPORT_VIEWS, reportViewResponseSchema } from '../generated/reports';
 import type { ReportViewName } from '../generated/reports';
-import type { Fetcher, FetchResponse } from '../lib/backend';
+import type { Fetcher, FetchResponse } from '../generated/client';
 import { backendFake, context, ok, readyView } from './fixtures';
 
 const viewUrl = (view: ReportViewName, query = '') =>
@@ -48,11 +47,6 @@ function renderPages(fetcher: ReturnType<typeof backendFake>['fetcher'], path: s
 describe('app pages', () => {
   it('fixtures follow the contract', () => {
     for (const view of REPORT_VIEWS) expect(reportViewResponseSchema.parse(readyView(view))).toEqual(readyView(view));
-  });
-
-  it('uses the same backend client as the cards (each extension folder is built on its own)', () => {
-    const read = (p: string) => readFileSync(new URL(p, import.meta.url), 'utf8');
-    expect(read('../lib/backend.ts')).toBe(read('../../cards/lib/backend.ts'));
   });
 
   describe.each(REPORT_VIEWS)('%s page', (view) => {
@@ -185,9 +179,11 @@ describe('app pages', () => {
 
   it('draws no point for an unknown value (never a 0) and says when nothing is known', async () => {
     const funnel = readyView('funnel');
+    // Category by category: the SDK draws rows in the order given, so the periods stay in order
+    // even though the first series does not know the first period.
     expect(chartRows(funnel.sections[0]!.chart!)).toEqual([
-      { category: '2026-11', series: 'Visits', value: 900 },
       { category: '2026-10', series: 'Contacts', value: 30 },
+      { category: '2026-11', series: 'Visits', value: 900 },
       { category: '2026-11', series: 'Contacts', value: 40 },
     ]);
     const unknown = readyView('funnel', {
@@ -201,6 +197,30 @@ describe('app pages', () => {
     const r = renderPages(backendFake({ views: [ok(unknown)] }).fetcher, '/funnel');
     await r.waitFor(() => expect(r.findByTestId(Text, 'chart-empty-funnel').text).toContain('no known value'));
     expect(r.maybeFind(LineChart)).toBeNull();
+  });
+
+  it('charts: values in the unit their axis label names (the SDK has no number format), series keep their colours', async () => {
+    const speed = renderPages(backendFake({ views: [ok(readyView('speed-to-lead'))] }).fetcher, '/speed-to-lead');
+    await speed.waitFor(() => expect(speed.maybeFind(LineChart)).not.toBeNull());
+    const rate = speed.findByTestId(LineChart, 'chart-speed').props;
+    // 0.4 and 0.55 as a share: drawn as 40 and 55, labelled in percent.
+    expect((rate.data as { value: number }[]).map((row) => row.value)).toEqual([40, 55]);
+    expect(rate.axes.y.label).toBe('Share answered within 5 minutes (%)');
+
+    const pipeline = renderPages(backendFake({ views: [ok(readyView('pipeline'))] }).fetcher, '/pipeline');
+    await pipeline.waitFor(() => expect(pipeline.maybeFind(LineChart)).not.toBeNull());
+    const money = pipeline.findByTestId(LineChart, 'chart-velocity-trend').props;
+    expect((money.data as { value: number }[]).map((row) => row.value)).toEqual([120.5, 140]);
+    expect(money.axes.y.label).toBe('Pipeline velocity per period (EUR)');
+
+    const attribution = renderPages(backendFake({ views: [ok(readyView('attribution'))] }).fetcher, '/attribution');
+    await attribution.waitFor(() => expect(attribution.maybeFind(BarChart)).not.toBeNull());
+    const models = attribution.findByTestId(BarChart, 'chart-models').props;
+    expect(models.axes.options).toEqual({
+      groupFieldByColor: 'series',
+      colors: { 'W-shaped': 'orange', 'Last touch': 'aqua' },
+    });
+    expect(models.options).toMatchObject({ showLegend: true });
   });
 
   it('a picker change navigates with the new pickers and refetches with them; another unit starts at its latest period', async () => {
@@ -241,7 +261,11 @@ describe('app pages', () => {
     r.findByTestId(Select, 'picker-model').trigger('onChange', 'markov' as never);
     await r.waitFor(() => expect(viewCalls()).toHaveLength(2));
     expect(viewCalls()[1]!.url).toBe(viewUrl('attribution', 'owner=7&model=markov'));
-    r.findByTestId(Select, 'picker-owner').trigger('onChange', '' as never);
+    // "All owners" shows as chosen when no owner is, and clears the owner. Its value is not '',
+    // which HubSpot's Select takes for "nothing chosen" (its documented example tests `!value`).
+    for (const select of r.findAll(Select)) expect(select.props.options.every((o) => Boolean(o.value))).toBe(true);
+    const all = r.findByTestId(Select, 'picker-owner').props.options.find((o) => o.label === 'All owners')!;
+    r.findByTestId(Select, 'picker-owner').trigger('onChange', all.value as never);
     await r.waitFor(() => expect(viewCalls()).toHaveLength(3));
     expect(viewCalls()[2]!.url).toBe(viewUrl('attribution', 'model=markov'));
     r.findByTestId(Select, 'picker-kind').trigger('onChange', 'contact_create' as never);
@@ -250,7 +274,7 @@ describe('app pages', () => {
     expect(allText(r.findByTestId(Text, 'about'))).toContain('model W-shaped');
   });
 
-  it('funnel: breakdown and target revenue (sent on blur) refetch; the view’s pickers only are sent', async () => {
+  it('funnel: breakdown and target revenue (sent when committed) refetch; the view’s pickers only are sent', async () => {
     const { fetcher, viewCalls } = backendFake({ views: [ok(readyView('funnel'))] });
     const r = renderPages(fetcher, '/funnel', { model: 'markov' });
     await r.waitFor(() => expect(r.findByTestId(Select, 'picker-by').props.value).toBe('source'));
@@ -259,7 +283,7 @@ describe('app pages', () => {
     r.findByTestId(Select, 'picker-by').trigger('onChange', 'none' as never);
     await r.waitFor(() => expect(viewCalls()).toHaveLength(2));
     expect(viewCalls()[1]!.url).toBe(viewUrl('funnel', 'by=none'));
-    r.findByTestId(NumberInput, 'picker-target').trigger('onBlur', 250000 as never);
+    r.findByTestId(NumberInput, 'picker-target').trigger('onChange', 250000 as never);
     await r.waitFor(() => expect(viewCalls()).toHaveLength(3));
     expect(viewCalls()[2]!.url).toBe(viewUrl('funnel', 'by=none&target=250000'));
   });

@@ -1,6 +1,6 @@
 import type { ReportContext, ReportSection, ReportViewData, ReportViewName } from '../generated/reports';
 import { REPORT_VIEW_TITLES } from '../generated/reports';
-import type { Fetcher, FetchResponse } from '../lib/backend';
+import type { Fetcher, FetchResponse } from '../generated/client';
 
 /** Answers as the backend sends them (the tests parse them with the same contract). */
 

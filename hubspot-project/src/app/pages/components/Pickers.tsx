@@ -11,7 +11,12 @@ import type { ReportContext, ReportPickers, ReportViewName } from '../generated/
 import { VIEW_PICKERS } from '../lib/pickers';
 import type { PickerId } from '../lib/pickers';
 
-const ALL = '';
+/**
+ * "All owners", which the URL and the backend say by leaving the owner out. Not '': HubSpot's
+ * Select treats a falsy value as nothing chosen (its documented example tests `!value`), so an
+ * option whose value is '' would not show as the chosen one.
+ */
+const ALL = '__all__';
 
 /** What an absent picker means while the backend has not said yet (the others: its last answer). */
 const ABSENT: Partial<Record<PickerId, string>> = { owner: ALL, by: 'source' };
@@ -44,7 +49,7 @@ export function Pickers({
       value={updating ? (pickers[id] ?? ABSENT[id] ?? applied) : applied}
       readOnly={updating}
       options={options}
-      onChange={(v) => onChoose(id, String(v))}
+      onChange={(v) => onChoose(id, v === ALL ? '' : String(v))}
     />
   );
   return (
@@ -104,8 +109,10 @@ export function Pickers({
           min={1}
           value={pickers.target ? Number(pickers.target) : undefined}
           placeholder="1,000,000"
-          // On blur, not per keystroke: each choice is a new request.
-          onBlur={(v) => onChoose('target', Number.isFinite(v) && v > 0 ? String(v) : '')}
+          // The SDK's onChange fires when the value is committed (blur or form submit), not per
+          // keystroke (that is onInput): each choice is a new request. onBlur would also fire
+          // when the field is only tabbed through.
+          onChange={(v) => onChoose('target', Number.isFinite(v) && v > 0 ? String(v) : '')}
         />
       )}
     </Flex>

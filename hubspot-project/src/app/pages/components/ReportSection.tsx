@@ -11,7 +11,14 @@ import {
   TableRow,
   Text,
 } from '@hubspot/ui-extensions';
-import type { ReportCell, ReportChart, ReportSection as Section, ReportTable } from '../generated/reports';
+import type { ChartColor } from '@hubspot/ui-extensions';
+import type {
+  ReportCell,
+  ReportChart,
+  ReportSection as Section,
+  ReportTable,
+  ValueFormatId,
+} from '../generated/reports';
 import { formatCell } from '../lib/format';
 
 /** One section of a view: its note, its chart (SDK chart components) and the tables beside it. */
@@ -20,7 +27,7 @@ export function ReportSection({ section, currency }: { section: Section; currenc
     <Flex direction="column" gap="sm" testId={`section-${section.id}`}>
       <Heading>{section.title}</Heading>
       {section.note ? <Text variant="microcopy">{section.note}</Text> : null}
-      {section.chart ? <Chart chart={section.chart} id={section.id} /> : null}
+      {section.chart ? <Chart chart={section.chart} id={section.id} currency={currency} /> : null}
       {section.tables.map((table) => (
         <FigureTable key={table.id} table={table} currency={currency} />
       ))}
@@ -31,17 +38,61 @@ export function ReportSection({ section, currency }: { section: Section; currenc
 /**
  * A chart's data as SDK rows: one row per known value (an unknown value is left out, never
  * drawn as 0), the series told apart by colour when there are several.
+ *
+ * Rows go category by category: the SDK draws data "in the order it's provided" (BarChartProps /
+ * LineChartProps `data`, @hubspot/ui-extensions chart.synced.d.ts), so series by series would put
+ * a period that the first series does not know after the later ones. A category no series knows
+ * has no row, so it is not on the axis at all.
  */
 export function chartRows(chart: ReportChart): { category: string; series: string; value: number }[] {
-  return chart.series.flatMap((s) =>
-    chart.categories.flatMap((category, i) => {
+  return chart.categories.flatMap((category, i) =>
+    chart.series.flatMap((s) => {
       const value = s.values[i];
-      return value === null || value === undefined ? [] : [{ category, series: s.name, value }];
+      return value === null || value === undefined ? [] : [{ category, series: s.name, value: chartValue(value, chart.format) }];
     }),
   );
 }
 
-function Chart({ chart, id }: { chart: ReportChart; id: string }) {
+/**
+ * The SDK's charts print values as given: ChartOptions and ChartAxis have no number format or
+ * tick formatter (chart.synced.d.ts). So a rate is drawn in percent and the unit goes into the
+ * y-axis label, which the SDK also shows in the legend and tooltips.
+ */
+function chartValue(value: number, format: ValueFormatId): number {
+  return format === 'rate' || format === 'change' ? Math.round(value * 1000) / 10 : value;
+}
+
+export function chartValueLabel(chart: ReportChart, currency: string | null): string {
+  const unit =
+    chart.format === 'rate' || chart.format === 'change'
+      ? '%'
+      : chart.format === 'money'
+        ? currency
+        : chart.format === 'days' || chart.format === 'minutes'
+          ? chart.format
+          : null;
+  return unit ? `${chart.title} (${unit})` : chart.title;
+}
+
+/** The SDK's chart colours (ChartColor), in its order: each series keeps its colour whatever its first row. */
+const CHART_COLORS = [
+  'orange',
+  'aqua',
+  'purple',
+  'yellow',
+  'pink',
+  'blue',
+  'green',
+  'darkOrange',
+  'darkAqua',
+  'darkPurple',
+  'darkYellow',
+  'darkPink',
+  'darkBlue',
+  'darkGreen',
+] as const satisfies readonly ChartColor[];
+
+function Chart({ chart, id, currency }: { chart: ReportChart; id: string; currency: string | null }) {
   const data = chartRows(chart);
   if (data.length === 0)
     return (
@@ -50,13 +101,17 @@ function Chart({ chart, id }: { chart: ReportChart; id: string }) {
       </Text>
     );
   const several = chart.series.length > 1;
+  const colors = Object.fromEntries(
+    chart.series.slice(0, CHART_COLORS.length).map((s, i) => [s.name, CHART_COLORS[i]!]),
+  );
+  // `horizontal` is the web report's: the SDK's BarChart has no orientation, so bars stand upright.
   const props = {
     testId: `chart-${id}`,
     data,
     axes: {
       x: { field: 'category', fieldType: 'category' as const, label: '' },
-      y: { field: 'value', fieldType: 'linear' as const, label: chart.title },
-      ...(several ? { options: { groupFieldByColor: 'series' } } : {}),
+      y: { field: 'value', fieldType: 'linear' as const, label: chartValueLabel(chart, currency) },
+      ...(several ? { options: { groupFieldByColor: 'series', colors } } : {}),
     },
     options: { title: chart.title, showLegend: several, showTooltips: true },
   };

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { CREDIT_MODEL_LABELS, REPORT_API_PATHS, REPORT_VIEW_TITLES, reportViewResponseSchema } from '../generated/reports';
 import type { ReportContext, ReportViewData, ReportViewName } from '../generated/reports';
 import { backendUrl } from '../generated/backend';
-import { useBackend } from '../lib/backend';
+import { useBackend } from '../generated/client';
 import { describePeriod, formatInstant } from '../lib/format';
 import { choose, pickersOf, viewPath, viewQuery } from '../lib/pickers';
 import type { PickerId } from '../lib/pickers';

@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react';
-import type { Fetcher } from '../lib/backend';
+import type { Fetcher } from '../generated/client';
 
 /**
  * The fetcher of the pages: hubspot.fetch in HubSpot, a fake in tests. Routed page components

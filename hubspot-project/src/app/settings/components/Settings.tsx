@@ -16,8 +16,8 @@ import { useState } from 'react';
 import { ATTRIBUTION_MODEL_IDS, CARD_PATHS, MODEL_LABELS, settingsSchema } from '../generated/api';
 import type { PortalSettings, SettingsUpdate } from '../generated/api';
 import { backendUrl } from '../generated/backend';
-import { callBackend, useBackend } from '../lib/backend';
-import type { Fetcher } from '../lib/backend';
+import { callBackend, useBackend } from '../generated/client';
+import type { Fetcher } from '../generated/client';
 
 const KIND_LABELS = {
   revenue: 'Revenue (won deals)',
@@ -26,7 +26,8 @@ const KIND_LABELS = {
 } as const;
 const KINDS = Object.keys(KIND_LABELS) as (keyof typeof KIND_LABELS)[];
 const MODEL_OPTIONS = ATTRIBUTION_MODEL_IDS.map((m) => ({ label: MODEL_LABELS[m], value: m }));
-const FIRST_OPEN_STAGE = '';
+// Saved as null. Not '' as an option value: HubSpot's Select takes a falsy value for nothing chosen.
+const FIRST_OPEN_STAGE = '__first_open__';
 
 const CLV_FIELDS = [
   ['averageOrderValue', 'Average order value'],

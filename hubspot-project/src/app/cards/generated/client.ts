@@ -1,10 +1,15 @@
+// Generated from app-manifest.json by `kpi-bridge hubspot-project`: do not edit. Source: hubspot-project/shared/backend-client.ts.
 import { useEffect, useState } from 'react';
 import type { z } from 'zod';
 
 /**
  * Calling the KPI Bridge backend from an extension. The fetcher is hubspot.fetch in HubSpot (it
  * signs the request and appends portalId) and a fake in tests; the answer is parsed with the
- * shared contract (generated/api.ts), so a backend that drifted shows an error, not a broken card.
+ * shared contract (generated/api.ts, generated/reports.ts), so a backend that drifted shows an
+ * error, not a broken card.
+ *
+ * HubSpot builds each extension folder on its own, so `kpi-bridge hubspot-project` copies this
+ * file into every folder as generated/client.ts: edit it here (outside srcDir, never uploaded).
  */
 export type FetchResponse = { ok: boolean; status: number; json(): Promise<unknown> };
 export type Fetcher = (
