@@ -227,6 +227,35 @@ describe('hubspot-project/', () => {
       );
   });
 
+  it('puts every *-hsmeta.json where HubSpot’s project parser looks for its type, with only the fields it allows', () => {
+    // Offline stand-in for the upload's validation (the CLI downloads the JSON schemas): the
+    // component types, their folders, the singular ones and the top-level fields of
+    // @hubspot/project-parsing-lib 0.23.0 (src/lib/constants.js: Components,
+    // ALLOWED_TOP_LEVEL_FIELDS), the parser the HubSpot CLI uses. 'pages' and 'page' are one
+    // component (the app pages); HubSpot's own 2026.03 template writes 'page'.
+    const folderOf: Record<string, string> = {
+      app: 'src/app',
+      card: 'src/app/cards',
+      settings: 'src/app/settings',
+      page: 'src/app/pages',
+      pages: 'src/app/pages',
+      webhooks: 'src/app/webhooks',
+    };
+    const singular = new Set(['app', 'settings', 'pages', 'webhooks']);
+    const allowed = new Set(['uid', 'type', 'config', 'dependencies', 'permissions']);
+    const files = renderHubSpotProject(manifest, manifest.backend.defaultBaseUrl);
+    const metas = [...files]
+      .filter(([rel]) => rel.endsWith('-hsmeta.json'))
+      .map(([rel, text]) => ({ rel, meta: JSON.parse(text) as { uid: string; type: string } }));
+    for (const { rel, meta } of metas) {
+      expect({ rel, folder: path.dirname(rel) }).toEqual({ rel, folder: folderOf[meta.type] });
+      expect(Object.keys(meta).filter((k) => !allowed.has(k))).toEqual([]);
+    }
+    const kinds = metas.map(({ meta }) => (meta.type === 'page' ? 'pages' : meta.type));
+    for (const kind of singular) expect(kinds.filter((k) => k === kind)).toHaveLength(1);
+    expect(new Set(metas.map(({ meta }) => meta.uid)).size).toBe(metas.length);
+  });
+
   it('gives every extension the API contract and the backend client verbatim, and the manifest routes are the contract’s', () => {
     const contract = readFileSync(path.join(root, 'src/cards/card.schemas.ts'), 'utf8');
     const files = renderHubSpotProject(manifest, manifest.backend.defaultBaseUrl);

@@ -85,6 +85,20 @@ describe('DealCard', () => {
     );
   });
 
+  it('labels revenue credit with the company currency', async () => {
+    const revenue = dealCard({
+      attribution: {
+        kind: 'revenue',
+        value: 10000,
+        defaultModel: 'w_shaped',
+        models: [{ model: 'w_shaped', channels: [{ channel: 'PAID_SEARCH', credit: 6000 }, { channel: 'ORGANIC_SEARCH', credit: 4000 }] }],
+      },
+    });
+    const r = renderDeal(fakeFetcher(ok(revenue)).fetcher);
+    await r.waitFor(() => expect(r.maybeFindByTestId(BarChart, 'attribution-chart')).not.toBeNull());
+    expect(r.findByTestId(BarChart, 'attribution-chart').props.axes.y.label).toBe('Credit (EUR)');
+  });
+
   it('shows where the deal stands, the stuck flag, velocity and which lever moved, every model side by side', async () => {
     const r = renderDeal(fakeFetcher(ok(dealCard())).fetcher);
     await r.waitFor(() => expect(r.findByTestId(StatusTag, 'stuck')).toBeDefined());
@@ -94,6 +108,8 @@ describe('DealCard', () => {
       { channel: 'Paid Search', credit: 0.6 },
       { channel: 'Organic Search', credit: 0.4 },
     ]);
+    // The SDK's charts have no number format: the axis label names the unit.
+    expect(chart.props.axes.y.label).toBe('Credit (share of the deal)');
     const models = r.findByTestId(Table, 'attribution-models');
     expect(models.findAll(TableHeader).map((h) => h.text)).toEqual([
       'Channel',

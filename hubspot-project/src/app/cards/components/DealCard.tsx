@@ -132,7 +132,15 @@ function Attribution({ card }: { card: DealCardData }) {
       <BarChart
         testId="attribution-chart"
         data={defaultSplit.map((c) => ({ channel: channelLabel(c.channel), credit: c.credit }))}
-        axes={{ x: { field: 'channel', fieldType: 'category', label: 'Channel' }, y: { field: 'credit', fieldType: 'linear', label: 'Credit' } }}
+        axes={{
+          x: { field: 'channel', fieldType: 'category', label: 'Channel' },
+          // The SDK's charts print values as given, with no number format: the label says the unit.
+          y: {
+            field: 'credit',
+            fieldType: 'linear',
+            label: money ? `Credit${card.currency ? ` (${card.currency})` : ''}` : 'Credit (share of the deal)',
+          },
+        }}
         options={{ showDataLabels: true }}
       />
       <Table bordered density="condensed" testId="attribution-models">
