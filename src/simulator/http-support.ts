@@ -92,7 +92,8 @@ export function guardApi(context: SimulatorContext, budget: 'general' | 'search'
     const faults = runtime.faults.get();
     if (faults.dailyLimitExhausted)
       throw new SimHttpError(429, rateLimitBody('DAILY', groupName(runtime, token.appId)));
-    const now = context.now();
+    const arrivedAt: unknown = res.locals.arrivedAt;
+    const now = typeof arrivedAt === 'number' ? arrivedAt : context.now();
     if (budget === 'search') {
       const taken = runtime.limits.search.take(now);
       if (!taken.allowed)

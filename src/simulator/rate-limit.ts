@@ -32,7 +32,10 @@ export class RollingWindow {
     const used = this.stamps.length - this.head;
     if (used >= this.limit)
       return { allowed: false, limit: this.limit, remaining: 0, windowMs: this.windowMs };
-    this.stamps.push(now);
+    // Requests are counted by arrival but may be handled out of that order: keep the stamps sorted.
+    let at = this.stamps.length;
+    while (at > this.head && (this.stamps[at - 1] as number) > now) at--;
+    this.stamps.splice(at, 0, now);
     return { allowed: true, limit: this.limit, remaining: this.limit - used - 1, windowMs: this.windowMs };
   }
 }

@@ -285,6 +285,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // HubSpot counts a request against the portal's limits when it arrives, not after the latency
+  // we add or the time it queues behind other requests in this process: stamped first.
+  app.use((_req, res, next) => {
+    res.locals.arrivedAt = context.now();
+    next();
+  });
   const logging = logRequests(context);
   app.use((req, res, next) => (req.path.startsWith('/_sim') ? next() : logging(req, res, next)));
   app.use(createAdminRouter(context, admin));
