@@ -137,10 +137,7 @@ export async function readPortalState(db: Executor, portalId: number): Promise<P
 
 /**
  * Per-portal state, re-read at most every `ttlMs`: a new KPI run or settings change shows on
- * the cards within that time. Concurrent misses of one portal share one read. An expired entry
- * keeps answering while its re-read runs (stale while revalidate): otherwise every card request
- * arriving during that read would wait for it, a stall every `ttlMs` that shows as the p99.
- * `invalidate` (a settings change) drops the entry, so the next request waits for fresh state.
+ * the cards within that time. Concurrent misses of one portal share one read.
  */
 export function createPortalStateCache(
   db: Executor,
@@ -148,47 +145,18 @@ export function createPortalStateCache(
 ): { get(portalId: number): Promise<PortalState>; invalidate(portalId: number): void } {
   const ttl = options.ttlMs ?? 2_000;
   const now = options.now ?? Date.now;
-  type Entry = { at: number; value: Promise<PortalState>; settled: boolean; refreshing: boolean };
-  const entries = new Map<number, Entry>();
-  const read = (portalId: number): Entry => {
-    const entry: Entry = {
-      at: now(),
-      value: readPortalState(db, portalId),
-      settled: false,
-      refreshing: false,
-    };
-    entry.value.then(
-      () => (entry.settled = true),
-      // A failed read is not cached: the next request tries again.
-      () => {
-        if (entries.get(portalId) === entry) entries.delete(portalId);
-      },
-    );
-    return entry;
-  };
+  const entries = new Map<number, { at: number; value: Promise<PortalState> }>();
   return {
     get(portalId) {
       const hit = entries.get(portalId);
       if (hit && now() - hit.at < ttl) return hit.value;
-      if (hit?.settled) {
-        if (!hit.refreshing) {
-          hit.refreshing = true;
-          const next = read(portalId);
-          next.value.then(
-            () => {
-              if (entries.get(portalId) === hit) entries.set(portalId, next);
-            },
-            () => (hit.refreshing = false),
-          );
-        }
-        return hit.value;
-      }
-      if (hit) return hit.value;
+      const value = readPortalState(db, portalId);
       // Bounded: thousands of portals each read once in a while do not pile up.
       if (entries.size >= 10_000) entries.clear();
-      const entry = read(portalId);
-      entries.set(portalId, entry);
-      return entry.value;
+      entries.set(portalId, { at: now(), value });
+      // A failed read is not cached: the next request tries again.
+      value.catch(() => entries.delete(portalId));
+      return value;
     },
     invalidate(portalId) {
       entries.delete(portalId);
