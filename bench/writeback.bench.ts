@@ -188,10 +188,20 @@ async function everyValueChanged(contacts: number, deals: number): Promise<void>
   const redis = new Redis(REDIS_URL);
   const prefix = `{bench-wb-${randomBytes(3).toString('hex')}}`;
   const logger = pino({ level: 'warn' });
+  // Every grant of the shared budget, timed: how long after a slot frees it is used again.
+  const budget = createRedisRateBudget({ redis, prefix });
+  const grants: number[] = [];
+  const grantsLogged: typeof budget = {
+    ...budget,
+    take: async (...args) => {
+      await budget.take(...args);
+      grants.push(performance.now());
+    },
+  };
   const hubspot = createHubSpotClientFactory({
     apiBaseUrl: url,
     getAccessToken: () => Promise.resolve(token),
-    rateBudget: createRedisRateBudget({ redis, prefix }),
+    rateBudget: grantsLogged,
     logger,
   });
   const { db, drop } = await freshSchema('writeback');
@@ -308,6 +318,17 @@ async function everyValueChanged(contacts: number, deals: number): Promise<void>
   );
   out(
     `memory of the write-back's process (the simulator runs in another): RSS ${mib(alone.before.rss)} before, peak ${mib(alone.rssPeak)} (+${mib(alone.rssPeak - alone.before.rss)}); heap ${mib(alone.before.heapUsed)} before, peak ${mib(alone.heapPeak)} (+${mib(alone.heapPeak - alone.before.heapUsed)}), retained after it ${mib(alone.retainedHeap)}`,
+  );
+
+  // Call i + 110 can go once call i leaves the window (10 s + the budget's margin): the time
+  // between the two beyond that is time the window held a free slot nobody took.
+  const phase = grants.filter((g) => g >= performance.now() - alone.ms - 1);
+  const reuse = phase
+    .slice(110)
+    .map((g, i) => g - phase[i]!)
+    .sort((a, b) => a - b);
+  out(
+    `slot reuse (call i+110 after call i): median ${reuse[Math.floor(reuse.length / 2)]?.toFixed(0)} ms, p90 ${reuse[Math.floor(reuse.length * 0.9)]?.toFixed(0)} ms, max ${reuse.at(-1)?.toFixed(0)} ms (10,000 ms + margin at best); first grant ${((phase[0] ?? 0) - (performance.now() - alone.ms)).toFixed(0)} ms after the start, last ${((phase.at(-1) ?? 0) - (performance.now() - alone.ms)).toFixed(0)} ms`,
   );
 
   // 2. The same portal again, KPIs unchanged.

@@ -232,7 +232,13 @@ export function createWritebackService(deps: WritebackServiceDeps) {
         let firstError: Error | undefined;
         const launch = async (batch: Pending[]) => {
           if (!ensured) {
-            const ensuredResult = await ensureProperties(client, set, objectTypes, options.signal);
+            const ensuredResult = await ensureProperties(
+              client,
+              set,
+              objectTypes,
+              options.signal,
+              'background',
+            );
             thisJob.propertyCalls += ensuredResult.calls;
             if (ensuredResult.created.length + ensuredResult.patched.length > 0)
               log.info(
