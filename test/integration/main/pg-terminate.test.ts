@@ -70,10 +70,16 @@ describe('Postgres terminates the connections mid-sync', () => {
     await new Promise((r) => setTimeout(r, 300));
     await terminate();
 
-    // The API answers after reconnecting.
+    // The API is ready again once it has reconnected, with nobody acting: a probe at the very
+    // moment of the termination may still meet a dropped connection (503), as a load balancer
+    // would; it must turn 200 within a few seconds.
     const apiUrl = /KPI Bridge API +(http:\/\/\S+)/.exec(demo.stdout())?.[1];
     expect(apiUrl).toBeDefined();
-    const ready = await fetch(`${apiUrl!}/readyz`);
+    let ready = await fetch(`${apiUrl!}/readyz`);
+    for (let i = 0; i < 50 && ready.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      ready = await fetch(`${apiUrl!}/readyz`);
+    }
     expect(ready.status).toBe(200);
 
     const { code } = await demo.exited;
