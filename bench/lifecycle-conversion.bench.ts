@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       await db.transaction().execute(async (trx) => {
         await sql`set local jit = off`.execute(trx);
         await sql`set local work_mem = '256MB'`.execute(trx);
-        await sql`delete from kpi_snapshots where portal_id = ${PORTAL}`.execute(trx);
+        await sql`delete from kpi_snapshots_by_run where portal_id = ${PORTAL}`.execute(trx);
         const settings = await loadKpiSettings(trx, PORTAL);
         let t = Date.now();
         await createContactFactsTable(trx, settings, NOW);

@@ -370,7 +370,7 @@ export async function runAttributionPass(
   // 2. Credit and write.
   const copy = openCopyIn(
     client,
-    `copy kpi_credits (portal_id, conversion_kind, conversion_id, converted_at, value, touch_ids, channels, credits, run_id)
+    `copy kpi_credits_by_run (portal_id, conversion_kind, conversion_id, converted_at, value, touch_ids, channels, credits, run_id)
      from stdin with (format binary)`,
   );
   const writer = new BinaryCopyWriter(copy);

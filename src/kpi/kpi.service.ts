@@ -38,6 +38,10 @@ export interface KpiRunSummary {
   readonly portalId: number;
   readonly runId: number;
   readonly asOf: number;
+  /** Wall ms from the start until the commit that made this run's figures the ones readers see. */
+  readonly visibleMs: number;
+  /** Rows of earlier runs deleted after that commit (`cleanup previous runs` in `timings`). */
+  readonly deletedRows: number;
   /** Wall ms per stage, in the order they ran. */
   readonly timings: Readonly<Record<string, number>>;
   readonly counts: Readonly<Record<string, number>>;
@@ -70,14 +74,45 @@ export interface KpiServiceDeps {
   readonly logger: Logger;
 }
 
+/**
+ * The tables holding every run's results (migration 20261130T124500Z-kpi-results-by-run); readers
+ * use the views of the same names without `_by_run`, which show the portal's current run only.
+ */
 const RESULT_TABLES = [
-  'kpi_snapshots',
-  'kpi_deal_rows',
-  'kpi_contact_rows',
-  'kpi_credits',
-  'kpi_channel_totals',
-  'kpi_attribution_totals',
+  'kpi_snapshots_by_run',
+  'kpi_deal_rows_by_run',
+  'kpi_contact_rows_by_run',
+  'kpi_credits_by_run',
+  'kpi_channel_totals_by_run',
+  'kpi_attribution_totals_by_run',
 ] as const;
+
+/**
+ * Deletes a portal's result rows of every run but its current one (`kpi_current_runs`): what a
+ * computation leaves behind once its commit has switched the readers to its own rows. Readers never
+ * see those rows, so this runs after the commit, outside the computation's time. Rows of a run
+ * committing meanwhile are not visible to these statements and stay. Returns the rows deleted.
+ */
+export async function deleteOtherRuns(db: Database, portalId: number, signal?: AbortSignal): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const untie = await cancelOnAbort(trx, db, signal);
+    try {
+      await sql`set local synchronous_commit = off`.execute(trx);
+      let deleted = 0;
+      for (const table of RESULT_TABLES) {
+        const result = await sql`
+          delete from ${sql.table(table)} r where r.portal_id = ${portalId}
+            and r.run_id <> (select c.run_id from kpi_current_runs c where c.portal_id = ${portalId})`.execute(
+          trx,
+        );
+        deleted += Number(result.numAffectedRows ?? 0);
+      }
+      return deleted;
+    } finally {
+      untie();
+    }
+  });
+}
 
 /** The KPI computation of one portal: every figure from the mirror tables, written in one transaction. */
 export function createKpiService(deps: KpiServiceDeps) {
@@ -123,9 +158,8 @@ export function createKpiService(deps: KpiServiceDeps) {
         await sql`set local jit = off`.execute(trx);
         await sql`set local work_mem = '256MB'`.execute(trx);
         await sql`set local synchronous_commit = off`.execute(trx);
-        for (const table of RESULT_TABLES)
-          await trx.deleteFrom(table).where('portal_id', '=', portalId).execute();
-        stage('delete previous results');
+        // The previous run's rows stay until after the commit: this run writes its own beside them
+        // (keyed by run_id), and turning `succeeded` below switches the readers' views to them.
         const settings = await loadKpiSettings(trx, portalId);
         const periods = listSnapshotPeriods(now, settings.timeZone);
         const q = { settings, periods, runId, now };
@@ -194,10 +228,21 @@ export function createKpiService(deps: KpiServiceDeps) {
           .execute();
       });
       untie();
-      timings.commit = Date.now() - started - Object.values(timings).reduce((a, b) => a + b, 0);
+      const visibleMs = Date.now() - started;
+      timings.commit = visibleMs - Object.values(timings).reduce((a, b) => a + b, 0);
+      log.info({ portalId, runId, ms: visibleMs }, 'kpi computation committed');
+      // The figures are the new ones now; the previous run's rows only take room. A failure here
+      // leaves them to the next run's cleanup (they stay invisible), so it does not fail the run.
+      let deletedRows = 0;
+      try {
+        deletedRows = await deleteOtherRuns(deps.db, portalId, options.signal);
+      } catch (err) {
+        log.warn({ err, portalId, runId }, "could not delete the previous runs' results; the next run will");
+      }
+      timings['cleanup previous runs'] = Date.now() - started - visibleMs;
       Object.assign(timings, concurrent);
-      log.info({ portalId, runId, ms: Date.now() - started }, 'kpi computation done');
-      return { portalId, runId, asOf: now, timings, counts };
+      log.info({ portalId, runId, ms: Date.now() - started, deletedRows }, 'kpi computation done');
+      return { portalId, runId, asOf: now, visibleMs, deletedRows, timings, counts };
     } catch (caught) {
       untie();
       // Rolled back: the previous results stay; the job is retried (by the next worker).
@@ -333,7 +378,7 @@ async function insertChannelTotals(
   }));
   for (let i = 0; i < rows.length; i += 2_000)
     await db
-      .insertInto('kpi_channel_totals')
+      .insertInto('kpi_channel_totals_by_run')
       .values(rows.slice(i, i + 2_000))
       .execute();
   return rows.length;
@@ -350,7 +395,7 @@ async function insertPeriodTotals(
   const writer = new BinaryCopyWriter(
     openCopyIn(
       client,
-      `copy kpi_attribution_totals (portal_id, conversion_kind, model, period_unit, period_start, period_end,
+      `copy kpi_attribution_totals_by_run (portal_id, conversion_kind, model, period_unit, period_start, period_end,
         period_label, breakdown, breakdown_value, channel, credit, conversions, run_id) from stdin with (format binary)`,
     ),
   );

@@ -1,6 +1,9 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 
-/** Typed shape of the KPI results (migration 20261123T200400Z-create-kpi-results). */
+/**
+ * Typed shape of the KPI results (migration 20261123T200400Z-create-kpi-results; kept per run since
+ * 20261130T124500Z-kpi-results-by-run).
+ */
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DefaultedJson<T> = ColumnType<T, string | T | undefined, string | T>;
@@ -178,8 +181,26 @@ export interface KpiAttributionTotalTable {
 export type AttributionConversionKind = 'contact_create' | 'deal_create' | 'revenue';
 export type AttributionBreakdown = 'all' | 'source' | 'pipeline' | 'owner';
 
+/** The run whose results readers see, per portal (set when a run turns `succeeded`, by a trigger). */
+export interface KpiCurrentRunTable {
+  portal_id: number;
+  run_id: number;
+}
+
+/**
+ * Result tables hold the rows of every run not yet cleaned up (`<name>_by_run`); the views under
+ * the plain names show the portal's current run (kpi_current_runs) only. Readers use the views; the
+ * computation writes into the tables, and deletes the other runs' rows after its commit.
+ */
 export interface KpiTables {
   kpi_runs: KpiRunTable;
+  kpi_current_runs: KpiCurrentRunTable;
+  kpi_snapshots_by_run: KpiSnapshotTable;
+  kpi_deal_rows_by_run: KpiDealRowTable;
+  kpi_contact_rows_by_run: KpiContactRowTable;
+  kpi_credits_by_run: KpiCreditTable;
+  kpi_channel_totals_by_run: KpiChannelTotalTable;
+  kpi_attribution_totals_by_run: KpiAttributionTotalTable;
   kpi_snapshots: KpiSnapshotTable;
   kpi_deal_rows: KpiDealRowTable;
   kpi_contact_rows: KpiContactRowTable;

@@ -39,10 +39,10 @@ import { TRAILING_90D } from './queries/snapshot-periods';
  * its lock (`pg_export_snapshot`, imported with `set transaction snapshot` in a repeatable-read
  * transaction), builds its own deal and contact facts (temp tables are per session), and writes
  * into a temp `kpi_snapshots` and `kpi_deal_rows` (the session's temp schema comes first in the
- * search path, so the statements that read this run's rows, the funnel, the velocity changes and
- * the deal rows, read those). Nothing of it is committed: the rows are handed over in COPY's
- * binary format and copied into the tables by the computation's transaction, so the results
- * still appear in one commit.
+ * search path, before the views of those names, so the statements that read this run's rows, the
+ * funnel, the velocity changes and the deal rows, read those). Nothing of it is committed: the rows
+ * are handed over in COPY's binary format and copied into `kpi_snapshots_by_run` and
+ * `kpi_deal_rows_by_run` by the computation's transaction, so the results still appear in one commit.
  */
 
 /** A result table's rows as the session wrote them, in binary COPY format (every column, in order). */
@@ -62,8 +62,9 @@ export interface SnapshotSessionResult {
 }
 
 /**
- * The result tables the session writes, as temp tables of the same columns (`like … including
- * all`: the same live columns in the same order, so COPY without a column list fits both sides).
+ * The result tables the session writes, as temp tables named like their views, with the columns of
+ * their `_by_run` tables (`like … including all`: the same live columns in the same order, so COPY
+ * without a column list fits both sides).
  */
 const HANDED_OVER = ['kpi_snapshots', 'kpi_deal_rows'] as const;
 
@@ -129,7 +130,7 @@ export async function computeSnapshotsInSession(
           await sql`set local jit = off`.execute(trx);
           await sql`set local work_mem = '256MB'`.execute(trx);
           for (const table of HANDED_OVER)
-            await sql`create temp table ${sql.id(table)} (like ${sql.id(table)} including all) on commit drop`.execute(
+            await sql`create temp table ${sql.id(table)} (like ${sql.id(`${table}_by_run`)} including all) on commit drop`.execute(
               trx,
             );
           await createDealFactsTables(trx, q.settings);
@@ -171,7 +172,7 @@ export async function copyHandedOverRows(
 ): Promise<number> {
   let copied = 0;
   for (const { table, rows } of tables) {
-    const copy = openCopyIn(client, `copy ${table} from stdin with (format binary)`);
+    const copy = openCopyIn(client, `copy ${table}_by_run from stdin with (format binary)`);
     const finished = new Promise<void>((resolve, reject) => {
       copy.once('finish', resolve);
       copy.once('error', reject);

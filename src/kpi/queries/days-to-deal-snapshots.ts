@@ -13,7 +13,7 @@ import { periodsRelation } from './snapshot-periods';
  * `{count, sumDays}`. `percentile_cont` interpolates linearly between the two nearest ranks, the
  * definition of `computePercentile` (PERCENTILE.INC).
  *
- * Reads the days already computed per contact in `kpi_contact_rows` (this run's) and the close
+ * Reads the days already computed per contact in `kpi_contact_rows_by_run` (this run's) and the close
  * date of the first won deal from `kpi_tmp_deal_base`, so it must run after insertContactRows, in
  * the same transaction. Contacts whose start is after that close have no days and are left out, as
  * in the pure model. The `all` row exists for every period (null with a reason when no customer
@@ -25,7 +25,7 @@ export async function insertDaysToDealSnapshots(db: Executor, q: SnapshotQueryCo
   with periods as (${periodsRelation(q.periods)}),
   customers as (
     select r.source, r.days_to_deal as days, d.close_date
-    from kpi_contact_rows r join kpi_tmp_deal_base d on d.deal_id = r.first_won_deal_id
+    from kpi_contact_rows_by_run r join kpi_tmp_deal_base d on d.deal_id = r.first_won_deal_id
     where r.portal_id = ${p} and r.run_id = ${q.runId} and r.days_to_deal is not null
   ),
   facts as (
@@ -46,7 +46,7 @@ export async function insertDaysToDealSnapshots(db: Executor, q: SnapshotQueryCo
     group by grouping sets ((unit, label, start_at, end_at), (unit, label, start_at, end_at, source))
     having not (grouping(source) = 0 and source is null)
   )
-  insert into kpi_snapshots (portal_id, kpi, period_unit, period_start, period_end,
+  insert into kpi_snapshots_by_run (portal_id, kpi, period_unit, period_start, period_end,
     period_label, pipeline_id, breakdown, breakdown_value, value, reason, inputs, run_id)
   select ${p}::bigint, x.kpi, a.unit, a.start_at, a.end_at, a.label, '', a.breakdown, a.breakdown_value,
     x.value, case when x.value is null then 'no customer closed a first deal in period' end,

@@ -114,7 +114,7 @@ export async function insertContactRows(
     where a.at >= coalesce(c.first_conversion_at, c.created_at)
     group by a.contact_id
   )
-  insert into kpi_contact_rows (portal_id, contact_id, source, lifecycle_stage, created_at, customer_since,
+  insert into kpi_contact_rows_by_run (portal_id, contact_id, source, lifecycle_stage, created_at, customer_since,
     first_won_deal_id, days_to_deal, won_deals, won_revenue, open_deals, open_amount, touches,
     first_touch_channel, last_touch_channel, minutes_to_first_activity, run_id)
   select ${p}, cb.contact_id, cb.source_key, cb.lifecycle_stage, cb.created_at, cb.customer_since,

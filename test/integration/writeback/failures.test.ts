@@ -201,7 +201,8 @@ describe('write-back: refusals, faults, interruptions', () => {
     await sql`update kpi_contact_rows set first_touch_channel = 'PODCAST', touches = touches + 1
       where portal_id = ${world.portalId} and contact_id = ${contactId}`.execute(world.db);
     await sql`insert into kpi_channel_totals (portal_id, conversion_kind, model, channel, credit, conversions, run_id)
-      values (${world.portalId}, 'contact_create', 'first_touch', 'PODCAST', 1, 1, 0)`.execute(world.db);
+      select ${world.portalId}, 'contact_create', 'first_touch', 'PODCAST', 1, 1, run_id from kpi_current_runs
+      where portal_id = ${world.portalId}`.execute(world.db);
     const run = await world.writeback.run(world.portalId);
     expect(run.failures).toEqual({});
     const truth = world.sim.groundTruth(world.portalId);
