@@ -19,6 +19,7 @@ import { fork, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -58,11 +59,26 @@ async function serve(): Promise<void> {
   const ctx = createContext(config, createLogger({ level: 'silent', format: 'json' }));
   const api = await startApi(ctx);
   let cpu = process.cpuUsage();
+  // Stalls of the API's event loop (every request waits them out) and time in GC, per phase.
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  let gcMs = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcMs += e.duration;
+  }).observe({ entryTypes: ['gc'] });
   process.on('message', (msg: string) => {
-    if (msg === 'cpu-start') cpu = process.cpuUsage();
+    if (msg === 'cpu-start') {
+      cpu = process.cpuUsage();
+      loop.reset();
+      gcMs = 0;
+    }
     if (msg === 'cpu-stop') {
       const used = process.cpuUsage(cpu);
-      process.send?.({ cpuMs: Math.round((used.user + used.system) / 1000) });
+      process.send?.({
+        cpuMs: Math.round((used.user + used.system) / 1000),
+        loopDelayMs: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+        gcMs: Math.round(gcMs),
+      });
     }
     if (msg === 'stop') void api.close().then(() => ctx.close().then(() => process.exit(0)));
   });
@@ -106,6 +122,9 @@ type Result = {
   postgresCpuMs: number;
   /** This process's CPU meanwhile: the load generator. */
   loadGeneratorCpuMs: number;
+  /** The API's event loop delay (p99, max) and its time in GC meanwhile. */
+  apiLoopDelayMs: { p99: number; max: number };
+  apiGcMs: number;
 };
 
 /** HubSpot's v3 signature headers for a GET of `path`, signed now. */
@@ -226,7 +245,11 @@ async function wrkLoad(
   });
   clearInterval(poll);
   const postgresMs = postgresCpuMs() - pgBefore;
-  const { cpuMs } = (await ask(child, 'cpu-stop')) as { cpuMs: number };
+  const { cpuMs, loopDelayMs, gcMs } = (await ask(child, 'cpu-stop')) as {
+    cpuMs: number;
+    loopDelayMs: { p99: number; max: number };
+    gcMs: number;
+  };
   fs.rmSync(dir, { recursive: true, force: true });
   const line = out.split('\n').find((l) => l.startsWith('{"requests"'));
   if (!line) throw new Error(`wrk printed no result:\n${out}`);
@@ -251,6 +274,8 @@ async function wrkLoad(
     non2xx: r.non2xx,
     errors: r.errors,
     serverCpuMs: cpuMs,
+    apiLoopDelayMs: loopDelayMs,
+    apiGcMs: gcMs,
     postgresCpuMs: postgresMs,
     loadGeneratorCpuMs: wrkCpuMs,
   };
@@ -308,7 +333,11 @@ async function load(
   });
   const own = process.cpuUsage(ownBefore);
   const postgresMs = postgresCpuMs() - pgBefore;
-  const { cpuMs } = (await ask(child, 'cpu-stop')) as { cpuMs: number };
+  const { cpuMs, loopDelayMs, gcMs } = (await ask(child, 'cpu-stop')) as {
+    cpuMs: number;
+    loopDelayMs: { p99: number; max: number };
+    gcMs: number;
+  };
   return {
     path: name,
     requests: result.requests.total,
@@ -322,6 +351,8 @@ async function load(
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     serverCpuMs: cpuMs,
+    apiLoopDelayMs: loopDelayMs,
+    apiGcMs: gcMs,
     postgresCpuMs: postgresMs,
     loadGeneratorCpuMs: Math.round((own.user + own.system) / 1000),
   };
