@@ -137,26 +137,65 @@ export async function readPortalState(db: Executor, portalId: number): Promise<P
 
 /**
  * Per-portal state, re-read at most every `ttlMs`: a new KPI run or settings change shows on
- * the cards within that time. Concurrent misses of one portal share one read.
+ * the cards within that time. Concurrent misses of one portal share one read. Once a portal's
+ * state is older than `ttlMs`, the next request starts one re-read in the background and is
+ * answered from the state it has (up to `maxStaleMs` old): at 1,000 cards per second, a re-read
+ * in the request path held every request that arrived meanwhile (2-6 ms at 1M contacts), once per
+ * `ttlMs`, which is what the slowest percent of card answers were made of.
  */
 export function createPortalStateCache(
   db: Executor,
-  options: { ttlMs?: number; now?: () => number } = {},
+  options: { ttlMs?: number; maxStaleMs?: number; now?: () => number } = {},
 ): { get(portalId: number): Promise<PortalState>; invalidate(portalId: number): void } {
   const ttl = options.ttlMs ?? 2_000;
+  const maxStale = Math.max(ttl, options.maxStaleMs ?? 30_000);
   const now = options.now ?? Date.now;
-  const entries = new Map<number, { at: number; value: Promise<PortalState> }>();
+  type Entry = { at: number; value: Promise<PortalState>; ready: boolean; refreshing: boolean };
+  const entries = new Map<number, Entry>();
+
+  function read(portalId: number): Entry {
+    const entry: Entry = { at: now(), value: readPortalState(db, portalId), ready: false, refreshing: false };
+    entry.value.then(
+      () => (entry.ready = true),
+      // A failed read is not cached: the next request tries again.
+      () => {
+        if (entries.get(portalId) === entry) entries.delete(portalId);
+      },
+    );
+    return entry;
+  }
+
+  function store(portalId: number, entry: Entry): void {
+    // Bounded: thousands of portals each read once in a while do not pile up.
+    if (!entries.has(portalId) && entries.size >= 10_000) entries.clear();
+    entries.set(portalId, entry);
+  }
+
   return {
     get(portalId) {
       const hit = entries.get(portalId);
-      if (hit && now() - hit.at < ttl) return hit.value;
-      const value = readPortalState(db, portalId);
-      // Bounded: thousands of portals each read once in a while do not pile up.
-      if (entries.size >= 10_000) entries.clear();
-      entries.set(portalId, { at: now(), value });
-      // A failed read is not cached: the next request tries again.
-      value.catch(() => entries.delete(portalId));
-      return value;
+      const age = hit ? now() - hit.at : Infinity;
+      if (hit && age < ttl) return hit.value;
+      if (hit?.ready && age < maxStale) {
+        if (!hit.refreshing) {
+          hit.refreshing = true;
+          const next = read(portalId);
+          // Replaces the entry once it has its answer; a failed re-read leaves the stale one to
+          // be refreshed again by a later request.
+          next.value.then(
+            () => {
+              if (entries.get(portalId) === hit) store(portalId, next);
+            },
+            () => {
+              hit.refreshing = false;
+            },
+          );
+        }
+        return hit.value;
+      }
+      const entry = read(portalId);
+      store(portalId, entry);
+      return entry.value;
     },
     invalidate(portalId) {
       entries.delete(portalId);

@@ -11,7 +11,7 @@ import {
   HubSpotTransportError,
 } from './errors';
 import { RateBudgetWaitTooLongError } from './rate-budget';
-import type { RateBudget, RateBudgetKind, RateLimitPolicy } from './rate-budget';
+import type { RateBudget, RateBudgetKind, RateGrant, RateLimitPolicy } from './rate-budget';
 import { rateLimitErrorSchema, standardErrorSchema } from './schemas';
 
 /**
@@ -188,9 +188,9 @@ export function createHubSpotClientFactory(deps: HubSpotClientDeps): HubSpotClie
     kind: RateBudgetKind,
     where: string,
     signal: AbortSignal | undefined,
-  ): Promise<void> {
+  ): Promise<RateGrant | undefined> {
     try {
-      await deps.rateBudget?.take(portalId, kind, signal, { maxWaitMs: maxRateWaitMs });
+      return await deps.rateBudget?.take(portalId, kind, signal, { maxWaitMs: maxRateWaitMs });
     } catch (err) {
       if (!(err instanceof RateBudgetWaitTooLongError)) throw err;
       if (err.policy === 'DAILY') throw new HubSpotDailyLimitError(err.retryAtMs, portalId, where);
@@ -213,9 +213,18 @@ export function createHubSpotClientFactory(deps: HubSpotClientDeps): HubSpotClie
 
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         req.signal?.throwIfAborted();
-        await takeBudget(portalId, kind, where, req.signal);
-        const token = await getAccessToken(portalId);
-        const sent = await send(token, req, pathWithQuery);
+        const grant = await takeBudget(portalId, kind, where, req.signal);
+        let token: string;
+        let sent: Awaited<ReturnType<typeof send>>;
+        try {
+          token = await getAccessToken(portalId);
+          sent = await send(token, req, pathWithQuery);
+        } finally {
+          // Answered, failed or never sent: the slot counts from now (rate-budget.ts, RateGrant).
+          await grant
+            ?.settle()
+            .catch((err: unknown) => log.debug({ err, portalId }, 'rate grant not re-timed'));
+        }
         const retriesLeft = attempt < maxAttempts;
 
         if ('error' in sent) {

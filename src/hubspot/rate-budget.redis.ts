@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateBudgetWaitTooLongError } from './rate-budget';
-import type { RateBudget, RateBudgetKind, RateLimitPolicy } from './rate-budget';
+import type { RateBudget, RateBudgetKind, RateGrant, RateLimitPolicy } from './rate-budget';
 
 /**
  * HubSpot's per-portal budgets, shared by every process through Redis (reference §3):
@@ -20,8 +20,11 @@ export type RedisRateBudgetOptions = {
   standard?: { limit: number; windowMs: number };
   search?: { limit: number; windowMs: number };
   /**
-   * Added to each window: our grant time is when the request leaves, HubSpot counts when it
-   * arrives, and jitter between the two would otherwise turn a full window into a 429.
+   * Added to each window. A standard call's slot is re-timed when the call is answered
+   * (RateGrant.settle), which is never before HubSpot counted it, so its margin only covers
+   * the clocks' granularity; a search call's slot stays timed from its grant (a round trip per
+   * 1-s window would cost the search budget a third of its pace), so its margin covers the
+   * delay between our grant and HubSpot's count.
    */
   marginMs?: number;
   /**
@@ -66,6 +69,16 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local wait = tonumber(oldest[2]) + window - now
 if wait < 1 then wait = 1 end
 return {wait, ''}
+`;
+
+// Re-times a granted slot (ARGV[1]) to now, if it is still in the window; keeps the set alive for
+// a window (ARGV[2]) from now.
+const SETTLE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 0
 `;
 
 // Parks a budget until ARGV[1] (epoch ms), never shortening a longer park.
@@ -121,14 +134,17 @@ export type RedisRateBudget = RateBudget & {
 
 export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRateBudget {
   const { redis, prefix } = options;
-  // 400 ms: with 150 ms, an idle machine still met 2 answered 429s per 1,200 write-back calls
-  // (our event loop alone delayed a granted call by up to 109 ms, and the receiving side queues
-  // too); each 429 parks the portal for 10 s, while the margin costs 4 % of a window's pace.
-  // The search budget's 1 s window keeps 150 ms: 400 would cost it 29 % of its pace.
+  // Timed from the grant, a standard slot needed 400 ms: with 150 ms an idle machine still met
+  // 2 answered 429s per 1,200 write-back calls (our event loop alone delayed a granted call by up
+  // to 109 ms, and the receiving side queues too), and each 429 parks the portal for 10 s. Timed
+  // from the answer (settle), 50 ms is plenty. The search budget's 1-s window is not re-timed
+  // and keeps 150 ms: a longer margin or a round trip would cost it a large share of its pace.
   const margins: Record<RateKind, number> = {
-    standard: options.marginMs ?? 400,
+    standard: options.marginMs ?? 50,
     search: options.marginMs ?? 150,
   };
+  const settled: Record<RateKind, boolean> = { standard: true, search: false };
+  const noop: RateGrant = { settle: () => Promise.resolve() };
   const budgets: Record<RateKind, { limit: number; windowMs: number }> = {
     standard: options.standard ?? HUBSPOT_LIMITS.standard,
     search: options.search ?? HUBSPOT_LIMITS.search,
@@ -143,7 +159,7 @@ export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRat
     requested: RateBudgetKind,
     signal?: AbortSignal,
     options: { maxWaitMs?: number } = {},
-  ): Promise<void> {
+  ): Promise<RateGrant> {
     // Background calls share the standard window; while the sync or webhook refreshes used it
     // within the last window, they see it full `reserve` slots early. Alone, they use all of it.
     const kind: RateKind = requested === 'background' ? 'standard' : requested;
@@ -165,7 +181,16 @@ export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRat
         reserve,
       )) as [number, string];
       const wait = Number(waitReply);
-      if (wait <= 0) return;
+      if (wait <= 0) {
+        if (!settled[kind]) return noop;
+        const key = windowKey(portalId, kind);
+        const keepMs = windowMs + margins[kind];
+        return {
+          settle: async () => {
+            await redis.eval(SETTLE_SCRIPT, 1, key, member, keepMs);
+          },
+        };
+      }
       if (options.maxWaitMs !== undefined && wait > options.maxWaitMs) {
         const policy = POLICIES.find((p) => p === policyReply);
         throw new RateBudgetWaitTooLongError(Date.now() + wait, policy);

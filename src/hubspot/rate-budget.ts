@@ -11,9 +11,21 @@
 export type RateBudgetKind = 'standard' | 'search' | 'background';
 export type RateLimitPolicy = 'TEN_SECONDLY_ROLLING' | 'SECONDLY' | 'DAILY';
 
+/** One granted call. */
+export interface RateGrant {
+  /**
+   * The call has its answer (or failed): from now on its slot counts from this moment instead of
+   * the grant. HubSpot counts a call when it arrives, which is after our grant by however long
+   * the call waited in our process and on the wire; its answer is always later than that, so a
+   * slot timed from the answer can never be reused too early.
+   */
+  settle(): Promise<void>;
+}
+
 export interface RateBudget {
   /**
-   * Resolves when the portal may make one more call of this kind; rejects if `signal` aborts,
+   * Resolves when the portal may make one more call of this kind, with the grant to settle when
+   * the call is answered; rejects if `signal` aborts,
    * and with RateBudgetWaitTooLongError when that is more than `maxWaitMs` away (a caller
    * that can be rescheduled, such as a queued job, should not sit out a long park).
    */
@@ -22,7 +34,7 @@ export interface RateBudget {
     kind: RateBudgetKind,
     signal?: AbortSignal,
     options?: { maxWaitMs?: number },
-  ): Promise<void>;
+  ): Promise<RateGrant>;
   /** Nobody calls this portal's `policy` budget before `untilMs` (epoch ms). */
   backOff(portalId: number, policy: RateLimitPolicy, untilMs: number): Promise<void>;
 }

@@ -228,7 +228,8 @@ export function createWritebackService(deps: WritebackServiceDeps) {
         if (done === Number.MAX_SAFE_INTEGER) continue;
         let after = done ?? 0;
         let pending: Pending[] = [];
-        const inFlight = new Set<Promise<void>>();
+        // Each batch in flight, with the id of its first record (they are sent in id order).
+        const inFlight = new Map<Promise<void>, number>();
         let firstError: Error | undefined;
         const launch = async (batch: Pending[]) => {
           if (!ensured) {
@@ -247,7 +248,7 @@ export function createWritebackService(deps: WritebackServiceDeps) {
               );
             ensured = true;
           }
-          while (inFlight.size >= concurrency) await Promise.race(inFlight);
+          while (inFlight.size >= concurrency) await Promise.race(inFlight.keys());
           if (firstError !== undefined) throw firstError;
           // Uninstall stops write-back at once: checked before every call.
           if (!(await portalInstalled(portalId))) throw new WritebackStopped('portal uninstalled');
@@ -259,11 +260,11 @@ export function createWritebackService(deps: WritebackServiceDeps) {
               firstError ??= error instanceof Error ? error : new Error(String(error));
             })
             .finally(() => inFlight.delete(sent));
-          inFlight.add(sent);
+          inFlight.set(sent, batch[0]!.record.id);
         };
         // Every batch launched so far answered and committed; the first failure, if any, rethrown.
         const drain = async () => {
-          await Promise.all([...inFlight]);
+          await Promise.all([...inFlight.keys()]);
           if (firstError !== undefined) throw firstError;
         };
         const readPage = (afterId: number): Promise<RecordValues[]> => {
@@ -315,18 +316,23 @@ export function createWritebackService(deps: WritebackServiceDeps) {
               await launch(pending);
               pending = [];
             }
-            // The cursor moves past a page once its batches are committed; records still pending
-            // (a batch not full yet) keep it before them. Resuming re-reads from there, and
-            // records whose batch was committed compare equal and are not sent again.
-            await drain();
-            cursor[objectType] = pending.length > 0 ? pending[0]!.record.id - 1 : after;
+            // The checkpoint stays before the first record not committed yet: the oldest batch
+            // still in flight, else the records pending (a batch not full yet). Resuming re-reads
+            // from there, and records whose batch was committed compare equal and are not sent
+            // again. No wait for the batches in flight: the calls go on across page boundaries,
+            // which is what lets the first window's calls leave at once (a wait per page spread
+            // them over seconds, and every later window kept that shape).
+            if (firstError !== undefined) throw firstError;
+            let uncommitted = pending.length > 0 ? pending[0]!.record.id : Infinity;
+            for (const first of inFlight.values()) uncommitted = Math.min(uncommitted, first);
+            cursor[objectType] = Number.isFinite(uncommitted) ? uncommitted - 1 : after;
             await saveCursor(portalId, runId, cursor);
           }
           if (pending.length > 0) await launch(pending);
           await drain();
         } finally {
           // Nothing is left answering after this run (a failure waits for the batches in flight).
-          await Promise.allSettled([...inFlight]);
+          await Promise.allSettled([...inFlight.keys()]);
         }
         cursor[objectType] = Number.MAX_SAFE_INTEGER;
         await saveCursor(portalId, runId, cursor);

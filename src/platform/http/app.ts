@@ -29,6 +29,9 @@ export type AppOptions = {
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag on dynamic answers: nobody revalidates a card or a report (hubspot.fetch does not),
+  // and hashing every body cost the card API 3 % of its CPU. Static files keep serve-static's own.
+  app.set('etag', false);
   app.set('trust proxy', options.trustProxy);
 
   app.use(

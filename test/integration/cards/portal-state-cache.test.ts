@@ -25,14 +25,31 @@ describe("the cards' portal state cache", () => {
   const setStatus = (status: 'installed' | 'uninstalled') =>
     db.updateTable('portals').set({ status }).where('portal_id', '=', portalId).execute();
 
-  it('re-reads the state once its entry has expired, not before', async () => {
+  it('re-reads the state once its entry has expired, not before, without holding the request', async () => {
     let clock = 0;
     const cache = createPortalStateCache(db, { ttlMs: 1_000, now: () => clock });
     expect((await cache.get(portalId)).installed).toBe(true);
     await setStatus('uninstalled');
     clock = 500; // within the ttl: the cached state
     expect((await cache.get(portalId)).installed).toBe(true);
-    clock = 1_500; // expired: read again
+    clock = 1_500; // expired: answered from the state it has, while one re-read starts
+    expect((await cache.get(portalId)).installed).toBe(true);
+    // The re-read lands in the background; later requests see it.
+    let fresh = true;
+    for (let i = 0; i < 100 && fresh; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      fresh = (await cache.get(portalId)).installed;
+    }
+    expect(fresh).toBe(false);
+    await setStatus('installed');
+  });
+
+  it('a state older than maxStaleMs is never served: the request waits for a fresh read', async () => {
+    let clock = 0;
+    const cache = createPortalStateCache(db, { ttlMs: 1_000, maxStaleMs: 5_000, now: () => clock });
+    expect((await cache.get(portalId)).installed).toBe(true);
+    await setStatus('uninstalled');
+    clock = 6_000;
     expect((await cache.get(portalId)).installed).toBe(false);
     await setStatus('installed');
   });

@@ -3,7 +3,7 @@ import { createRedisRateBudget } from '../../../src/hubspot/rate-budget.redis';
 import { deleteQueueKeys, TEST_REDIS_URL, uniqueName } from '../../helpers/test-context';
 
 /** Takes slots until one would have to wait; returns how many were granted at once. */
-async function grantedAtOnce(take: (signal: AbortSignal) => Promise<void>, max: number): Promise<number> {
+async function grantedAtOnce(take: (signal: AbortSignal) => Promise<unknown>, max: number): Promise<number> {
   let granted = 0;
   for (let i = 0; i < max; i++) {
     const controller = new AbortController();
@@ -48,5 +48,43 @@ describe('background budget (write-back) beside the sync', () => {
     // The sync still gets its calls at once.
     expect(await grantedAtOnce((s) => budget.take(2, 'standard', s), 30)).toBe(5);
     expect(await budget.usage(2, 'background')).toBe(20);
+  });
+});
+
+describe('a standard slot counts from the answer', () => {
+  const prefix = `{${uniqueName('rbs')}}`;
+  let redis: Redis;
+  beforeAll(() => {
+    redis = new Redis(TEST_REDIS_URL);
+  });
+  afterAll(async () => {
+    await redis.quit();
+    await deleteQueueKeys(prefix);
+  });
+
+  // HubSpot counts a call when it arrives, somewhere between our grant and its answer: a slot
+  // timed from the grant could come round again before HubSpot's window let it go.
+  it('is reused a window after the call settled, not after it was granted', async () => {
+    const windowMs = 600;
+    const budget = createRedisRateBudget({ redis, prefix, standard: { limit: 1, windowMs }, marginMs: 0 });
+    const grant = await budget.take(1, 'standard');
+    await new Promise((r) => setTimeout(r, 400));
+    await grant.settle();
+    const settledAt = performance.now();
+    await budget.take(1, 'standard');
+    const waited = performance.now() - settledAt;
+    // Timed from the grant, the slot would have been free 200 ms after the settle.
+    expect(waited).toBeGreaterThanOrEqual(windowMs - 30);
+  });
+
+  it('a search slot stays timed from its grant', async () => {
+    const windowMs = 600;
+    const budget = createRedisRateBudget({ redis, prefix, search: { limit: 1, windowMs }, marginMs: 0 });
+    const grant = await budget.take(2, 'search');
+    await new Promise((r) => setTimeout(r, 400));
+    await grant.settle();
+    const settledAt = performance.now();
+    await budget.take(2, 'search');
+    expect(performance.now() - settledAt).toBeLessThan(windowMs - 200);
   });
 });

@@ -42,7 +42,12 @@ function setup(options: { maxAttempts?: number; fetchTimeoutMs?: number; budget?
   const rateBudget: RateBudget = {
     take: (portalId, kind) => {
       budgetCalls.push(`take ${portalId} ${kind}`);
-      return Promise.resolve();
+      return Promise.resolve({
+        settle: () => {
+          budgetCalls.push(`settle ${portalId} ${kind}`);
+          return Promise.resolve();
+        },
+      });
     },
     backOff: (portalId, policy) => {
       budgetCalls.push(`backOff ${portalId} ${policy}`);
@@ -93,7 +98,8 @@ describe('HubSpot client', () => {
       objectPageSchema,
     );
     expect(result.results[0]?.properties.email).toBe('a@b.c');
-    expect(budgetCalls).toEqual([`take ${PORTAL} standard`]);
+    // The slot is re-timed once the answer is in (rate-budget.ts, RateGrant).
+    expect(budgetCalls).toEqual([`take ${PORTAL} standard`, `settle ${PORTAL} standard`]);
     scope.done();
   });
 
@@ -104,7 +110,7 @@ describe('HubSpot client', () => {
       { method: 'POST', path: HUBSPOT_PATHS.search('deals'), body: { limit: 1 } },
       z.object({ total: z.number() }),
     );
-    expect(budgetCalls).toEqual([`take ${PORTAL} search`]);
+    expect(budgetCalls).toEqual([`take ${PORTAL} search`, `settle ${PORTAL} search`]);
   });
 
   it('backs off ~10 s on TEN_SECONDLY_ROLLING and ~1 s on SECONDLY, then succeeds', async () => {
@@ -135,8 +141,10 @@ describe('HubSpot client', () => {
     // With a shared budget, the budget waits for everyone: the client records the back-off and does not sleep itself.
     expect(shared.budgetCalls).toEqual([
       `take ${PORTAL} standard`,
+      `settle ${PORTAL} standard`,
       `backOff ${PORTAL} TEN_SECONDLY_ROLLING`,
       `take ${PORTAL} standard`,
+      `settle ${PORTAL} standard`,
     ]);
     expect(shared.sleeps).toEqual([]);
   });
