@@ -130,6 +130,25 @@ type Result = {
   apiGcMs: number;
 };
 
+type PhaseFigures = Pick<Result, 'serverCpuMs' | 'apiLoopDelayMs' | 'apiGcMs' | 'postgresCpuMs'>;
+
+/** Starts the API's and Postgres' counters for one phase; `stop` reads them. */
+function startPhase(child: ChildProcess): { stop(): Promise<PhaseFigures> } {
+  child.send('cpu-start');
+  const pgBefore = postgresCpuMs();
+  return {
+    async stop() {
+      const postgresMs = postgresCpuMs() - pgBefore;
+      const { cpuMs, loopDelayMs, gcMs } = (await ask(child, 'cpu-stop')) as {
+        cpuMs: number;
+        loopDelayMs: { p99: number; max: number };
+        gcMs: number;
+      };
+      return { serverCpuMs: cpuMs, apiLoopDelayMs: loopDelayMs, apiGcMs: gcMs, postgresCpuMs: postgresMs };
+    },
+  };
+}
+
 /** HubSpot's v3 signature headers for a GET of `path`, signed now. */
 function signedHeaders(path: string): Record<string, string> {
   const timestamp = Date.now();
@@ -218,8 +237,7 @@ async function wrkLoad(
     lines.push(`${p} ${h['x-hubspot-signature-v3']} ${h['x-hubspot-request-timestamp']}`);
   }
   fs.writeFileSync(list, `${lines.join('\n')}\n`);
-  child.send('cpu-start');
-  const pgBefore = postgresCpuMs();
+  const phase = startPhase(child);
   const wrk = spawn(
     'wrk',
     [
@@ -247,12 +265,7 @@ async function wrkLoad(
     wrk.once('exit', () => resolve());
   });
   clearInterval(poll);
-  const postgresMs = postgresCpuMs() - pgBefore;
-  const { cpuMs, loopDelayMs, gcMs } = (await ask(child, 'cpu-stop')) as {
-    cpuMs: number;
-    loopDelayMs: { p99: number; max: number };
-    gcMs: number;
-  };
+  const figures = await phase.stop();
   fs.rmSync(dir, { recursive: true, force: true });
   const line = out.split('\n').find((l) => l.startsWith('{"requests"'));
   if (!line) throw new Error(`wrk printed no result:\n${out}`);
@@ -276,10 +289,7 @@ async function wrkLoad(
     latencyMs: { p50: ms(r.p50), p90: ms(r.p90), p99: ms(r.p99), max: ms(r.max) },
     non2xx: r.non2xx,
     errors: r.errors,
-    serverCpuMs: cpuMs,
-    apiLoopDelayMs: loopDelayMs,
-    apiGcMs: gcMs,
-    postgresCpuMs: postgresMs,
+    ...figures,
     loadGeneratorCpuMs: wrkCpuMs,
   };
 }
@@ -298,8 +308,7 @@ async function load(
   nextPath: () => string,
   opts: { connections: number; duration: number; rate?: number },
 ): Promise<Result> {
-  child.send('cpu-start');
-  const pgBefore = postgresCpuMs();
+  const phase = startPhase(child);
   const ownBefore = process.cpuUsage();
   const result = await autocannon({
     url,
@@ -314,33 +323,13 @@ async function load(
         // A fresh record and a fresh signature per request, as HubSpot would send them.
         setupRequest: (req) => {
           const path = nextPath();
-          const timestamp = Date.now();
-          const signature = Signature.getSignature('GET', 'v3', {
-            signature: '',
-            clientSecret: CLIENT_SECRET,
-            url: `${PUBLIC_BASE_URL}${path}`,
-            requestBody: '',
-            timestamp,
-          });
-          return {
-            ...req,
-            path,
-            headers: {
-              'x-hubspot-signature-v3': signature,
-              'x-hubspot-request-timestamp': String(timestamp),
-            },
-          };
+          return { ...req, path, headers: signedHeaders(path) };
         },
       },
     ],
   });
   const own = process.cpuUsage(ownBefore);
-  const postgresMs = postgresCpuMs() - pgBefore;
-  const { cpuMs, loopDelayMs, gcMs } = (await ask(child, 'cpu-stop')) as {
-    cpuMs: number;
-    loopDelayMs: { p99: number; max: number };
-    gcMs: number;
-  };
+  const figures = await phase.stop();
   return {
     path: name,
     requests: result.requests.total,
@@ -353,10 +342,7 @@ async function load(
     },
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    serverCpuMs: cpuMs,
-    apiLoopDelayMs: loopDelayMs,
-    apiGcMs: gcMs,
-    postgresCpuMs: postgresMs,
+    ...figures,
     loadGeneratorCpuMs: Math.round((own.user + own.system) / 1000),
   };
 }

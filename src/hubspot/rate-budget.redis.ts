@@ -164,6 +164,8 @@ export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRat
     // within the last window, they see it full `reserve` slots early. Alone, they use all of it.
     const kind: RateKind = requested === 'background' ? 'standard' : requested;
     const { windowMs, limit } = budgets[kind];
+    const key = windowKey(portalId, kind);
+    const windowWithMargin = windowMs + margins[kind];
     const mode = requested === 'background' ? 'bg' : kind === 'standard' ? 'fg' : '';
     for (;;) {
       if (signal?.aborted) throw new RateBudgetAbortedError();
@@ -171,11 +173,11 @@ export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRat
       const [waitReply, policyReply] = (await redis.eval(
         TAKE_SCRIPT,
         3,
-        windowKey(portalId, kind),
+        key,
         parkKey(portalId, kind),
-        `${windowKey(portalId, kind)}:foreground`,
+        `${key}:foreground`,
         limit,
-        windowMs + margins[kind],
+        windowWithMargin,
         member,
         mode,
         reserve,
@@ -183,11 +185,9 @@ export function createRedisRateBudget(options: RedisRateBudgetOptions): RedisRat
       const wait = Number(waitReply);
       if (wait <= 0) {
         if (!settled[kind]) return noop;
-        const key = windowKey(portalId, kind);
-        const keepMs = windowMs + margins[kind];
         return {
           settle: async () => {
-            await redis.eval(SETTLE_SCRIPT, 1, key, member, keepMs);
+            await redis.eval(SETTLE_SCRIPT, 1, key, member, windowWithMargin);
           },
         };
       }

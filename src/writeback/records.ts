@@ -122,13 +122,13 @@ type DealRow = {
   failed: WrittenValues | null;
 };
 
-// The page of records is taken first (keyset, in its own subquery), then every lookup below is by
-// a whole primary key (one index probe per record), whatever the
-// planner's statistics say: the tables were just rewritten by the KPI run and may not be analyzed
-// yet (`limit 1` keeps each lateral a per-record probe: a plain subquery is pulled up into a join
-// the planner may make a merge join). A lookup by (portal_id, conversion_id) alone skips the key's middle column and scanned the
-// portal's whole index per deal (0.8 ms each at 20,000 deals: a page read took 0.9 s and stalled
-// the first window's calls); a merge join with the last-written rows sorted all of them per page.
+// The page of records is taken first (keyset, in its own subquery), then every lookup is by a
+// whole primary key, one index probe per record, whatever the planner's statistics say (the KPI
+// run has just rewritten the tables, which may not be analyzed yet). `limit 1` keeps each lateral
+// a per-record probe: a plain subquery is pulled up into a join the planner may make a merge join
+// (it sorted all the portal's last-written rows per page). A credit lookup by (portal_id,
+// conversion_id) alone skips the key's middle column and scanned the portal's whole index per
+// deal: 0.8 ms each at 20,000 deals, 0.9 s a page, which stalled the first window's calls.
 export async function readDealPage(db: Executor, args: PageArgs): Promise<RecordValues[]> {
   const rows = await sql<DealRow>`
     select r.deal_id, r.pipeline_id, r.outcome, r.close_date, r.age_days, r.days_to_close, r.days_in_stage,
