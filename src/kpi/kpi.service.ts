@@ -5,7 +5,7 @@ import type { Database, Executor } from '../db';
 import { cancelOnAbort } from '../platform/db/cancel-on-abort';
 import { withRawTransaction } from '../platform/db/database';
 import type { PeriodTotalRow } from './attribution-periods';
-import type { AttributionPassResult, ChannelTotal } from './attribution-pass';
+import type { ChannelTotal } from './attribution-pass';
 import { runAttributionPass } from './attribution-pass';
 import { BinaryCopyWriter, openCopyIn } from './queries/pg-copy';
 import type { CopyClient } from './queries/pg-copy';
@@ -16,7 +16,7 @@ import { loadKpiSettings } from './queries/portal-settings';
 import type { KpiSettings } from './queries/portal-settings';
 import { insertContactRows } from './queries/record-rows';
 import { listSnapshotPeriods, TRAILING_90D } from './queries/snapshot-periods';
-import { computeSnapshotsInSession, copyHandedOverRows } from './snapshot-session';
+import { computeSnapshotsInSession } from './snapshot-session';
 import type { SnapshotSessionResult } from './snapshot-session';
 
 export interface KpiProgress {
@@ -88,30 +88,63 @@ const RESULT_TABLES = [
 ] as const;
 
 /**
+ * The cleanup's deletes in two groups of about equal work (1.25 M credit rows against 1 M contact
+ * rows, 200 k deal rows and the rest, at a million contacts), one transaction each on its own
+ * connection: deleting is one core's work per statement.
+ */
+const CLEANUP_GROUPS: readonly (readonly {
+  table: (typeof RESULT_TABLES)[number];
+  kinds?: 'contact' | 'other';
+}[])[] = [
+  [{ table: 'kpi_credits_by_run', kinds: 'contact' }],
+  RESULT_TABLES.map((table) =>
+    table === 'kpi_credits_by_run' ? { table, kinds: 'other' as const } : { table },
+  ),
+];
+
+/**
  * Deletes a portal's result rows of every run but its current one (`kpi_current_runs`): what a
- * computation leaves behind once its commit has switched the readers to its own rows. Readers never
- * see those rows, so this runs after the commit, outside the computation's time. Rows of a run
- * committing meanwhile are not visible to these statements and stay. Returns the rows deleted.
+ * computation leaves behind once its commit has switched the readers to its own rows, and what a
+ * failed one committed before it failed (its snapshot session commits its own rows). Readers never
+ * see those rows, so this runs after the commit, outside the computation's time. It holds the
+ * computation's lock shared and does nothing while a computation of the portal runs: that one's
+ * rows may already be committed, and its own cleanup comes after it. Returns the rows deleted.
  */
 export async function deleteOtherRuns(db: Database, portalId: number, signal?: AbortSignal): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    const untie = await cancelOnAbort(trx, db, signal);
-    try {
-      await sql`set local synchronous_commit = off`.execute(trx);
-      let deleted = 0;
-      for (const table of RESULT_TABLES) {
-        const result = await sql`
-          delete from ${sql.table(table)} r where r.portal_id = ${portalId}
-            and r.run_id <> (select c.run_id from kpi_current_runs c where c.portal_id = ${portalId})`.execute(
-          trx,
-        );
-        deleted += Number(result.numAffectedRows ?? 0);
-      }
-      return deleted;
-    } finally {
-      untie();
-    }
-  });
+  const deleted = await Promise.all(
+    CLEANUP_GROUPS.map((group) =>
+      db.transaction().execute(async (trx) => {
+        const untie = await cancelOnAbort(trx, db, signal);
+        try {
+          const { rows } = await sql<{ free: boolean }>`
+            select pg_try_advisory_xact_lock_shared(hashtext('kpi.compute'), hashtext(${String(portalId)})) as free`.execute(
+            trx,
+          );
+          if (rows[0]?.free !== true) return 0;
+          await sql`set local synchronous_commit = off`.execute(trx);
+          let n = 0;
+          for (const { table, kinds } of group) {
+            const kind =
+              kinds === undefined
+                ? sql``
+                : kinds === 'contact'
+                  ? sql`and r.conversion_kind = 'contact_create'`
+                  : sql`and r.conversion_kind <> 'contact_create'`;
+            const result = await sql`
+              delete from ${sql.table(table)} r where r.portal_id = ${portalId} ${kind}
+                and r.run_id <> (select c.run_id from kpi_current_runs c where c.portal_id = ${portalId})`.execute(
+              trx,
+            );
+            n += Number(result.numAffectedRows ?? 0);
+          }
+          return n;
+        } finally {
+          untie();
+        }
+      }),
+    ),
+  );
+  return deleted.reduce((a, b) => a + b, 0);
 }
 
 /** The KPI computation of one portal: every figure from the mirror tables, written in one transaction. */
@@ -164,8 +197,8 @@ export function createKpiService(deps: KpiServiceDeps) {
         const periods = listSnapshotPeriods(now, settings.timeZone);
         const q = { settings, periods, runId, now };
         // The snapshot statements and the deal rows run beside the attribution, on a second
-        // connection that sees what this transaction sees now (snapshot-session.ts); their rows
-        // are copied in below.
+        // connection that sees what this transaction sees now and commits this run's rows itself
+        // before this transaction commits (snapshot-session.ts).
         const { rows: exported } = await sql<{ id: string }>`select pg_export_snapshot() as id`.execute(trx);
         const sessionStop = new AbortController();
         const stopSession = () => sessionStop.abort();
@@ -174,13 +207,12 @@ export function createKpiService(deps: KpiServiceDeps) {
         // Awaited below; until then a failure must not count as unhandled.
         session.catch(() => undefined);
         let snapshots: SnapshotSessionResult;
-        let pass: AttributionPassResult;
         try {
           counts.deals = await createDealFactsTables(trx, settings);
           stage('deal facts');
           counts.contacts = await createContactFactsTable(trx, settings, now);
           stage('contact facts');
-          pass = await runAttributionPass(
+          const pass = await runAttributionPass(
             { db: trx, client },
             {
               portalId,
@@ -194,6 +226,15 @@ export function createKpiService(deps: KpiServiceDeps) {
           Object.assign(counts, pass.counts);
           stageStart += Object.values(pass.timings).reduce((a, b) => a + b, 0);
           Object.assign(timings, pass.timings);
+          counts.channelTotalRows = await insertChannelTotals(trx, portalId, runId, pass.channelTotals);
+          counts.attributionPeriodRows = await insertPeriodTotals(client, portalId, runId, pass.periodTotals);
+          stage('channel totals');
+          counts.contactKpiRows = await insertContactRows(trx, { settings, runId });
+          stage('contact rows');
+          counts.daysToDealRows = await insertDaysToDealSnapshots(trx, q);
+          stage('days to deal snapshots');
+          // Nothing above reads the session's rows, so it is waited for only now: its last
+          // statements and this transaction's own last ones share the two cores.
           snapshots = await session;
           stage('wait for snapshots');
         } catch (err) {
@@ -206,15 +247,6 @@ export function createKpiService(deps: KpiServiceDeps) {
         }
         Object.assign(counts, snapshots.counts);
         Object.assign(concurrent, snapshots.timings);
-        counts.handedOverRows = await copyHandedOverRows(client, snapshots.tables);
-        stage('session rows copied');
-        counts.channelTotalRows = await insertChannelTotals(trx, portalId, runId, pass.channelTotals);
-        counts.attributionPeriodRows = await insertPeriodTotals(client, portalId, runId, pass.periodTotals);
-        stage('channel totals');
-        counts.contactKpiRows = await insertContactRows(trx, { settings, runId });
-        stage('contact rows');
-        counts.daysToDealRows = await insertDaysToDealSnapshots(trx, q);
-        stage('days to deal snapshots');
         await trx
           .updateTable('kpi_runs')
           .set({

@@ -14,8 +14,6 @@ import {
   insertPeriodEndLifecycleSnapshots,
   insertPeriodEndOpenPipelineSnapshots,
 } from './queries/period-end-snapshots';
-import { openCopyIn, openCopyOut } from './queries/pg-copy';
-import type { CopyClient } from './queries/pg-copy';
 import type { SnapshotQueryContext } from './queries/snapshot-queries';
 import {
   insertContactSnapshots,
@@ -31,28 +29,23 @@ import { TRAILING_90D } from './queries/snapshot-periods';
 
 /**
  * The period snapshots (velocity, revenue, contacts, funnel, speed to lead, CLV, open pipeline,
- * lifecycle, traffic, brand, period ends, lifecycle conversion) and the deal rows, computed on a second connection while the computation's
- * own transaction credits the attribution: those statements are Postgres work, the attribution
- * mostly the worker's, so the two use both cores instead of one after the other.
+ * lifecycle, traffic, brand, period ends, lifecycle conversion) and the deal rows, computed on a
+ * second connection while the computation's own transaction credits the attribution: those
+ * statements are Postgres work, the attribution mostly the worker's, so the two use both cores
+ * instead of one after the other.
  *
  * The second session reads the mirror as the computation's transaction saw it right after taking
  * its lock (`pg_export_snapshot`, imported with `set transaction snapshot` in a repeatable-read
- * transaction), builds its own deal and contact facts (temp tables are per session), and writes
- * into a temp `kpi_snapshots` and `kpi_deal_rows` (the session's temp schema comes first in the
- * search path, before the views of those names, so the statements that read this run's rows, the
- * funnel, the velocity changes and the deal rows, read those). Nothing of it is committed: the rows
- * are handed over in COPY's binary format and copied into `kpi_snapshots_by_run` and
- * `kpi_deal_rows_by_run` by the computation's transaction, so the results still appear in one commit.
+ * transaction) and builds its own deal and contact facts (temp tables are per session). It writes
+ * this run's rows into `kpi_snapshots_by_run` and `kpi_deal_rows_by_run` through temp views named
+ * like the readers' views (the session's temp schema comes first in the search path), which show
+ * this run's rows only, so the statements that read this run's rows (the funnel, the velocity
+ * changes, the deal rows) read those; and it commits them itself. Readers do not see them before
+ * the computation's own commit turns the run `succeeded` (`kpi_current_runs`); if that never
+ * comes, they stay hidden until the next run's cleanup (`deleteOtherRuns`) deletes them.
  */
 
-/** A result table's rows as the session wrote them, in binary COPY format (every column, in order). */
-export interface HandedOverRows {
-  readonly table: (typeof HANDED_OVER)[number];
-  readonly rows: readonly Buffer[];
-}
-
 export interface SnapshotSessionResult {
-  readonly tables: readonly HandedOverRows[];
   readonly counts: Record<string, number>;
   /**
    * Wall ms per statement group, in the order they ran, under the stage names they had when they
@@ -61,12 +54,8 @@ export interface SnapshotSessionResult {
   readonly timings: Record<string, number>;
 }
 
-/**
- * The result tables the session writes, as temp tables named like their views, with the columns of
- * their `_by_run` tables (`like … including all`: the same live columns in the same order, so COPY
- * without a column list fits both sides).
- */
-const HANDED_OVER = ['kpi_snapshots', 'kpi_deal_rows'] as const;
+/** The result tables the session writes, through temp views named like the readers' views. */
+const WRITTEN = ['kpi_snapshots', 'kpi_deal_rows'] as const;
 
 /** The snapshot statements in their order (the funnel reads the contact snapshots, the changes the velocity ones). */
 async function insertSnapshots(
@@ -110,7 +99,7 @@ export async function computeSnapshotsInSession(
 ): Promise<SnapshotSessionResult> {
   // Inlined into `set transaction snapshot`, which takes no parameters.
   if (!/^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i.test(snapshotId)) throw new Error(`bad snapshot id ${snapshotId}`);
-  return withDedicatedClient(db, ({ db: session, client }) =>
+  return withDedicatedClient(db, ({ db: session }) =>
     session
       .transaction()
       .setIsolationLevel('repeatable read')
@@ -129,8 +118,10 @@ export async function computeSnapshotsInSession(
           };
           await sql`set local jit = off`.execute(trx);
           await sql`set local work_mem = '256MB'`.execute(trx);
-          for (const table of HANDED_OVER)
-            await sql`create temp table ${sql.id(table)} (like ${sql.id(`${table}_by_run`)} including all) on commit drop`.execute(
+          // Simple views over one table: Postgres inserts through them into the table.
+          for (const table of WRITTEN)
+            await sql`create temp view ${sql.id(table)} as select * from ${sql.table(`${table}_by_run`)}
+              where portal_id = ${sql.lit(q.settings.portalId)} and run_id = ${sql.lit(q.runId)}`.execute(
               trx,
             );
           await createDealFactsTables(trx, q.settings);
@@ -146,41 +137,10 @@ export async function computeSnapshotsInSession(
             trailingStart: trailing.start,
           });
           stage('deal rows');
-          const tables: HandedOverRows[] = [];
-          for (const table of HANDED_OVER) {
-            const rows: Buffer[] = [];
-            for await (const chunk of openCopyOut(
-              client,
-              `copy pg_temp.${table} to stdout with (format binary)`,
-            ))
-              rows.push(chunk as Buffer);
-            tables.push({ table, rows });
-          }
-          stage('snapshot rows read');
-          return { tables, counts, timings };
+          return { counts, timings };
         } finally {
           untie();
         }
       }),
   );
-}
-
-/** Copies a session's rows into their tables on `client` (the computation's transaction); rows copied. */
-export async function copyHandedOverRows(
-  client: CopyClient,
-  tables: readonly HandedOverRows[],
-): Promise<number> {
-  let copied = 0;
-  for (const { table, rows } of tables) {
-    const copy = openCopyIn(client, `copy ${table}_by_run from stdin with (format binary)`);
-    const finished = new Promise<void>((resolve, reject) => {
-      copy.once('finish', resolve);
-      copy.once('error', reject);
-    });
-    for (const chunk of rows) if (!copy.write(chunk)) await new Promise((r) => copy.once('drain', r));
-    copy.end();
-    await finished;
-    copied += copy.rowCount;
-  }
-  return copied;
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { purgePortal } from '../../../src/install/purge';
-import { createKpiService } from '../../../src/kpi/kpi.service';
+import { createKpiService, deleteOtherRuns } from '../../../src/kpi/kpi.service';
 import { createTestContext, silentLogger, TEST_DATABASE_URL } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
 import { seedPortal } from './seed';
@@ -222,4 +222,78 @@ test('a failed run leaves the current run and its rows in place; purge removes e
   }
   // The other portal keeps its results.
   expect(Object.values(await runsPerTable(reader, OTHER, '')).every((runs) => runs.length === 1)).toBe(true);
+});
+
+test('rows a failed run committed (its snapshot session commits its own) stay hidden and go with the next cleanup', async () => {
+  const service = createKpiService({ db: ctx.db, logger: silentLogger() });
+  const reader = await connect();
+  const first = await service.recompute(OTHER, { now: NOW });
+  expect(await currentRun(reader, OTHER)).toBe(first.runId);
+
+  // Hold the computation at its channel totals (a share lock conflicts with its insert) until the
+  // snapshot session has committed this run's rows, then abort it: it rolls back its own rows only.
+  const blocker = await connect();
+  await blocker.query('begin');
+  await blocker.query('lock table kpi_channel_totals_by_run in share mode');
+  const controller = new AbortController();
+  const failing = service.recompute(OTHER, { now: NOW, signal: controller.signal });
+  failing.catch(() => undefined);
+  const failedRun = await waitFor('the session rows of the second run', async () => {
+    const { rows } = await reader.query<{ run_id: string }>(
+      'select distinct run_id from kpi_deal_rows_by_run where portal_id = $1 and run_id <> $2',
+      [OTHER, first.runId],
+    );
+    return rows[0] === undefined ? undefined : Number(rows[0].run_id);
+  });
+  controller.abort();
+  await expect(failing).rejects.toThrow('aborted');
+  await blocker.query('rollback');
+
+  // Readers still see the first run only; the failed run's snapshot and deal rows are in the tables.
+  expect(await currentRun(reader, OTHER)).toBe(first.runId);
+  expect(await runsPerTable(reader, OTHER, '')).toEqual(
+    Object.fromEntries(VIEWS.map((v) => [v, [first.runId]])),
+  );
+  const tables = await runsPerTable(reader, OTHER, '_by_run');
+  expect(tables.kpi_snapshots).toEqual([first.runId, failedRun]);
+  expect(tables.kpi_deal_rows).toEqual([first.runId, failedRun]);
+  expect(tables.kpi_credits).toEqual([first.runId]);
+  const { rows: status } = await reader.query<{ status: string }>(
+    'select status from kpi_runs where portal_id = $1 and run_id = $2',
+    [OTHER, failedRun],
+  );
+  expect(status[0]?.status).toBe('failed');
+
+  // The next run's cleanup deletes both the first run's rows and the failed run's.
+  const next = await service.recompute(OTHER, { now: NOW });
+  expect(await runsPerTable(reader, OTHER, '_by_run')).toEqual(
+    Object.fromEntries(VIEWS.map((v) => [v, [next.runId]])),
+  );
+}, 60_000);
+
+test('a cleanup leaves every row alone while a computation of the portal holds its lock', async () => {
+  const reader = await connect();
+  const current = await currentRun(reader, OTHER);
+  expect(current).toBeDefined();
+  // Rows of a run in progress (its session commits them before the run turns succeeded).
+  await sql`insert into kpi_deal_rows_by_run select portal_id, deal_id, pipeline_id, stage_id, owner_id, source,
+      outcome, amount_home, created_at, close_date, age_days, days_to_close, days_in_stage, stage_median_days,
+      pipeline_velocity, pipeline_qualified, pipeline_win_rate, pipeline_avg_won_size, pipeline_cycle_days, ${current! + 1000}
+    from kpi_deal_rows where portal_id = ${OTHER}`.execute(ctx.db);
+  const computing = await connect();
+  await computing.query('begin');
+  await computing.query(`select pg_advisory_xact_lock(hashtext('kpi.compute'), hashtext($1))`, [
+    String(OTHER),
+  ]);
+  expect(await deleteOtherRuns(ctx.db, OTHER)).toBe(0);
+  expect((await runsPerTable(reader, OTHER, '_by_run')).kpi_deal_rows).toEqual([current, current! + 1000]);
+  // Another portal's computation does not hold this one back.
+  await computing.query('commit');
+  await computing.query('begin');
+  await computing.query(`select pg_advisory_xact_lock(hashtext('kpi.compute'), hashtext($1))`, [
+    String(PORTAL),
+  ]);
+  expect(await deleteOtherRuns(ctx.db, OTHER)).toBeGreaterThan(0);
+  expect((await runsPerTable(reader, OTHER, '_by_run')).kpi_deal_rows).toEqual([current]);
+  await computing.query('commit');
 });
