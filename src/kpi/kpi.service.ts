@@ -210,7 +210,7 @@ export function createKpiService(deps: KpiServiceDeps) {
         try {
           counts.deals = await createDealFactsTables(trx, settings);
           stage('deal facts');
-          counts.contacts = await createContactFactsTable(trx, settings, now);
+          counts.contacts = await createContactFactsTable(trx, settings, now, { stageNow: false });
           stage('contact facts');
           const pass = await runAttributionPass(
             { db: trx, client },
