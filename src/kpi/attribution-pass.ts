@@ -224,9 +224,14 @@ export async function runAttributionPass(
         owner = grown;
       }
       owner[store.count] = c;
-      const touchId = r.readBytes()!;
+      // The id's and the channel's bytes are used where they lie in the reader's buffer.
+      const idLength = r.skipField();
+      const idStart = r.spanStart;
       const at = r.readTimestampMs();
-      store.push(at, channels.code(r.readText()!), touchId);
+      const channelLength = r.skipField();
+      const buf = r.buffer;
+      const channel = channels.codeOfBytes(buf, r.spanStart, r.spanStart + channelLength);
+      store.pushFrom(at, channel, buf, idStart, idStart + idLength);
     },
   );
   const starts = store.groupBy(owner, contacts.ids.length);

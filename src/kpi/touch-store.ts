@@ -13,19 +13,25 @@ export class TouchStore {
   private idEnd = 0;
 
   push(at: number, channel: number, id: Buffer): void {
+    this.pushFrom(at, channel, id, 0, id.length);
+  }
+
+  /** `push` with the id's bytes copied from `source[start, end)`. */
+  pushFrom(at: number, channel: number, source: Buffer, start: number, end: number): void {
     if (this.count === this.at.length) this.grow();
-    if (this.idEnd + id.length > this.ids.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.ids.length * 2, this.idEnd + id.length));
+    const length = end - start;
+    if (this.idEnd + length > this.ids.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.ids.length * 2, this.idEnd + length));
       this.ids.copy(next, 0, 0, this.idEnd);
       this.ids = next;
     }
-    id.copy(this.ids, this.idEnd);
+    source.copy(this.ids, this.idEnd, start, end);
     const i = this.count++;
     this.at[i] = at;
     this.channel[i] = channel;
     this.idStart[i] = this.idEnd;
-    this.idLength[i] = id.length;
-    this.idEnd += id.length;
+    this.idLength[i] = length;
+    this.idEnd += length;
   }
 
   private grow(): void {
@@ -146,14 +152,35 @@ export class ChannelCodes {
   readonly names: string[] = [];
   readonly bytes: Buffer[] = [];
   private readonly codes = new Map<string, number>();
+  /** Codes by a cheap key of their bytes (length, first and last byte): usually one candidate. */
+  private readonly byKey = new Map<number, number[]>();
+
+  /**
+   * The code of the name whose UTF-8 bytes are `source[start, end)`, without decoding them into a
+   * string when the name is known (five million touches carry a dozen channel names).
+   */
+  codeOfBytes(source: Buffer, start: number, end: number): number {
+    const length = end - start;
+    const key = length === 0 ? 0 : length * 65_536 + source[start]! * 256 + source[end - 1]!;
+    const candidates = this.byKey.get(key);
+    if (candidates !== undefined)
+      for (const c of candidates) if (source.compare(this.bytes[c]!, 0, length, start, end) === 0) return c;
+    return this.code(source.toString('utf8', start, end));
+  }
 
   code(name: string): number {
     let code = this.codes.get(name);
     if (code === undefined) {
       code = this.names.length;
       this.names.push(name);
-      this.bytes.push(Buffer.from(name, 'utf8'));
+      const bytes = Buffer.from(name, 'utf8');
+      this.bytes.push(bytes);
       this.codes.set(name, code);
+      const length = bytes.length;
+      const key = length === 0 ? 0 : length * 65_536 + bytes[0]! * 256 + bytes[length - 1]!;
+      const candidates = this.byKey.get(key);
+      if (candidates === undefined) this.byKey.set(key, [code]);
+      else candidates.push(code);
     }
     return code;
   }

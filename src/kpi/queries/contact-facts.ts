@@ -13,6 +13,7 @@ import type { KpiSettings } from './portal-settings';
  *   whose current stage is such a stage became one at createdate;
  * - `stage_now`: the last history value at or before `now` (null when history starts later);
  *   without history, the current value;
+ * - `has_history`: whether the contact has any lifecycle history;
  * - `source_key` (original source, else `(no source)`), `owner_key`, and the columns the contact
  *   rows show. Must run inside a transaction.
  */
@@ -39,7 +40,8 @@ export async function createContactFactsTable(
       as source_key,
     coalesce(c.became_customer_at,
       case when h.contact_id is not null then h.customer_at
-        when ${isCustomer(sql.ref('c.lifecycle_stage'))} then c.created_at end) as customer_since`;
+        when ${isCustomer(sql.ref('c.lifecycle_stage'))} then c.created_at end) as customer_since,
+    h.contact_id is not null as has_history`;
   const live = sql`c.portal_id = ${p} and not c.archived and c.merged_into is null`;
   if (!options.stageNow) {
     await sql`

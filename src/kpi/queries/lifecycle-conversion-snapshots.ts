@@ -19,9 +19,10 @@ export const LIFECYCLE_MEDIAN_DAYS = 'lifecycle_median_days_between';
  * taken to have held its current stage since createdate. Rows only for stages the contact entered.
  *
  * Set-based and sort-free: one aggregation of the contacts' events computes every rank's entry at
- * once (`min(at) filter (where rank >= r)`, one per rank of the order, into an array), then each
- * contact's array is unnested into its pairs. A small `contacts` relation reads only its
- * contacts' history (the primary key's index).
+ * once (`min(at) filter (where rank >= r)`, one column `e<r>` per rank of the order), then each
+ * pair of consecutive columns is read out in its own branch of a `union all` (cheaper at a million
+ * contacts than an array per contact unnested again: 1.6 s of a 6.5 s statement). A small
+ * `contacts` relation reads only its contacts' history (the primary key's index).
  */
 export function lifecycleEntriesCte(q: {
   readonly portalId: number;
@@ -38,9 +39,25 @@ export function lifecycleEntriesCte(q: {
   const order = [...q.order];
   const n = order.length;
   const asOf = q.asOf.toISOString();
+  const e = (rank: number) => sql.id(`e${rank}`);
   const entries = sql.join(
-    Array.from({ length: n }, (_, i) => sql`min(at) filter (where rk >= ${sql.lit(i + 1)})`),
+    Array.from({ length: n }, (_, i) => sql`min(at) filter (where rk >= ${sql.lit(i + 1)}) as ${e(i + 1)}`),
   );
+  // An order of one stage has no pairs.
+  const pairs =
+    n < 2
+      ? sql`select contact_id, 0 as from_rank, e1 as from_at, e1 as to_at from entered where false`
+      : sql.join(
+          Array.from(
+            { length: n - 1 },
+            (_, i) =>
+              sql`select contact_id, ${sql.lit(i + 1)}::int as from_rank, ${e(i + 1)} as from_at, ${e(i + 2)} as to_at
+    from entered where ${e(i + 1)} is not null`,
+          ),
+          sql`
+    union all
+    `,
+        );
   return sql`live as (${q.contacts}),
   ranked_events as (
     -- A contact without any history: one event, its current stage at createdate.
@@ -52,21 +69,18 @@ export function lifecycleEntriesCte(q: {
     left join contact_lifecycle_history h on h.portal_id = ${q.portalId} and h.contact_id = c.contact_id
   ),
   contact_entries as (
-    select contact_id, array[${entries}] as e from ranked_events group by contact_id
+    select contact_id, ${entries} from ranked_events group by contact_id
   ),
   ${
     q.since === undefined
       ? sql`entered as (select * from contact_entries),`
       : sql`entered as (
     select * from contact_entries
-    where greatest(${sql.join(Array.from({ length: n - 1 }, (_, i) => sql`e[${sql.lit(i + 1)}]`))}) >= ${q.since.toISOString()}::timestamptz
+    where greatest(${sql.join(Array.from({ length: n - 1 }, (_, i) => e(i + 1)))}) >= ${q.since.toISOString()}::timestamptz
   ),`
   }
   lifecycle_entries as (
-    select ce.contact_id, x.from_rank::int as from_rank, x.from_at, x.to_at
-    from entered ce
-    cross join lateral unnest(ce.e[1:${sql.lit(n - 1)}], ce.e[2:${sql.lit(n)}]) with ordinality as x(from_at, to_at, from_rank)
-    where x.from_at is not null
+    ${pairs}
   )`;
 }
 

@@ -133,16 +133,17 @@ export async function insertPeriodEndLifecycleSnapshots(
     where h.portal_id = ${p}
     window w as (partition by h.contact_id order by h.changed_at)
   ),
-  intervals as (
-    select null::text as stage, c.created_at as start_at, h.changed_at as end_at
-    from kpi_tmp_contact_base c join hist h on h.contact_id = c.contact_id and h.rn = 1
-    union all
-    select h.stage, greatest(h.changed_at, c.created_at), h.next_at
+  -- Live contacts' history, joined once (read twice below, so Postgres keeps it).
+  live_hist as (
+    select h.stage, h.changed_at, h.rn, h.next_at, c.created_at
     from kpi_tmp_contact_base c join hist h on h.contact_id = c.contact_id
+  ),
+  intervals as (
+    select null::text as stage, created_at as start_at, changed_at as end_at from live_hist where rn = 1
     union all
-    select c.lifecycle_stage, c.created_at, null
-    from kpi_tmp_contact_base c
-    where not exists (select 1 from hist h where h.contact_id = c.contact_id)
+    select stage, greatest(changed_at, created_at), next_at from live_hist
+    union all
+    select c.lifecycle_stage, c.created_at, null from kpi_tmp_contact_base c where not c.has_history
   ),
   events as (
     select coalesce(stage, ${NO_STAGE}) as stage_key, start_at as at, 1 as sign

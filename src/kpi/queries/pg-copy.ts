@@ -207,6 +207,26 @@ export class BinaryCopyReader {
     return value;
   }
 
+  /**
+   * Skips the next field and returns its length (-1 for null); its bytes stay readable as
+   * `buffer[spanStart, spanStart + length)` until the next `next()`. For hot loops that copy or
+   * compare the bytes where they are instead of taking a view or a string of them.
+   */
+  skipField(): number {
+    const length = this.field();
+    this.spanStart = this.pos;
+    if (length > 0) this.pos += length;
+    return length;
+  }
+
+  /** Where the last skipped field's bytes start in `buffer`. */
+  spanStart = 0;
+
+  /** The buffer the current tuple is in (replaced as the stream is read: use within one tuple). */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
   /** text as raw UTF-8 bytes (a view valid until the next `next()`); null → null. */
   readBytes(): Buffer | null {
     const length = this.field();
