@@ -31,7 +31,8 @@ import { creditCountedTouches } from './wide-credits';
  *    numbers) and written packed, one `kpi_credits` row per conversion, with a binary `COPY`;
  * 3. channel totals per kind and model are summed on the way, over all time and per period ×
  *    breakdown (`PeriodTotals`; by the conversion's moment, its source, pipeline and owner);
- *    per-contact touch facts (count, first and last channel) go to a temp table for the contact rows.
+ *    per-contact touch facts (count, first and last channel) are handed to `onTouchFacts` once
+ *    the touches are read, for the contact rows (`writeTouchFacts`).
  * Conversions: contact_create at each live contact's createdate over
  * its own touches; deal_create at each live deal's createdate over its live contacts' touches;
  * revenue at the closedate of won deals with a closedate and a home amount. A deal's lead-creation
@@ -48,6 +49,18 @@ export interface AttributionPassArgs {
   readonly periods: readonly SnapshotPeriod[];
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
+  /** Called once every touch is read, with the per-contact touch facts (before the crediting). */
+  readonly onTouchFacts?: ((facts: TouchFacts) => void) | undefined;
+}
+
+/** Per live contact with touches: how many, and the channels of the first and the latest one. */
+export interface TouchFacts {
+  readonly ids: readonly number[];
+  readonly touches: readonly number[];
+  /** Channel codes of `channels`. */
+  readonly first: readonly number[];
+  readonly last: readonly number[];
+  readonly channels: ChannelCodes;
 }
 
 export interface ChannelTotal {
@@ -143,12 +156,9 @@ function pathOf(store: TouchStore, channels: ChannelCodes, from: number, to: num
   return path;
 }
 
-/**
- * `db` and `client` are one session (withRawClient, src/platform/db): typed queries on `db`,
- * binary COPY on `client`, in the same transaction.
- */
+/** `client` is the computation's session (withRawClient, src/platform/db), in its transaction. */
 export async function runAttributionPass(
-  { db, client }: { db: Executor; client: CopyClient },
+  { client }: { client: CopyClient },
   args: AttributionPassArgs,
 ): Promise<AttributionPassResult> {
   const { portalId, signal } = args;
@@ -236,11 +246,12 @@ export async function runAttributionPass(
   );
   const starts = store.groupBy(owner, contacts.ids.length);
   owner = new Int32Array(0);
-  const touchFacts: { ids: number[]; touches: number[]; first: number[]; last: number[] } = {
-    ids: [],
-    touches: [],
-    first: [],
-    last: [],
+  const touchFacts = {
+    ids: [] as number[],
+    touches: [] as number[],
+    first: [] as number[],
+    last: [] as number[],
+    channels,
   };
   for (let c = 0; c < contacts.ids.length; c++) {
     const from = starts[c]!;
@@ -258,6 +269,7 @@ export async function runAttributionPass(
     touchFacts.last.push(store.channel[to - 1]!);
   }
   checkAborted(signal);
+  args.onTouchFacts?.(touchFacts);
 
   // 1c. Deals with their live contacts; a deal's touches are copies of its contacts' ones.
   const deals: DealBuffer = {
@@ -525,10 +537,6 @@ export async function runAttributionPass(
   }
   args.onProgress?.(done, total);
   timings['attribution credits'] = Date.now() - t0;
-  t0 = Date.now();
-
-  await writeTouchFacts(db, client, channels, touchFacts);
-  timings['attribution facts'] = Date.now() - t0;
 
   const channelTotals: ChannelTotal[] = [];
   for (const kind of KINDS) {
@@ -567,29 +575,34 @@ function readInt4(r: BinaryCopyReader): number {
 }
 
 /**
- * Per-contact touch facts into a temp table (dropped at commit) for the contact rows statement,
- * so that it does not scan the touches again.
+ * Per-contact touch facts of one part of the contacts (`contact_id % parts = part`, as
+ * `insertContactRows` splits them) into a temp table of the session (dropped at commit), for the
+ * contact rows statement, so that it does not scan the touches again.
  */
-async function writeTouchFacts(
+export async function writeTouchFacts(
   db: Executor,
   client: CopyClient,
-  channels: ChannelCodes,
-  touchFacts: { ids: number[]; touches: number[]; first: number[]; last: number[] },
-): Promise<void> {
+  facts: TouchFacts,
+  split: { readonly part: number; readonly parts: number },
+): Promise<number> {
   await sql`drop table if exists kpi_tmp_contact_touches`.execute(db);
   await sql`create temp table kpi_tmp_contact_touches (contact_id bigint primary key, touches int4 not null,
     first_channel text not null, last_channel text not null) on commit drop`.execute(db);
   const writer = new BinaryCopyWriter(
     openCopyIn(client, 'copy kpi_tmp_contact_touches from stdin with (format binary)'),
   );
-  for (let i = 0; i < touchFacts.ids.length; i++) {
+  const { bytes } = facts.channels;
+  for (let i = 0; i < facts.ids.length; i++) {
+    const id = facts.ids[i]!;
+    if (id % split.parts !== split.part) continue;
     writer.beginTuple(4);
-    writer.writeInt8(touchFacts.ids[i]!);
-    writer.writeInt4(touchFacts.touches[i]!);
-    writer.writeBytes(channels.bytes[touchFacts.first[i]!]!);
-    writer.writeBytes(channels.bytes[touchFacts.last[i]!]!);
+    writer.writeInt8(id);
+    writer.writeInt4(facts.touches[i]!);
+    writer.writeBytes(bytes[facts.first[i]!]!);
+    writer.writeBytes(bytes[facts.last[i]!]!);
     await writer.flushIfFull();
   }
-  await writer.finish();
+  const rows = await writer.finish();
   await sql`analyze kpi_tmp_contact_touches`.execute(db);
+  return rows;
 }

@@ -5,8 +5,8 @@ import type { Database, Executor } from '../db';
 import { cancelOnAbort } from '../platform/db/cancel-on-abort';
 import { withRawTransaction } from '../platform/db/database';
 import type { PeriodTotalRow } from './attribution-periods';
-import type { ChannelTotal } from './attribution-pass';
-import { runAttributionPass } from './attribution-pass';
+import type { ChannelTotal, TouchFacts } from './attribution-pass';
+import { runAttributionPass, writeTouchFacts } from './attribution-pass';
 import { BinaryCopyWriter, openCopyIn } from './queries/pg-copy';
 import type { CopyClient } from './queries/pg-copy';
 import { createContactFactsTable } from './queries/contact-facts';
@@ -203,17 +203,27 @@ export function createKpiService(deps: KpiServiceDeps) {
         const sessionStop = new AbortController();
         const stopSession = () => sessionStop.abort();
         options.signal?.addEventListener('abort', stopSession, { once: true });
-        const session = computeSnapshotsInSession(deps.db, exported[0]!.id, q, now, sessionStop.signal);
+        // The contact rows are written in two halves, one on each connection, once the attribution
+        // has read the touches (their facts come from that read).
+        let passTouchFacts: (facts: TouchFacts) => void = () => undefined;
+        const touchFacts = new Promise<TouchFacts>((resolve) => (passTouchFacts = resolve));
+        let facts: TouchFacts | undefined;
+        const session = computeSnapshotsInSession(deps.db, exported[0]!.id, q, now, sessionStop.signal, {
+          touchFacts,
+          part: 1,
+          parts: 2,
+        });
         // Awaited below; until then a failure must not count as unhandled.
         session.catch(() => undefined);
         let snapshots: SnapshotSessionResult;
+        let contactRows: number;
         try {
           counts.deals = await createDealFactsTables(trx, settings);
           stage('deal facts');
           counts.contacts = await createContactFactsTable(trx, settings, now, { stageNow: false });
           stage('contact facts');
           const pass = await runAttributionPass(
-            { db: trx, client },
+            { client },
             {
               portalId,
               runId,
@@ -221,22 +231,30 @@ export function createKpiService(deps: KpiServiceDeps) {
               signal: options.signal,
               onProgress: (done, total) =>
                 options.onProgress?.({ stage: 'attribution credits', done, total }),
+              onTouchFacts: (read) => {
+                facts = read;
+                passTouchFacts(read);
+              },
             },
           );
           Object.assign(counts, pass.counts);
           stageStart += Object.values(pass.timings).reduce((a, b) => a + b, 0);
           Object.assign(timings, pass.timings);
+          const split = { part: 0, parts: 2 };
+          await writeTouchFacts(trx, client, facts!, split);
+          stage('attribution facts');
           counts.channelTotalRows = await insertChannelTotals(trx, portalId, runId, pass.channelTotals);
           counts.attributionPeriodRows = await insertPeriodTotals(client, portalId, runId, pass.periodTotals);
           stage('channel totals');
-          counts.contactKpiRows = await insertContactRows(trx, { settings, runId });
+          contactRows = await insertContactRows(trx, { settings, runId, split });
           stage('contact rows');
-          counts.daysToDealRows = await insertDaysToDealSnapshots(trx, q);
-          stage('days to deal snapshots');
           // Nothing above reads the session's rows, so it is waited for only now: its last
           // statements and this transaction's own last ones share the two cores.
           snapshots = await session;
           stage('wait for snapshots');
+          // The days to deal read the contact rows of both halves (the session's are committed).
+          counts.daysToDealRows = await insertDaysToDealSnapshots(trx, q);
+          stage('days to deal snapshots');
         } catch (err) {
           // Stop the session and let it end before this transaction rolls back and the pool closes.
           sessionStop.abort();
@@ -246,6 +264,7 @@ export function createKpiService(deps: KpiServiceDeps) {
           options.signal?.removeEventListener('abort', stopSession);
         }
         Object.assign(counts, snapshots.counts);
+        counts.contactKpiRows = contactRows + (snapshots.counts.contactKpiRows ?? 0);
         Object.assign(concurrent, snapshots.timings);
         await trx
           .updateTable('kpi_runs')

@@ -24,7 +24,9 @@ import {
   insertVelocitySnapshots,
 } from './queries/snapshot-queries';
 import { insertSpeedToLeadSnapshots } from './queries/speed-to-lead-snapshots';
-import { insertDealRows } from './queries/record-rows';
+import { insertContactRows, insertDealRows } from './queries/record-rows';
+import type { TouchFacts } from './attribution-pass';
+import { writeTouchFacts } from './attribution-pass';
 import { TRAILING_90D } from './queries/snapshot-periods';
 
 /**
@@ -96,10 +98,15 @@ export async function computeSnapshotsInSession(
   q: SnapshotQueryContext,
   now: number,
   signal: AbortSignal,
+  /**
+   * The contact rows of this part of the contacts are written here too, from the attribution's
+   * touch facts (which arrive while the snapshot statements run).
+   */
+  contactRows: { readonly touchFacts: Promise<TouchFacts>; readonly part: number; readonly parts: number },
 ): Promise<SnapshotSessionResult> {
   // Inlined into `set transaction snapshot`, which takes no parameters.
   if (!/^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i.test(snapshotId)) throw new Error(`bad snapshot id ${snapshotId}`);
-  return withDedicatedClient(db, ({ db: session }) =>
+  return withDedicatedClient(db, ({ db: session, client }) =>
     session
       .transaction()
       .setIsolationLevel('repeatable read')
@@ -137,10 +144,39 @@ export async function computeSnapshotsInSession(
             trailingStart: trailing.start,
           });
           stage('deal rows');
+          const facts = await untilAborted(contactRows.touchFacts, signal);
+          stage('waiting for the touch facts');
+          const split = { part: contactRows.part, parts: contactRows.parts };
+          await writeTouchFacts(trx, client, facts, split);
+          counts.contactKpiRows = await insertContactRows(trx, {
+            settings: q.settings,
+            runId: q.runId,
+            split,
+          });
+          stage('contact rows, second part');
           return { counts, timings };
         } finally {
           untie();
         }
       }),
   );
+}
+
+/** `promise`, or a rejection as soon as `signal` aborts (whatever was to resolve it has given up). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('kpi computation aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('kpi computation aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }

@@ -91,27 +91,40 @@ export async function insertDealRows(
  */
 export async function insertContactRows(
   db: Executor,
-  args: { readonly settings: KpiSettings; readonly runId: number },
+  args: {
+    readonly settings: KpiSettings;
+    readonly runId: number;
+    /**
+     * Only the contacts with `contact_id % parts = part` (the computation writes its two halves on
+     * its two connections at once); default all. `kpi_tmp_contact_touches` needs those only.
+     */
+    readonly split?: { readonly part: number; readonly parts: number };
+  },
 ): Promise<number> {
   const p = args.settings.portalId;
+  const { part, parts } = args.split ?? { part: 0, parts: 1 };
+  if (!Number.isSafeInteger(part) || !Number.isSafeInteger(parts) || parts < 1 || part < 0 || part >= parts)
+    throw new RangeError(`bad contact split ${part}/${parts}`);
+  const mine = (id: ReturnType<typeof sql.ref>) =>
+    parts === 1 ? sql`true` : sql`${id} % ${sql.lit(parts)} = ${sql.lit(part)}`;
   const result = await sql`
   with won as (
     select dc.contact_id, count(*)::int as won, sum(d.amount_home) as revenue,
       (array_agg(d.deal_id order by d.close_date, d.deal_id))[1] as first_won, min(d.close_date) as first_close
     from deal_contacts dc join kpi_tmp_deal_base d on d.deal_id = dc.deal_id
-    where dc.portal_id = ${p} and d.outcome = 'won' and d.close_date is not null
+    where dc.portal_id = ${p} and d.outcome = 'won' and d.close_date is not null and ${mine(sql.ref('dc.contact_id'))}
     group by dc.contact_id
   ),
   open as (
     select dc.contact_id, count(*)::int as open, sum(d.amount_home) as amount
     from deal_contacts dc join kpi_tmp_deal_base d on d.deal_id = dc.deal_id
-    where dc.portal_id = ${p} and d.outcome = 'open'
+    where dc.portal_id = ${p} and d.outcome = 'open' and ${mine(sql.ref('dc.contact_id'))}
     group by dc.contact_id
   ),
   first_activity as (
     select a.contact_id, min(a.at) as at
     from (${salesActivitiesRelation(p)}) a join kpi_tmp_contact_base c on c.contact_id = a.contact_id
-    where a.at >= coalesce(c.first_conversion_at, c.created_at)
+    where a.at >= coalesce(c.first_conversion_at, c.created_at) and ${mine(sql.ref('c.contact_id'))}
     group by a.contact_id
   )
   insert into kpi_contact_rows_by_run (portal_id, contact_id, source, lifecycle_stage, created_at, customer_since,
@@ -128,7 +141,8 @@ export async function insertContactRows(
   left join won w on w.contact_id = cb.contact_id
   left join open o on o.contact_id = cb.contact_id
   left join kpi_tmp_contact_touches tc on tc.contact_id = cb.contact_id
-  left join first_activity fa on fa.contact_id = cb.contact_id`.execute(db);
+  left join first_activity fa on fa.contact_id = cb.contact_id
+  where ${mine(sql.ref('cb.contact_id'))}`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
 
