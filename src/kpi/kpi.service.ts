@@ -147,7 +147,10 @@ export async function deleteOtherRuns(db: Database, portalId: number, signal?: A
   return deleted.reduce((a, b) => a + b, 0);
 }
 
-/** The KPI computation of one portal: every figure from the mirror tables, written in one transaction. */
+/**
+ * The KPI computation of one portal: every figure from the mirror tables, written by two sessions
+ * under a new run id and shown to readers by one commit.
+ */
 export function createKpiService(deps: KpiServiceDeps) {
   const log = deps.logger.child({ name: 'kpi' });
 
@@ -207,7 +210,6 @@ export function createKpiService(deps: KpiServiceDeps) {
         // has read the touches (their facts come from that read).
         let passTouchFacts: (facts: TouchFacts) => void = () => undefined;
         const touchFacts = new Promise<TouchFacts>((resolve) => (passTouchFacts = resolve));
-        let facts: TouchFacts | undefined;
         const session = computeSnapshotsInSession(deps.db, exported[0]!.id, q, now, sessionStop.signal, {
           touchFacts,
           part: 1,
@@ -231,17 +233,14 @@ export function createKpiService(deps: KpiServiceDeps) {
               signal: options.signal,
               onProgress: (done, total) =>
                 options.onProgress?.({ stage: 'attribution credits', done, total }),
-              onTouchFacts: (read) => {
-                facts = read;
-                passTouchFacts(read);
-              },
+              onTouchFacts: (facts) => passTouchFacts(facts),
             },
           );
           Object.assign(counts, pass.counts);
           stageStart += Object.values(pass.timings).reduce((a, b) => a + b, 0);
           Object.assign(timings, pass.timings);
           const split = { part: 0, parts: 2 };
-          await writeTouchFacts(trx, client, facts!, split);
+          await writeTouchFacts(trx, client, await touchFacts, split);
           stage('attribution facts');
           counts.channelTotalRows = await insertChannelTotals(trx, portalId, runId, pass.channelTotals);
           counts.attributionPeriodRows = await insertPeriodTotals(client, portalId, runId, pass.periodTotals);

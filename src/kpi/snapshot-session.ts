@@ -88,9 +88,9 @@ async function insertSnapshots(
 }
 
 /**
- * Runs the snapshot statements in a session of their own on `snapshotId` (from
- * `pg_export_snapshot()` in the computation's open transaction). `signal` cancels the running
- * statement and stops between statements.
+ * Runs the snapshot statements, the deal rows and one part of the contact rows in a session of
+ * their own on `snapshotId` (from `pg_export_snapshot()` in the computation's open transaction),
+ * and commits them. `signal` cancels the running statement and stops between statements.
  */
 export async function computeSnapshotsInSession(
   db: Database,
