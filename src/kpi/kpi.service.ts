@@ -194,6 +194,10 @@ export function createKpiService(deps: KpiServiceDeps) {
         await sql`set local jit = off`.execute(trx);
         await sql`set local work_mem = '256MB'`.execute(trx);
         await sql`set local synchronous_commit = off`.execute(trx);
+        // Its two sessions wait on each other in the worker, where Postgres sees no deadlock: a
+        // lock wait that long means something else holds a lock, and failing (the job is retried)
+        // is better than hanging. Set after the advisory lock, whose wait may be a whole run.
+        await sql`set local lock_timeout = '2min'`.execute(trx);
         // The previous run's rows stay until after the commit: this run writes its own beside them
         // (keyed by run_id), and turning `succeeded` below switches the readers' views to them.
         const settings = await loadKpiSettings(trx, portalId);

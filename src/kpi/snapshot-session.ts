@@ -125,6 +125,8 @@ export async function computeSnapshotsInSession(
           };
           await sql`set local jit = off`.execute(trx);
           await sql`set local work_mem = '256MB'`.execute(trx);
+          // As in the computation's transaction (kpi.service.ts): fail rather than wait forever.
+          await sql`set local lock_timeout = '2min'`.execute(trx);
           // Simple views over one table: Postgres inserts through them into the table.
           for (const table of WRITTEN)
             await sql`create temp view ${sql.id(table)} as select * from ${sql.table(`${table}_by_run`)}
