@@ -75,8 +75,10 @@ export async function readPortalState(db: Executor, portalId: number): Promise<P
   const kpis = [...VELOCITY_KPIS, ...VELOCITY_KPIS.map((k) => `${k}_change_relative`)];
   const { rows } = await sql<StateRow>`
     with last_run as (
-      select run_id, as_of, started_at, finished_at from kpi_runs
-      where portal_id = ${portalId} and status = 'succeeded' order by run_id desc limit 1
+      -- The run the result tables show (the last to commit, whatever its id).
+      select r.run_id, r.as_of, r.started_at, r.finished_at from kpi_runs r
+      join kpi_current_runs c on c.portal_id = r.portal_id and c.run_id = r.run_id
+      where r.portal_id = ${portalId}
     ),
     window_start as (
       select max(period_start) as start from kpi_snapshots

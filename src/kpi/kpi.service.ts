@@ -332,12 +332,11 @@ export type KpiService = ReturnType<typeof createKpiService>;
  * same days, and the top channels per model of the revenue won over the same days.
  */
 export async function readHeadline(db: Executor, portalId: number): Promise<KpiHeadline> {
+  // The run the readers see (runs may commit out of id order: the last to commit is current).
   const run = await db
-    .selectFrom('kpi_runs')
+    .selectFrom('kpi_current_runs')
     .select(['run_id'])
     .where('portal_id', '=', portalId)
-    .where('status', '=', 'succeeded')
-    .orderBy('run_id', 'desc')
     .executeTakeFirst();
   const pipeline = await db
     .selectFrom('pipelines')

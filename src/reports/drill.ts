@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 import type { Executor } from '../db';
 import { lifecycleEntriesCte, readLifecycleOrder } from '../kpi';
-import { CREDIT_MODELS, NO_OWNER } from './report-data';
+import { CREDIT_MODELS, findLatestRun, NO_OWNER } from './report-data';
 
 /**
  * Drill-down: the records behind a figure, re-derived from the KPI run's per-record rows with the
@@ -232,16 +232,7 @@ function lifecycleList(
     object: 'contact',
     columns: LIFECYCLE_COLUMNS,
     async *stream() {
-      const [order, run] = await Promise.all([
-        readLifecycleOrder(db, portalId),
-        db
-          .selectFrom('kpi_runs')
-          .select('as_of')
-          .where('portal_id', '=', portalId)
-          .where('status', '=', 'succeeded')
-          .orderBy('run_id', 'desc')
-          .executeTakeFirst(),
-      ]);
+      const [order, run] = await Promise.all([readLifecycleOrder(db, portalId), findLatestRun(db, portalId)]);
       const rank = order.indexOf(d.value ?? '') + 1;
       if (run === undefined || rank === 0 || rank >= order.length) return;
       const later = order.slice(rank - 1);
@@ -254,7 +245,7 @@ function lifecycleList(
             and h.contact_id = r.contact_id and h.stage = any(${later}::text[]) and ${inPeriod(sql.ref('h.changed_at'))})
           or (r.lifecycle_stage = any(${later}::text[]) and ${inPeriod(sql.ref('r.created_at'))}))`;
       const query = sql<Record<string, unknown>>`
-        with ${lifecycleEntriesCte({ portalId, order, asOf: run.as_of, contacts })}
+        with ${lifecycleEntriesCte({ portalId, order, asOf: run.asOf, contacts })}
         select e.contact_id as id, c.email, r.source, r.lifecycle_stage as stage, e.from_at as entered_from,
           e.to_at as entered_to, extract(epoch from e.to_at - e.from_at) / 86400 as days_between
         from lifecycle_entries e

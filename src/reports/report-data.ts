@@ -114,13 +114,15 @@ export interface KpiRunInfo {
   readonly finishedAt: Date | null;
 }
 
+/** The run whose results the views show: the last to commit, which need not have the highest id. */
 export async function findLatestRun(db: Executor, portalId: number): Promise<KpiRunInfo | undefined> {
   const run = await db
-    .selectFrom('kpi_runs')
-    .select(['run_id', 'as_of', 'finished_at'])
-    .where('portal_id', '=', portalId)
-    .where('status', '=', 'succeeded')
-    .orderBy('run_id', 'desc')
+    .selectFrom('kpi_runs as r')
+    .innerJoin('kpi_current_runs as c', (j) =>
+      j.onRef('c.portal_id', '=', 'r.portal_id').onRef('c.run_id', '=', 'r.run_id'),
+    )
+    .select(['r.run_id', 'r.as_of', 'r.finished_at'])
+    .where('r.portal_id', '=', portalId)
     .executeTakeFirst();
   return run && { runId: Number(run.run_id), asOf: run.as_of, finishedAt: run.finished_at };
 }

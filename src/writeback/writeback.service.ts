@@ -157,12 +157,14 @@ export function createWritebackService(deps: WritebackServiceDeps) {
     const settings = await getWritebackSettings(deps.db, portalId);
     const objectTypes = (['deals', 'contacts'] as const).filter((t) => settings[t]);
     if (objectTypes.length === 0) return empty('skipped', 'write-back is off for deals and contacts');
+    // The run whose results the views show (the last to commit, whatever its id).
     const kpiRun = await deps.db
-      .selectFrom('kpi_runs')
-      .select(['run_id', 'as_of'])
-      .where('portal_id', '=', portalId)
-      .where('status', '=', 'succeeded')
-      .orderBy('run_id', 'desc')
+      .selectFrom('kpi_runs as r')
+      .innerJoin('kpi_current_runs as c', (j) =>
+        j.onRef('c.portal_id', '=', 'r.portal_id').onRef('c.run_id', '=', 'r.run_id'),
+      )
+      .select(['r.run_id', 'r.as_of'])
+      .where('r.portal_id', '=', portalId)
       .executeTakeFirst();
     if (!kpiRun) return empty('skipped', 'no KPI run yet');
     const kpiRunId = Number(kpiRun.run_id);

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { purgePortal } from '../../../src/install/purge';
+import { readPortalState } from '../../../src/cards/portal-state';
+import { findLatestRun } from '../../../src/reports/report-data';
 import { createKpiService, deleteOtherRuns } from '../../../src/kpi/kpi.service';
 import { createTestContext, silentLogger, TEST_DATABASE_URL } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
@@ -296,4 +298,21 @@ test('a cleanup leaves every row alone while a computation of the portal holds i
   expect(await deleteOtherRuns(ctx.db, OTHER)).toBeGreaterThan(0);
   expect((await runsPerTable(reader, OTHER, '_by_run')).kpi_deal_rows).toEqual([current]);
   await computing.query('commit');
+});
+
+test('readers take the run that committed last as the current one, whatever its id', async () => {
+  const service = createKpiService({ db: ctx.db, logger: silentLogger() });
+  const latest = await service.recompute(OTHER, { now: NOW });
+  // A run that took its id before `latest` but committed after it (run ids are taken before the
+  // computation's lock): its commit makes it the current run, and the readers must follow.
+  await sql`insert into kpi_runs (portal_id, run_id, status, as_of, started_at)
+    values (${OTHER}, 0, 'running', ${new Date(NOW - DAY)}, now())`.execute(ctx.db);
+  await sql`update kpi_runs set status = 'succeeded', finished_at = now()
+    where portal_id = ${OTHER} and run_id = 0`.execute(ctx.db);
+  expect(await currentRun(await connect(), OTHER)).toBe(0);
+  expect(latest.runId).toBeGreaterThan(0);
+  expect((await findLatestRun(ctx.db, OTHER))?.runId).toBe(0);
+  expect((await findLatestRun(ctx.db, OTHER))?.asOf).toEqual(new Date(NOW - DAY));
+  expect((await service.readHeadline(OTHER)).runId).toBe(0);
+  expect((await readPortalState(ctx.db, OTHER)).lastRun?.runId).toBe(0);
 });
