@@ -1,7 +1,7 @@
 import { createKpiService } from '../../../src/kpi/kpi.service';
 import { createTestContext, silentLogger } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
-import { seedPortal } from './seed';
+import { OPEN_WON_PIPELINE, seedPortal } from './seed';
 import type { SeedPortal } from './seed';
 
 const DAY = 86_400_000;
@@ -51,15 +51,7 @@ test('every live contact gets one contact row with its touches and deals, whiche
     }));
   await seedPortal(ctx.db, {
     portalId: PORTAL,
-    pipelines: [
-      {
-        id: 'default',
-        stages: [
-          { id: 'open', order: 0, closed: false, probability: 0.5 },
-          { id: 'won', order: 1, closed: true, probability: 1 },
-        ],
-      },
-    ],
+    pipelines: [OPEN_WON_PIPELINE],
     contacts,
     deals,
     touches,

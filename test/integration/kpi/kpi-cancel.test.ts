@@ -3,7 +3,7 @@ import pg from 'pg';
 import { startWorker } from '../../../src/main/worker';
 import { createTestContext, TEST_DATABASE_URL } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
-import { seedPortal } from './seed';
+import { OPEN_WON_PIPELINE, seedPortal } from './seed';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-20T12:00:00Z');
@@ -14,15 +14,7 @@ beforeAll(async () => {
   ctx = await createTestContext();
   await seedPortal(ctx.db, {
     portalId: PORTAL,
-    pipelines: [
-      {
-        id: 'default',
-        stages: [
-          { id: 'open', order: 0, closed: false, probability: 0.5 },
-          { id: 'won', order: 1, closed: true, probability: 1 },
-        ],
-      },
-    ],
+    pipelines: [OPEN_WON_PIPELINE],
     contacts: [{ id: 1, createdAt: NOW - 60 * DAY, source: 'REFERRALS' }],
     deals: [
       {

@@ -6,7 +6,7 @@ import { findLatestRun } from '../../../src/reports/report-data';
 import { createKpiService, deleteOtherRuns } from '../../../src/kpi/kpi.service';
 import { createTestContext, silentLogger, TEST_DATABASE_URL } from '../../helpers/test-context';
 import type { TestContext } from '../../helpers/test-context';
-import { seedPortal } from './seed';
+import { OPEN_WON_PIPELINE, seedPortal } from './seed';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-20T12:00:00Z');
@@ -41,15 +41,7 @@ beforeAll(async () => {
   for (const portalId of [PORTAL, OTHER])
     await seedPortal(ctx.db, {
       portalId,
-      pipelines: [
-        {
-          id: 'default',
-          stages: [
-            { id: 'open', order: 0, closed: false, probability: 0.5 },
-            { id: 'won', order: 1, closed: true, probability: 1 },
-          ],
-        },
-      ],
+      pipelines: [OPEN_WON_PIPELINE],
       contacts: [
         { id: 1, createdAt: NOW - 60 * DAY, source: 'REFERRALS' },
         { id: 2, createdAt: NOW - 50 * DAY, source: 'ORGANIC_SEARCH' },

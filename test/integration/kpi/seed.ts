@@ -53,6 +53,15 @@ export interface SeedPortal {
   }[];
 }
 
+/** The simplest pipeline: one open stage and a won one. */
+export const OPEN_WON_PIPELINE: SeedPortal['pipelines'][number] = {
+  id: 'default',
+  stages: [
+    { id: 'open', order: 0, closed: false, probability: 0.5 },
+    { id: 'won', order: 1, closed: true, probability: 1 },
+  ],
+};
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function seedPortal(db: Database, portal: SeedPortal): Promise<void> {

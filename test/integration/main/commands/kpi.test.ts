@@ -5,7 +5,7 @@ import { runtimeOf } from '../../../../src/main/commands/command';
 import { kpiCommand } from '../../../../src/main/commands/kpi';
 import { createTestContext } from '../../../helpers/test-context';
 import type { TestContext } from '../../../helpers/test-context';
-import { seedPortal } from '../../kpi/seed';
+import { OPEN_WON_PIPELINE, seedPortal } from '../../kpi/seed';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-20T12:00:00Z');
@@ -28,15 +28,7 @@ function capture() {
 test('kpi --portal recomputes, reports progress on stderr and prints the headline on stdout', async () => {
   await seedPortal(ctx.db, {
     portalId: 31,
-    pipelines: [
-      {
-        id: 'default',
-        stages: [
-          { id: 'open', order: 0, closed: false, probability: 0.5 },
-          { id: 'won', order: 1, closed: true, probability: 1 },
-        ],
-      },
-    ],
+    pipelines: [OPEN_WON_PIPELINE],
     contacts: [{ id: 1, createdAt: NOW - 60 * DAY, source: 'REFERRALS' }],
     deals: [
       {
