@@ -10,6 +10,9 @@ export type { KpiTables } from './kpi.tables';
 export { findKeyTouches, selectCountedTouches } from './models/attribution';
 export type { Conversion, Touch } from './models/attribution';
 export { readAttributionTotals } from './attribution-totals';
+// The run whose results readers see (the last to commit, not the highest id).
+export { readCurrentRun } from './current-run';
+export type { CurrentRun } from './current-run';
 // Lifecycle stage entries with the skip rule, for the report drill-down of stage-to-stage conversion.
 export {
   LIFECYCLE_CONVERSION_RATE,

@@ -7,6 +7,7 @@ import { withRawTransaction } from '../platform/db/database';
 import type { PeriodTotalRow } from './attribution-periods';
 import type { ChannelTotal, TouchFacts } from './attribution-pass';
 import { runAttributionPass, writeTouchFacts } from './attribution-pass';
+import { readCurrentRun } from './current-run';
 import { BinaryCopyWriter, openCopyIn } from './queries/pg-copy';
 import type { CopyClient } from './queries/pg-copy';
 import { createContactFactsTable } from './queries/contact-facts';
@@ -332,12 +333,7 @@ export type KpiService = ReturnType<typeof createKpiService>;
  * same days, and the top channels per model of the revenue won over the same days.
  */
 export async function readHeadline(db: Executor, portalId: number): Promise<KpiHeadline> {
-  // The run the readers see (runs may commit out of id order: the last to commit is current).
-  const run = await db
-    .selectFrom('kpi_current_runs')
-    .select(['run_id'])
-    .where('portal_id', '=', portalId)
-    .executeTakeFirst();
+  const run = await readCurrentRun(db, portalId);
   const pipeline = await db
     .selectFrom('pipelines')
     .select('pipeline_id')
@@ -396,7 +392,7 @@ export async function readHeadline(db: Executor, portalId: number): Promise<KpiH
   }
   return {
     portalId,
-    runId: run === undefined ? 0 : Number(run.run_id),
+    runId: run?.runId ?? 0,
     pipelineId,
     period: {
       start: trailing?.period_start.toISOString() ?? '',

@@ -161,8 +161,7 @@ export class ChannelCodes {
    */
   codeOfBytes(source: Buffer, start: number, end: number): number {
     const length = end - start;
-    const key = length === 0 ? 0 : length * 65_536 + source[start]! * 256 + source[end - 1]!;
-    const candidates = this.byKey.get(key);
+    const candidates = this.byKey.get(bytesKey(source, start, end));
     if (candidates !== undefined)
       for (const c of candidates) if (source.compare(this.bytes[c]!, 0, length, start, end) === 0) return c;
     return this.code(source.toString('utf8', start, end));
@@ -176,12 +175,16 @@ export class ChannelCodes {
       const bytes = Buffer.from(name, 'utf8');
       this.bytes.push(bytes);
       this.codes.set(name, code);
-      const length = bytes.length;
-      const key = length === 0 ? 0 : length * 65_536 + bytes[0]! * 256 + bytes[length - 1]!;
+      const key = bytesKey(bytes, 0, bytes.length);
       const candidates = this.byKey.get(key);
       if (candidates === undefined) this.byKey.set(key, [code]);
       else candidates.push(code);
     }
     return code;
   }
+}
+
+/** Length, first and last byte of `source[start, end)` as one number: the lookup key of `ChannelCodes`. */
+function bytesKey(source: Buffer, start: number, end: number): number {
+  return end === start ? 0 : (end - start) * 65_536 + source[start]! * 256 + source[end - 1]!;
 }

@@ -108,24 +108,9 @@ export async function listPeriods(db: Executor, portalId: number, unit: string):
   return rows.map((r) => ({ unit, label: r.period_label, start: r.period_start, end: r.period_end }));
 }
 
-export interface KpiRunInfo {
-  readonly runId: number;
-  readonly asOf: Date;
-  readonly finishedAt: Date | null;
-}
-
-/** The run whose results the views show: the last to commit, which need not have the highest id. */
-export async function findLatestRun(db: Executor, portalId: number): Promise<KpiRunInfo | undefined> {
-  const run = await db
-    .selectFrom('kpi_runs as r')
-    .innerJoin('kpi_current_runs as c', (j) =>
-      j.onRef('c.portal_id', '=', 'r.portal_id').onRef('c.run_id', '=', 'r.run_id'),
-    )
-    .select(['r.run_id', 'r.as_of', 'r.finished_at'])
-    .where('r.portal_id', '=', portalId)
-    .executeTakeFirst();
-  return run && { runId: Number(run.run_id), asOf: run.as_of, finishedAt: run.finished_at };
-}
+/** The run whose results the views show (`readCurrentRun`), under the reports' names. */
+export { readCurrentRun as findLatestRun } from '../kpi';
+export type { CurrentRun as KpiRunInfo } from '../kpi';
 
 export interface Option {
   readonly id: string;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { HubSpotApiError, HUBSPOT_PATHS } from '../hubspot';
 import type { HubSpotClient, HubSpotClientFactory } from '../hubspot';
 import type { Database } from '../db';
+import { readCurrentRun } from '../kpi';
 import type { WritebackPropertyDefinition, WritebackPropertyGroup } from './properties';
 import { buildPropertySet, ensureProperties, UPDATED_AT_PROPERTY } from './properties';
 import type { PageArgs, RecordValues } from './records';
@@ -157,17 +158,10 @@ export function createWritebackService(deps: WritebackServiceDeps) {
     const settings = await getWritebackSettings(deps.db, portalId);
     const objectTypes = (['deals', 'contacts'] as const).filter((t) => settings[t]);
     if (objectTypes.length === 0) return empty('skipped', 'write-back is off for deals and contacts');
-    // The run whose results the views show (the last to commit, whatever its id).
-    const kpiRun = await deps.db
-      .selectFrom('kpi_runs as r')
-      .innerJoin('kpi_current_runs as c', (j) =>
-        j.onRef('c.portal_id', '=', 'r.portal_id').onRef('c.run_id', '=', 'r.run_id'),
-      )
-      .select(['r.run_id', 'r.as_of'])
-      .where('r.portal_id', '=', portalId)
-      .executeTakeFirst();
+    // The run whose results the views show.
+    const kpiRun = await readCurrentRun(deps.db, portalId);
     if (!kpiRun) return empty('skipped', 'no KPI run yet');
-    const kpiRunId = Number(kpiRun.run_id);
+    const kpiRunId = kpiRun.runId;
 
     // A run of the same KPI results that did not finish (worker killed, job retried) carries on.
     const unfinished = await deps.db
@@ -221,7 +215,7 @@ export function createWritebackService(deps: WritebackServiceDeps) {
     );
     const factors = await loadMonthFactors(deps.db, portalId);
     const client = deps.hubspot.forPortal(portalId);
-    const asOfIso = kpiRun.as_of.toISOString();
+    const asOfIso = kpiRun.asOf.toISOString();
     let ensured = false;
 
     try {
@@ -274,7 +268,7 @@ export function createWritebackService(deps: WritebackServiceDeps) {
             portalId,
             after: afterId,
             limit: pageRows,
-            asOf: kpiRun.as_of.getTime(),
+            asOf: kpiRun.asOf.getTime(),
             settings,
             set,
             factors,

@@ -2,6 +2,14 @@ import { Redis } from 'ioredis';
 import { createRedisRateBudget } from '../../../src/hubspot/rate-budget.redis';
 import { deleteQueueKeys, TEST_REDIS_URL, uniqueName } from '../../helpers/test-context';
 
+let redis: Redis;
+beforeAll(() => {
+  redis = new Redis(TEST_REDIS_URL);
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
 /** Takes slots until one would have to wait; returns how many were granted at once. */
 async function grantedAtOnce(take: (signal: AbortSignal) => Promise<unknown>, max: number): Promise<number> {
   let granted = 0;
@@ -22,12 +30,7 @@ async function grantedAtOnce(take: (signal: AbortSignal) => Promise<unknown>, ma
 
 describe('background budget (write-back) beside the sync', () => {
   const prefix = `{${uniqueName('rb')}}`;
-  let redis: Redis;
-  beforeAll(() => {
-    redis = new Redis(TEST_REDIS_URL);
-  });
   afterAll(async () => {
-    await redis.quit();
     await deleteQueueKeys(prefix);
   });
 
@@ -53,12 +56,7 @@ describe('background budget (write-back) beside the sync', () => {
 
 describe('a standard slot counts from the answer', () => {
   const prefix = `{${uniqueName('rbs')}}`;
-  let redis: Redis;
-  beforeAll(() => {
-    redis = new Redis(TEST_REDIS_URL);
-  });
   afterAll(async () => {
-    await redis.quit();
     await deleteQueueKeys(prefix);
   });
 
